@@ -1,0 +1,230 @@
+//! The command-line definition. Nothing here does any work: `app` turns these
+//! structs into validated input. The same definition feeds shell completions.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+pub const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  returned    the coupon was returned; the answer's signature was verified
+                 (also: --dry-run, sign, explain, completions, a valid verify)
+  2  invalid     usage, configuration, key or input error; nothing was sent
+  3  rejected    WeChat Pay said no; repeating the same call will not help
+  4  unknown     no definitive answer (network, timeout, 429, 5xx, 202);
+                 safe to retry with the same --request-no
+  5  unverified  an answer failed signature verification: do not treat it as
+                 a success (also: verify found the signature invalid)
+  1  internal    a bug in wxcoupon
+
+Config: --config FILE, else $WXCOUPON_CONFIG, else
+$XDG_CONFIG_HOME/wxcoupon/config.toml (default ~/.config/wxcoupon/config.toml).";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "wxcoupon",
+    version,
+    about = "Return WeChat Pay merchant coupons (商家券 申请退券) and say exactly what happened",
+    after_help = EXIT_CODES_HELP,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalOpts,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalOpts {
+    /// Config file to read (overrides $WXCOUPON_CONFIG and the default location)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Print exactly one JSON object on stdout, whatever the outcome
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Return a used coupon to the user's wallet (POST /v3/marketing/busifavor/coupons/return)
+    #[command(after_help = EXIT_CODES_HELP)]
+    Return(ReturnArgs),
+
+    /// Explain a WeChat Pay error code offline, in Chinese and English
+    Explain(ExplainArgs),
+
+    /// Sign a request by hand and print its Authorization header (for debugging SIGN_ERROR)
+    Sign(SignArgs),
+
+    /// Check a WeChat Pay answer's or callback's signature by hand
+    Verify(VerifyArgs),
+
+    /// Print a shell completion script to stdout
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReturnArgs {
+    /// The coupon's code (coupon_code)
+    #[arg(long, value_name = "CODE")]
+    pub code: String,
+
+    /// The coupon's batch id (stock_id)
+    #[arg(long = "stock", value_name = "STOCK_ID")]
+    pub stock: String,
+
+    /// The return request number (return_request_no); generated when absent.
+    /// Re-use it to retry the same return safely
+    #[arg(long, value_name = "NO")]
+    pub request_no: Option<String>,
+
+    /// Build and sign the request, print it, and send nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Seconds to wait for the answer, connect to last byte (overrides the profile's timeout_secs)
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The error code, e.g. RULE_LIMIT (case does not matter)
+    #[arg(value_name = "CODE")]
+    pub code: String,
+
+    /// WeChat Pay's message, to tell apart codes that have several meanings
+    #[arg(long, value_name = "TEXT")]
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// HTTP method
+    #[arg(long, default_value = "POST", value_name = "METHOD")]
+    pub method: String,
+
+    /// Canonical URL: the path plus ?query exactly as sent, without scheme and host
+    #[arg(long, value_name = "PATH")]
+    pub url: String,
+
+    /// Request body (default: empty)
+    #[arg(long, value_name = "TEXT", conflicts_with = "body_file")]
+    pub body: Option<String>,
+
+    /// Read the request body from this file, byte for byte
+    #[arg(long, value_name = "FILE")]
+    pub body_file: Option<PathBuf>,
+
+    /// Unix time in seconds (default: now)
+    #[arg(long, value_name = "SECS")]
+    pub timestamp: Option<i64>,
+
+    /// Nonce (default: 32 random characters)
+    #[arg(long, value_name = "NONCE")]
+    pub nonce: Option<String>,
+
+    /// Merchant private key PEM file (instead of the profile's)
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+
+    /// Merchant id (instead of the profile's)
+    #[arg(long, value_name = "ID")]
+    pub mchid: Option<String>,
+
+    /// Merchant API certificate serial number (instead of the profile's)
+    #[arg(long, value_name = "NO")]
+    pub serial: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The Wechatpay-Timestamp header
+    #[arg(long, value_name = "SECS")]
+    pub timestamp: String,
+
+    /// The Wechatpay-Nonce header
+    #[arg(long, value_name = "NONCE")]
+    pub nonce: String,
+
+    /// The Wechatpay-Signature header (Base64)
+    #[arg(long, value_name = "BASE64")]
+    pub signature: String,
+
+    /// The body as received (default: empty)
+    #[arg(long, value_name = "TEXT", conflicts_with = "body_file")]
+    pub body: Option<String>,
+
+    /// Read the body from this file, byte for byte
+    #[arg(long, value_name = "FILE")]
+    pub body_file: Option<PathBuf>,
+
+    /// WeChat Pay public key PEM file (instead of the profile's)
+    #[arg(long, value_name = "FILE")]
+    pub public_key: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to generate for
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+    Elvish,
+}
+
+impl Shell {
+    pub const ALL: [Shell; 5] = [
+        Shell::Bash,
+        Shell::Zsh,
+        Shell::Fish,
+        Shell::Powershell,
+        Shell::Elvish,
+    ];
+
+    /// The file name the committed script has under `completions/`.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Shell::Bash => "wxcoupon.bash",
+            Shell::Zsh => "_wxcoupon",
+            Shell::Fish => "wxcoupon.fish",
+            Shell::Powershell => "_wxcoupon.ps1",
+            Shell::Elvish => "wxcoupon.elv",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn global_options_work_after_the_subcommand() {
+        let cli = Cli::try_parse_from([
+            "wxcoupon", "return", "--code", "C", "--stock", "1", "--json", "--profile", "p",
+        ])
+        .unwrap();
+        assert!(cli.global.json);
+        assert_eq!(cli.global.profile.as_deref(), Some("p"));
+    }
+}

@@ -1,0 +1,54 @@
+//! Text that came from the network is escaped before a terminal sees it.
+
+/// Escapes control characters (C0, DEL, C1) and bidirectional overrides, so
+/// that an answer cannot move the cursor, recolour the screen or reorder text.
+pub fn term(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() || is_bidi_control(c) => {
+                out.push_str(&format!("\\u{{{:04x}}}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Quotes a value for a POSIX shell only when it needs it.
+pub fn shell(s: &str) -> String {
+    let safe = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.,:/@=+%".contains(c));
+    if safe {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_made_visible() {
+        assert_eq!(term("a\x1b[31mb\n"), "a\\u{001b}[31mb\\n");
+        assert_eq!(term("券不存在"), "券不存在");
+        assert_eq!(term("x\u{202e}y\u{9b}"), "x\\u{202e}y\\u{009b}");
+    }
+
+    #[test]
+    fn shell_quoting() {
+        assert_eq!(shell("abc-1_2"), "abc-1_2");
+        assert_eq!(shell("a'b"), r"'a'\''b'");
+        assert_eq!(shell("$x"), "'$x'");
+    }
+}

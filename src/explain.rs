@@ -1,0 +1,256 @@
+//! The error-code catalogue of the return API: data, not logic. One code can
+//! have several meanings; WeChat Pay's `message` tells them apart.
+
+/// One meaning of one code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry {
+    pub code: &'static str,
+    pub http: u16,
+    /// The documented `message`, when one code has several meanings.
+    pub message: Option<&'static str>,
+    pub zh: &'static str,
+    pub en: &'static str,
+    pub next_zh: &'static str,
+    pub next_en: &'static str,
+}
+
+pub const CATALOGUE: &[Entry] = &[
+    Entry {
+        code: "PARAM_ERROR",
+        http: 400,
+        message: None,
+        zh: "参数错误。",
+        en: "A parameter is wrong (coupon code, stock id or request number).",
+        next_zh: "按错误信息（message 与 detail.field）改正参数后重试。",
+        next_en: "Correct the parameter named in WeChat Pay's message and detail.field, then run again.",
+    },
+    Entry {
+        code: "INVALID_REQUEST",
+        http: 400,
+        message: None,
+        zh: "HTTP 请求不符合微信支付 APIv3 接口规则。",
+        en: "The HTTP request breaks the APIv3 rules (headers or JSON).",
+        next_zh: "参阅 APIv3 接口规则；如果持续出现，请附上 Request-ID 报告 wxcoupon 的问题。",
+        next_en: "wxcoupon sends the documented headers and JSON, so a proxy may be altering the request; \
+                  if it persists, report it to wxcoupon with the Request-ID.",
+    },
+    Entry {
+        code: "SIGN_ERROR",
+        http: 401,
+        message: None,
+        zh: "签名验证不通过。",
+        en: "WeChat Pay could not verify the request signature.",
+        next_zh: "常见原因：私钥与 merchant_serial_no 不匹配；merchant_serial_no 填错（应为商户API证书序列号，\
+                  不是微信支付公钥ID）；mchid 填错；本机时钟偏差超过 5 分钟。",
+        next_en: "Usual causes: the private key does not belong to merchant_serial_no; merchant_serial_no \
+                  is wrong (it is the merchant API certificate's serial, not the WeChat Pay public key id); \
+                  mchid is wrong; the local clock is more than 5 minutes off. \
+                  `wxcoupon sign` shows exactly what is signed.",
+    },
+    Entry {
+        code: "SYSTEM_ERROR",
+        http: 500,
+        message: None,
+        zh: "系统异常，请稍后重试。",
+        en: "WeChat Pay had a system error; the outcome is unknown.",
+        next_zh: "稍后用同一个退券单号（--request-no）重试。",
+        next_en: "Retry later with the same request number (--request-no): it cannot return the coupon twice.",
+    },
+    Entry {
+        code: "RESOURCE_ALREADY_EXISTS",
+        http: 400,
+        message: None,
+        zh: "已使用过此单号退券。",
+        en: "This return request number was used already.",
+        next_zh: "如果是在重跑一次结果未知的退券，说明那次退券已经成功；否则请换一个新的退券单号。",
+        next_en: "If you are re-running a return whose earlier outcome was unknown, it went through. \
+                  Otherwise use a new request number.",
+    },
+    Entry {
+        code: "NO_AUTH",
+        http: 403,
+        message: None,
+        zh: "商户无权限操作该券。",
+        en: "This merchant may not operate this coupon.",
+        next_zh: "检查调用的商户号（mchid）是否为该券的创建或归属商户。",
+        next_en: "Check that the calling mchid is the merchant that owns this coupon's stock.",
+    },
+    Entry {
+        code: "RULE_LIMIT",
+        http: 403,
+        message: Some("券当前是可用的"),
+        zh: "券当前是可用的：券状态不是“已核销”（USED），无需退券。",
+        en: "The coupon is currently usable: its state is not USED, so there is nothing to return.",
+        next_zh: "查询券详情确认券状态。",
+        next_en: "Query the coupon's details to check its state.",
+    },
+    Entry {
+        code: "RULE_LIMIT",
+        http: 403,
+        message: Some("券已不在使用有效期"),
+        zh: "券已不在使用有效期。",
+        en: "The coupon is outside its validity period.",
+        next_zh: "该券不能退回；退款时券已过期则无需退券。",
+        next_en: "It cannot be returned; a coupon that had expired when the refund happened needs no return.",
+    },
+    Entry {
+        code: "RESOURCE_NOT_EXISTS",
+        http: 404,
+        message: Some("券不存在"),
+        zh: "券不存在。",
+        en: "No such coupon.",
+        next_zh: "检查券码（--code）与批次号（--stock）。",
+        next_en: "Check the coupon code (--code) and the stock id (--stock).",
+    },
+    Entry {
+        code: "RESOURCE_NOT_EXISTS",
+        http: 404,
+        message: Some("券已被删除"),
+        zh: "券已被删除。",
+        en: "The coupon was deleted.",
+        next_zh: "查询券详情确认券状态。",
+        next_en: "Query the coupon's details to check its state.",
+    },
+    Entry {
+        code: "FREQUENCY_LIMITED",
+        http: 429,
+        message: None,
+        zh: "请求频率超限。",
+        en: "Too many requests; WeChat Pay asks to slow down. The outcome is unknown.",
+        next_zh: "稍等片刻后用同一个退券单号重试。",
+        next_en: "Wait a little, then retry with the same request number.",
+    },
+];
+
+/// Other spellings seen on other WeChat Pay pages.
+const ALIASES: &[(&str, &str)] = &[
+    ("SYSTEMERROR", "SYSTEM_ERROR"),
+    ("NOAUTH", "NO_AUTH"),
+    ("RATELIMIT_EXCEEDED", "FREQUENCY_LIMITED"),
+];
+
+fn canonical(code: &str) -> String {
+    let upper = code.trim().to_ascii_uppercase();
+    ALIASES
+        .iter()
+        .find(|(alias, _)| *alias == upper)
+        .map_or(upper, |(_, c)| c.to_string())
+}
+
+/// Every meaning of a code (empty when it is not in the catalogue).
+pub fn meanings(code: &str) -> Vec<&'static Entry> {
+    let code = canonical(code);
+    CATALOGUE.iter().filter(|e| e.code == code).collect()
+}
+
+/// The meanings that fit WeChat Pay's `message`: the one whose documented
+/// message it contains, or every meaning of the code when none is matched.
+pub fn lookup(code: &str, message: Option<&str>) -> Vec<&'static Entry> {
+    let all = meanings(code);
+    if let Some(msg) = message {
+        let matched: Vec<_> = all
+            .iter()
+            .copied()
+            .filter(|e| e.message.is_some_and(|m| msg.contains(m)))
+            .collect();
+        if !matched.is_empty() {
+            return matched;
+        }
+    }
+    all
+}
+
+/// The codes the catalogue knows, once each, in order.
+pub fn known_codes() -> Vec<&'static str> {
+    let mut codes: Vec<&str> = Vec::new();
+    for e in CATALOGUE {
+        if !codes.contains(&e.code) {
+            codes.push(e.code);
+        }
+    }
+    codes
+}
+
+/// One string, Chinese and English, for the JSON `explanation` field.
+pub fn one_line(entries: &[&Entry]) -> Option<String> {
+    if entries.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = entries
+        .iter()
+        .map(|e| {
+            let when = e
+                .message
+                .map(|m| format!("[{m}] "))
+                .unwrap_or_default();
+            format!("{when}{} {} {} {}", e.zh, e.next_zh, e.en, e.next_en)
+        })
+        .collect();
+    Some(parts.join(" | "))
+}
+
+/// Lines for people: meaning and next step, Chinese then English.
+pub fn lines(entries: &[&Entry]) -> Vec<String> {
+    let mut out = Vec::new();
+    let several = entries.len() > 1;
+    for e in entries {
+        if several {
+            out.push(format!(
+                "if the message is “{}”:",
+                e.message.unwrap_or("(other)")
+            ));
+        }
+        out.push(format!("{} {}", e.zh, e.next_zh));
+        out.push(format!("{} {}", e.en, e.next_en));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_row_of_the_documented_table_has_an_entry() {
+        for (code, http, msg) in [
+            ("PARAM_ERROR", 400, None),
+            ("INVALID_REQUEST", 400, None),
+            ("SIGN_ERROR", 401, None),
+            ("SYSTEM_ERROR", 500, None),
+            ("RESOURCE_ALREADY_EXISTS", 400, None),
+            ("NO_AUTH", 403, None),
+            ("RULE_LIMIT", 403, Some("券当前是可用的")),
+            ("RULE_LIMIT", 403, Some("券已不在使用有效期")),
+            ("RESOURCE_NOT_EXISTS", 404, Some("券不存在")),
+            ("RESOURCE_NOT_EXISTS", 404, Some("券已被删除")),
+        ] {
+            let found = lookup(code, msg);
+            assert_eq!(found.len(), 1, "{code} {msg:?}");
+            assert_eq!(found[0].http, http);
+            assert_eq!(found[0].message, msg);
+        }
+    }
+
+    #[test]
+    fn the_message_tells_meanings_apart_and_unknown_messages_show_all() {
+        let e = lookup("RULE_LIMIT", Some("券已不在使用有效期，无法退券"));
+        assert_eq!(e.len(), 1);
+        assert!(e[0].en.contains("validity"));
+        assert_eq!(lookup("RULE_LIMIT", Some("something new")).len(), 2);
+        assert_eq!(lookup("RULE_LIMIT", None).len(), 2);
+    }
+
+    #[test]
+    fn aliases_and_case_are_accepted_and_unknown_codes_give_nothing() {
+        assert_eq!(lookup("systemerror", None)[0].code, "SYSTEM_ERROR");
+        assert_eq!(lookup("NOAUTH", None)[0].code, "NO_AUTH");
+        assert!(lookup("NOT_A_CODE", None).is_empty());
+        assert_eq!(one_line(&[]), None);
+    }
+
+    #[test]
+    fn resource_already_exists_mentions_the_unknown_rerun() {
+        let e = lookup("RESOURCE_ALREADY_EXISTS", None);
+        assert!(e[0].next_en.contains("went through"));
+    }
+}

@@ -1,0 +1,40 @@
+//! wxcoupon: return WeChat Pay merchant coupons and say exactly what happened.
+
+mod app;
+mod cli;
+mod client;
+mod escape;
+mod explain;
+mod keys;
+mod outcome;
+mod profile;
+mod request;
+mod sign;
+mod verify;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    install_panic_hook(cli.global.json);
+    app::run(&cli, &profile::Env::from_process()).emit()
+}
+
+/// A bug still gets a message and exit code 1, never a backtrace dump.
+fn install_panic_hook(json: bool) {
+    std::panic::set_hook(Box::new(move |info| {
+        let what = format!("{info}");
+        if json {
+            println!(
+                "{}",
+                serde_json::json!({"outcome": "internal", "message": what})
+            );
+        }
+        eprintln!(
+            "wxcoupon: internal error: this is a bug in wxcoupon; please report it with this line: {what}"
+        );
+        std::process::exit(1);
+    }));
+}

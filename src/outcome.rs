@@ -1,0 +1,505 @@
+//! Outcome → exit code, text for people, JSON for scripts. The one place that
+//! judges an answer and the one place that decides what is printed.
+
+use serde::Serialize;
+use serde_json::Value;
+use time::format_description::well_known::Rfc3339;
+use time::{OffsetDateTime, PrimitiveDateTime};
+
+use crate::client::{Answer, NetError};
+use crate::escape;
+use crate::explain;
+use crate::keys::PublicKey;
+use crate::request::ReturnRequest;
+use crate::verify::{self, SignatureHeaders};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Returned,
+    DryRun,
+    Invalid,
+    Rejected,
+    Unknown,
+    Unverified,
+    Internal,
+}
+
+impl Kind {
+    /// The documented exit codes.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Kind::Returned | Kind::DryRun => 0,
+            Kind::Internal => 1,
+            Kind::Invalid => 2,
+            Kind::Rejected => 3,
+            Kind::Unknown => 4,
+            Kind::Unverified => 5,
+        }
+    }
+}
+
+/// What a dry run would have sent.
+#[derive(Debug, Clone, Serialize)]
+pub struct DryRun {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+/// The outcome of one `return`: the JSON object scripts read, plus the lines
+/// only people see.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub outcome: Kind,
+    pub coupon_code: Option<String>,
+    pub stock_id: Option<String>,
+    pub return_request_no: Option<String>,
+    pub wechatpay_return_time: Option<String>,
+    pub http_status: Option<u16>,
+    pub code: Option<String>,
+    pub message: Option<String>,
+    pub detail: Option<Value>,
+    pub explanation: Option<String>,
+    pub retryable: bool,
+    pub request_id: Option<String>,
+    pub attempts: u32,
+    pub retry_command: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request: Option<DryRun>,
+    /// Extra lines for people (explanations, comparisons, hints).
+    #[serde(skip)]
+    pub notes: Vec<String>,
+}
+
+impl Report {
+    pub fn new(outcome: Kind, req: Option<&ReturnRequest>) -> Self {
+        Report {
+            outcome,
+            coupon_code: req.map(|r| r.coupon_code.clone()),
+            stock_id: req.map(|r| r.stock_id.clone()),
+            return_request_no: req.map(|r| r.return_request_no.clone()),
+            wechatpay_return_time: None,
+            http_status: None,
+            code: None,
+            message: None,
+            detail: None,
+            explanation: None,
+            retryable: false,
+            request_id: None,
+            attempts: 0,
+            retry_command: None,
+            request: None,
+            notes: Vec::new(),
+        }
+    }
+
+    /// Input, configuration or key error: nothing was sent.
+    pub fn invalid(req: Option<&ReturnRequest>, error: &anyhow::Error) -> Self {
+        let mut r = Report::new(Kind::Invalid, req);
+        r.message = Some(format!("{error:#}"));
+        r
+    }
+
+    /// No HTTP answer.
+    pub fn network(req: &ReturnRequest, error: &NetError) -> Self {
+        let mut r = Report::new(Kind::Unknown, Some(req));
+        r.message = Some(error.what.clone());
+        r.retryable = true;
+        r.explanation = Some(UNKNOWN_EXPLANATION.into());
+        r
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        self.outcome.exit_code()
+    }
+}
+
+const UNKNOWN_EXPLANATION: &str = "结果未知：退券可能已经成功，也可能没有。用同一个退券单号重试是安全的，不会重复退券。 \
+     The outcome is unknown: the return may or may not have happened. Retrying with the same \
+     request number is safe; it can never return the coupon twice.";
+
+const UNVERIFIED_EXPLANATION: &str = "应答验签失败，不能当作成功：退券可能已经成功，也可能没有。请检查 wechatpay_public_key_id 与 \
+     wechatpay_public_key_file 是否与商户平台上的微信支付公钥一致、本机时钟是否准确、是否有代理改写了应答。 \
+     The answer failed verification, so it is not a success: the return may or may not have \
+     happened. Check that wechatpay_public_key_id and wechatpay_public_key_file match the WeChat \
+     Pay public key shown on the merchant platform, that the local clock is right, and that no \
+     proxy rewrites answers. Re-running with the same request number is safe.";
+
+/// What judging an answer needs besides the answer.
+pub struct Judge<'a> {
+    pub request: &'a ReturnRequest,
+    pub wechatpay_public_key_id: &'a str,
+    pub public_key: &'a PublicKey,
+    pub now_unix: i64,
+    /// The exact message wxcoupon signed, for SIGN_ERROR comparisons.
+    pub signed_message: &'a [u8],
+}
+
+/// A WeChat Pay JSON error body.
+#[derive(Debug, Clone)]
+struct WxError {
+    code: String,
+    message: Option<String>,
+    detail: Option<Value>,
+}
+
+fn parse_error_body(body: &[u8]) -> Option<WxError> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    let code = v.get("code")?.as_str()?.to_string();
+    Some(WxError {
+        code,
+        message: v.get("message").and_then(Value::as_str).map(str::to_string),
+        detail: v.get("detail").cloned(),
+    })
+}
+
+impl Judge<'_> {
+    pub fn judge(&self, answer: &Answer) -> Report {
+        let request_id = answer.header("Request-ID").map(str::to_string);
+        let mut r = match answer.status {
+            202 => {
+                let mut r = Report::new(Kind::Unknown, Some(self.request));
+                r.message = Some(
+                    "WeChat Pay accepted the request but has not processed it yet (HTTP 202)".into(),
+                );
+                r.retryable = true;
+                r.explanation = Some(UNKNOWN_EXPLANATION.into());
+                r
+            }
+            200..=299 => self.judge_success(answer),
+            status => self.judge_error(answer, status),
+        };
+        r.http_status = Some(answer.status);
+        r.request_id = request_id;
+        r
+    }
+
+    fn judge_success(&self, answer: &Answer) -> Report {
+        let headers = SignatureHeaders {
+            timestamp: answer.header("Wechatpay-Timestamp"),
+            nonce: answer.header("Wechatpay-Nonce"),
+            signature: answer.header("Wechatpay-Signature"),
+            serial: answer.header("Wechatpay-Serial"),
+        };
+        let checked = verify::answer(
+            &headers,
+            &answer.body,
+            self.wechatpay_public_key_id,
+            self.public_key,
+            self.now_unix,
+        );
+        if let Err(failure) = checked {
+            let mut r = Report::new(Kind::Unverified, Some(self.request));
+            r.message = Some(format!("answer not verified: {failure}"));
+            r.explanation = Some(UNVERIFIED_EXPLANATION.into());
+            if let verify::Failure::Stale { .. } = failure
+                && let Some(note) = clock_note(answer, self.now_unix)
+            {
+                r.notes.push(note);
+            }
+            return r;
+        }
+        match return_time(&answer.body) {
+            Some(t) => {
+                let mut r = Report::new(Kind::Returned, Some(self.request));
+                r.wechatpay_return_time = Some(t);
+                r
+            }
+            None => {
+                let mut r = Report::new(Kind::Unverified, Some(self.request));
+                r.message = Some(format!(
+                    "the answer's signature is valid, but its body is not the documented \
+                     {{\"wechatpay_return_time\": RFC 3339}}: {}",
+                    String::from_utf8_lossy(&answer.body)
+                ));
+                r.explanation = Some(UNVERIFIED_EXPLANATION.into());
+                r
+            }
+        }
+    }
+
+    fn judge_error(&self, answer: &Answer, status: u16) -> Report {
+        let wx = parse_error_body(&answer.body);
+        let rejected = matches!(status, 400 | 401 | 403 | 404) && wx.is_some();
+        let mut r = Report::new(
+            if rejected { Kind::Rejected } else { Kind::Unknown },
+            Some(self.request),
+        );
+        match wx {
+            Some(wx) => {
+                let entries = explain::lookup(&wx.code, wx.message.as_deref());
+                r.explanation = explain::one_line(&entries);
+                r.notes = explain::lines(&entries);
+                if wx.code == "SIGN_ERROR" {
+                    if let Some(detail) = &wx.detail {
+                        r.notes.extend(sign_diff(self.signed_message, detail));
+                    }
+                    if let Some(note) = clock_note(answer, self.now_unix) {
+                        r.notes.push(note);
+                    }
+                }
+                r.code = Some(wx.code);
+                r.message = wx.message;
+                r.detail = wx.detail;
+            }
+            None => {
+                let snippet: String = String::from_utf8_lossy(&answer.body).chars().take(200).collect();
+                r.message = Some(format!(
+                    "HTTP {status} without a WeChat Pay error body (a gateway or proxy answered?): {}",
+                    snippet.trim()
+                ));
+            }
+        }
+        if !rejected {
+            r.retryable = true;
+            r.notes.insert(0, UNKNOWN_EXPLANATION.into());
+            if r.explanation.is_none() {
+                r.explanation = Some(UNKNOWN_EXPLANATION.into());
+            }
+        }
+        r
+    }
+}
+
+/// The `wechatpay_return_time` of a 200 body, when it is an RFC 3339 time.
+fn return_time(body: &[u8]) -> Option<String> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    let t = v.get("wechatpay_return_time")?.as_str()?;
+    OffsetDateTime::parse(t, &Rfc3339).ok()?;
+    Some(t.to_string())
+}
+
+/// The offset between the local clock and the server's `Date` header.
+fn clock_note(answer: &Answer, now_unix: i64) -> Option<String> {
+    let date = answer.header("Date")?;
+    let format = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    let server = PrimitiveDateTime::parse(date, format).ok()?.assume_utc().unix_timestamp();
+    let offset = now_unix - server;
+    let side = if offset >= 0 { "ahead of" } else { "behind" };
+    Some(format!(
+        "clock: the local clock is {} s {side} the server's Date header ({}); \
+         WeChat Pay allows 5 minutes",
+        offset.abs(),
+        escape::term(date)
+    ))
+}
+
+/// Compares what WeChat Pay says it checked (`detail.sign_information`) with
+/// the message wxcoupon signed, and points at the first difference.
+pub fn sign_diff(ours: &[u8], detail: &Value) -> Vec<String> {
+    let Some(info) = find_key(detail, "sign_information") else {
+        return Vec::new();
+    };
+    let Some(theirs) = info.get("truncated_sign_message").and_then(Value::as_str) else {
+        return Vec::new();
+    };
+    let ours = String::from_utf8_lossy(ours);
+    let their_len = info.get("sign_message_length").and_then(Value::as_u64);
+    let ours_len = ours.len() as u64;
+    let mut notes = Vec::new();
+    match ours.char_indices().zip(theirs.chars()).find(|((_, a), b)| a != b) {
+        None if ours.len() >= theirs.len() && their_len.is_none_or(|n| n == ours_len) => {
+            notes.push(format!(
+                "sign_information: WeChat Pay checked the same message wxcoupon signed ({ours_len} bytes), \
+                 so the signature itself does not match: the private key does not belong to \
+                 merchant_serial_no, or mchid / merchant_serial_no is wrong."
+            ));
+        }
+        None if ours.len() >= theirs.len() => {
+            notes.push(format!(
+                "sign_information: the message WeChat Pay shows agrees with ours as far as it goes, \
+                 but it counted {} bytes where wxcoupon signed {ours_len}: the body was changed on \
+                 the way (a proxy?).",
+                their_len.unwrap_or_default()
+            ));
+        }
+        None => notes.push(format!(
+            "sign_information: WeChat Pay's message is longer than ours after {ours_len} bytes: {}",
+            escape::term(theirs)
+        )),
+        Some(((at, _), _)) => {
+            let line = ours[..at].matches('\n').count() + 1;
+            let name = ["method", "URL", "timestamp", "nonce", "body"]
+                .get(line - 1)
+                .copied()
+                .unwrap_or("end");
+            let our_line = ours.split('\n').nth(line - 1).unwrap_or("");
+            let their_line = theirs.split('\n').nth(line - 1).unwrap_or("");
+            notes.push(format!(
+                "sign_information: the messages differ first at byte {at}, line {line} ({name}):"
+            ));
+            notes.push(format!("  wxcoupon signed:    {}", escape::term(our_line)));
+            notes.push(format!("  WeChat Pay checked: {}", escape::term(their_line)));
+        }
+    }
+    notes
+}
+
+fn find_key<'v>(v: &'v Value, key: &str) -> Option<&'v Value> {
+    match v {
+        Value::Object(map) => map
+            .get(key)
+            .or_else(|| map.values().find_map(|x| find_key(x, key))),
+        _ => None,
+    }
+}
+
+/// Text for people: (stdout, stderr). Nothing on stdout unless returned or a dry run.
+pub fn render_text(r: &Report) -> (String, String) {
+    let mut out = String::new();
+    let mut err = String::new();
+    let field = |v: &Option<String>| v.as_deref().map(escape::term).unwrap_or_default();
+    match r.outcome {
+        Kind::Returned => {
+            out.push_str(&field(&r.wechatpay_return_time));
+            out.push('\n');
+            err.push_str(&format!(
+                "returned: coupon {} (stock {}) is back in the user's wallet; WeChat Pay return time {}\n",
+                field(&r.coupon_code),
+                field(&r.stock_id),
+                field(&r.wechatpay_return_time),
+            ));
+        }
+        Kind::DryRun => {
+            if let Some(req) = &r.request {
+                out.push_str(&format!("{} {}\n", req.method, req.url));
+                for (k, v) in &req.headers {
+                    out.push_str(&format!("{k}: {v}\n"));
+                }
+                out.push('\n');
+                out.push_str(&req.body);
+                out.push('\n');
+            }
+            err.push_str("dry run: the request above was built and signed; nothing was sent\n");
+        }
+        Kind::Invalid => {
+            err.push_str(&format!("wxcoupon: error: {}\n", field(&r.message)));
+            err.push_str("  nothing was sent\n");
+        }
+        Kind::Rejected => {
+            err.push_str(&format!(
+                "wxcoupon: rejected: {} (HTTP {}): WeChat Pay said no; repeating the same call will not help\n",
+                field(&r.code),
+                r.http_status.unwrap_or_default()
+            ));
+        }
+        Kind::Unknown => {
+            let what = match &r.code {
+                Some(code) => format!("{} (HTTP {})", escape::term(code), r.http_status.unwrap_or_default()),
+                None => field(&r.message),
+            };
+            err.push_str(&format!("wxcoupon: outcome unknown: {what}\n"));
+        }
+        Kind::Unverified => {
+            err.push_str(&format!(
+                "wxcoupon: unverified: {}\n  do NOT treat this as a success: the return may or may not have happened\n",
+                field(&r.message)
+            ));
+        }
+        Kind::Internal => {
+            err.push_str(&format!("wxcoupon: internal error: {}\n", field(&r.message)));
+        }
+    }
+    for note in &r.notes {
+        err.push_str(&format!("  {}\n", escape::term(note)));
+    }
+    if matches!(r.outcome, Kind::Unverified) {
+        err.push_str(
+            "  check: wechatpay_public_key_id and wechatpay_public_key_file match the merchant platform's \
+             WeChat Pay public key; the local clock; a proxy rewriting answers\n",
+        );
+    }
+    if matches!(r.outcome, Kind::Rejected | Kind::Unknown)
+        && let Some(msg) = &r.message
+        && r.code.is_some()
+    {
+        err.push_str(&format!("  WeChat Pay's message: {}\n", escape::term(msg)));
+    }
+    if let Some(detail) = &r.detail {
+        err.push_str(&format!("  detail: {}\n", escape::term(&detail.to_string())));
+    }
+    if !matches!(r.outcome, Kind::Returned | Kind::DryRun | Kind::Invalid)
+        && let Some(status) = r.http_status
+    {
+        err.push_str(&format!("  HTTP status: {status}\n"));
+    }
+    if let Some(id) = &r.request_id {
+        err.push_str(&format!("  Request-ID: {}\n", escape::term(id)));
+    }
+    if let Some(no) = &r.return_request_no {
+        err.push_str(&format!("  request number: {}\n", escape::term(no)));
+    }
+    if r.retryable
+        && let Some(cmd) = &r.retry_command
+    {
+        err.push_str(&format!(
+            "  safe to retry with the same request number (it cannot return the coupon twice):\n    {cmd}\n"
+        ));
+    }
+    (out, err)
+}
+
+/// Exactly one JSON object, one line.
+pub fn render_json(r: &Report) -> String {
+    let mut s = serde_json::to_string(r).unwrap_or_else(|e| {
+        format!(r#"{{"outcome":"internal","message":"cannot serialize the report: {e}"}}"#)
+    });
+    s.push('\n');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn exit_codes_are_the_documented_ones() {
+        assert_eq!(Kind::Returned.exit_code(), 0);
+        assert_eq!(Kind::DryRun.exit_code(), 0);
+        assert_eq!(Kind::Internal.exit_code(), 1);
+        assert_eq!(Kind::Invalid.exit_code(), 2);
+        assert_eq!(Kind::Rejected.exit_code(), 3);
+        assert_eq!(Kind::Unknown.exit_code(), 4);
+        assert_eq!(Kind::Unverified.exit_code(), 5);
+    }
+
+    #[test]
+    fn return_time_accepts_seconds_and_milliseconds_only_as_rfc3339() {
+        for t in ["2020-05-20T13:29:35+08:00", "2020-05-20T13:29:35.120+08:00"] {
+            let body = json!({ "wechatpay_return_time": t }).to_string();
+            assert_eq!(return_time(body.as_bytes()).as_deref(), Some(t));
+        }
+        assert_eq!(return_time(br#"{"wechatpay_return_time":"yesterday"}"#), None);
+        assert_eq!(return_time(br#"{"other":1}"#), None);
+        assert_eq!(return_time(b"<html>"), None);
+    }
+
+    const OURS: &[u8] = b"POST\n/v3/marketing/busifavor/coupons/return\n1700000000\nNONCE\n{\"a\":1}\n";
+
+    #[test]
+    fn sign_diff_says_the_messages_agree_when_they_do() {
+        let d = json!({"sign_information": {"truncated_sign_message": "POST\n/v3/marketing/busifavor/coupons/return\n17", "sign_message_length": OURS.len()}});
+        let notes = sign_diff(OURS, &d);
+        assert!(notes[0].contains("same message"), "{notes:?}");
+    }
+
+    #[test]
+    fn sign_diff_points_at_the_first_difference() {
+        let d = json!({"detail": {"issue": "sign not match"}, "sign_information": {"truncated_sign_message": "POST\n/v3/marketing/busifavor/coupons/return\n1700000001\n"}});
+        let notes = sign_diff(OURS, &d);
+        assert!(notes[0].contains("line 3 (timestamp)"), "{notes:?}");
+        assert!(notes[1].ends_with("1700000000") && notes[2].ends_with("1700000001"), "{notes:?}");
+    }
+
+    #[test]
+    fn sign_diff_notices_a_changed_length() {
+        let d = json!({"sign_information": {"truncated_sign_message": "POST\n", "sign_message_length": 3}});
+        assert!(sign_diff(OURS, &d)[0].contains("counted 3 bytes"));
+        assert!(sign_diff(OURS, &json!({"field": "x"})).is_empty());
+    }
+}

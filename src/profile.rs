@@ -1,0 +1,558 @@
+//! Finding the config file, reading it, and validating one profile into plain
+//! values — before any key is read or anything is sent.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::fmt;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow, bail};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::keys::{PrivateKey, PublicKey};
+
+pub const OFFICIAL_BASE_URL: &str = "https://api.mch.weixin.qq.com";
+pub const OFFICIAL_BACKUP_URL: &str = "https://api2.mch.weixin.qq.com";
+pub const DEFAULT_TIMEOUT_SECS: u64 = 10;
+pub const DEFAULT_RETRIES: u32 = 2;
+pub const PRIVATE_KEY_ENV: &str = "WXCOUPON_PRIVATE_KEY";
+
+/// The environment variables wxcoupon reads, captured once so that the
+/// logic below can be tested without touching the process environment.
+#[derive(Debug, Default, Clone)]
+pub struct Env {
+    pub config: Option<OsString>,
+    pub profile: Option<String>,
+    pub private_key: Option<String>,
+    pub xdg_config_home: Option<OsString>,
+    pub home: Option<OsString>,
+}
+
+impl Env {
+    pub fn from_process() -> Self {
+        let os = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
+        Env {
+            config: os("WXCOUPON_CONFIG"),
+            profile: os("WXCOUPON_PROFILE").map(|v| v.to_string_lossy().into_owned()),
+            // An empty WXCOUPON_PRIVATE_KEY is kept: it is an error, not "unset".
+            private_key: std::env::var_os(PRIVATE_KEY_ENV).map(|v| v.to_string_lossy().into_owned()),
+            xdg_config_home: os("XDG_CONFIG_HOME"),
+            home: os("HOME"),
+        }
+    }
+}
+
+/// Where the config file comes from: the first match wins, and an explicit
+/// choice that names a missing file is an error, never a fallback.
+pub fn locate(explicit: Option<&Path>, env: &Env) -> Result<PathBuf> {
+    if let Some(path) = explicit {
+        if !path.is_file() {
+            bail!(
+                "config file {} (from --config) does not exist or is not a file",
+                path.display()
+            );
+        }
+        return Ok(path.to_path_buf());
+    }
+    if let Some(path) = &env.config {
+        let path = PathBuf::from(path);
+        if !path.is_file() {
+            bail!(
+                "config file {} (from WXCOUPON_CONFIG) does not exist or is not a file",
+                path.display()
+            );
+        }
+        return Ok(path);
+    }
+    let default = default_path(env);
+    match default {
+        Some(path) if path.is_file() => Ok(path),
+        _ => {
+            let looked = default.map_or_else(
+                || "the default location (neither XDG_CONFIG_HOME nor HOME is set)".to_string(),
+                |p| p.display().to_string(),
+            );
+            bail!(
+                "no config file found; looked at: --config (not given), WXCOUPON_CONFIG (not set), {looked}\n\
+                 hint: copy config.example.toml there and fill in your merchant's values, \
+                 or pass --config FILE"
+            )
+        }
+    }
+}
+
+fn default_path(env: &Env) -> Option<PathBuf> {
+    let base = match (&env.xdg_config_home, &env.home) {
+        (Some(xdg), _) => PathBuf::from(xdg),
+        (None, Some(home)) => PathBuf::from(home).join(".config"),
+        (None, None) => return None,
+    };
+    Some(base.join("wxcoupon").join("config.toml"))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    default_profile: Option<Spanned<String>>,
+    #[serde(default)]
+    profile: BTreeMap<String, RawProfile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProfile {
+    mchid: Spanned<String>,
+    merchant_serial_no: Spanned<String>,
+    private_key_file: Option<Spanned<String>>,
+    wechatpay_public_key_id: Spanned<String>,
+    wechatpay_public_key_file: Spanned<String>,
+    base_url: Option<Spanned<String>>,
+    backup_base_url: Option<Spanned<String>>,
+    timeout_secs: Option<Spanned<u64>>,
+    retries: Option<Spanned<u32>>,
+}
+
+/// `scheme://host[:port]`, validated. http only for loopback hosts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseUrl {
+    /// Without a trailing slash.
+    pub origin: String,
+    pub host: String,
+}
+
+impl fmt::Display for BaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.origin)
+    }
+}
+
+impl BaseUrl {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let trimmed = text.strip_suffix('/').unwrap_or(text);
+        let uri: ureq::http::Uri = trimmed
+            .parse()
+            .map_err(|e| format!("not a URL ({e}); expected scheme://host[:port]"))?;
+        let scheme = uri
+            .scheme_str()
+            .ok_or("no scheme; expected https://host[:port]")?;
+        let authority = uri.authority().ok_or("no host; expected https://host[:port]")?;
+        if authority.as_str().contains('@') {
+            return Err("user names or passwords do not belong in the URL".into());
+        }
+        if !matches!(uri.path(), "" | "/") || uri.query().is_some() {
+            return Err(
+                "only scheme://host[:port] is allowed here: wxcoupon appends the API path itself"
+                    .into(),
+            );
+        }
+        let host = authority.host().to_string();
+        match scheme {
+            "https" => {}
+            "http" if is_loopback(&host) => {}
+            "http" => {
+                return Err(format!(
+                    "http:// is allowed only for loopback hosts (local testing); use https://{authority}"
+                ));
+            }
+            other => return Err(format!("scheme `{other}` is not supported; use https://")),
+        }
+        Ok(BaseUrl {
+            origin: format!("{scheme}://{authority}"),
+            host,
+        })
+    }
+
+    pub fn is_official_primary(&self) -> bool {
+        self.origin == OFFICIAL_BASE_URL
+    }
+}
+
+pub fn is_loopback(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.eq_ignore_ascii_case("localhost")
+        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    Env,
+    File(PathBuf),
+}
+
+impl fmt::Display for KeySource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeySource::Env => write!(f, "the private key in {PRIVATE_KEY_ENV}"),
+            KeySource::File(p) => write!(f, "private key file {}", p.display()),
+        }
+    }
+}
+
+/// One validated profile. Keys are read on demand by `private_key()` and
+/// `public_key()`, so commands that need only one of them read only that one.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub name: String,
+    pub config_path: PathBuf,
+    pub mchid: String,
+    pub merchant_serial_no: String,
+    pub private_key: KeySource,
+    pub wechatpay_public_key_id: String,
+    pub wechatpay_public_key_file: PathBuf,
+    pub base_url: BaseUrl,
+    pub backup_base_url: Option<BaseUrl>,
+    pub timeout: Duration,
+    pub retries: u32,
+    env_private_key: Option<String>,
+}
+
+impl Profile {
+    pub fn load_private_key(&self) -> Result<PrivateKey> {
+        match &self.private_key {
+            KeySource::Env => {
+                let text = self.env_private_key.as_deref().unwrap_or_default();
+                PrivateKey::from_pem(text.as_bytes())
+                    .with_context(|| format!("reading the private key in {PRIVATE_KEY_ENV}"))
+            }
+            KeySource::File(path) => read_private_key(path),
+        }
+    }
+
+    pub fn load_public_key(&self) -> Result<PublicKey> {
+        read_public_key(&self.wechatpay_public_key_file).context(
+            "check wechatpay_public_key_file: it must be the WeChat Pay public key (pub_key.pem) \
+             downloaded from the merchant platform",
+        )
+    }
+}
+
+pub fn read_private_key(path: &Path) -> Result<PrivateKey> {
+    let text = std::fs::read(path)
+        .with_context(|| format!("reading private key file {}", path.display()))?;
+    PrivateKey::from_pem(&text).with_context(|| format!("private key file {}", path.display()))
+}
+
+pub fn read_public_key(path: &Path) -> Result<PublicKey> {
+    let text = std::fs::read(path)
+        .with_context(|| format!("reading WeChat Pay public key file {}", path.display()))?;
+    PublicKey::from_pem(&text)
+        .with_context(|| format!("WeChat Pay public key file {}", path.display()))
+}
+
+/// Reads the config file at `path` and validates the chosen profile.
+pub fn load(path: &Path, chosen: Option<&str>, env: &Env) -> Result<Profile> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading config file {}", path.display()))?;
+    let raw: RawConfig = toml::from_str(&text)
+        .map_err(|e| anyhow!("config file {}: {}", path.display(), e.to_string().trim_end()))?;
+    let at = Locator { path, text: &text };
+
+    if raw.profile.is_empty() {
+        bail!(
+            "config file {} has no profile; add a [profile.NAME] table (see config.example.toml)",
+            path.display()
+        );
+    }
+    let names = || raw.profile.keys().cloned().collect::<Vec<_>>().join(", ");
+    let (name, why) = match (chosen, &env.profile, &raw.default_profile) {
+        (Some(n), _, _) => (n.to_string(), "--profile"),
+        (None, Some(n), _) => (n.clone(), "WXCOUPON_PROFILE"),
+        (None, None, Some(n)) => (n.get_ref().clone(), "default_profile"),
+        (None, None, None) if raw.profile.len() == 1 => {
+            (raw.profile.keys().next().cloned().unwrap_or_default(), "the only profile")
+        }
+        (None, None, None) => bail!(
+            "config file {} has several profiles ({}) and none is chosen; \
+             pass --profile NAME, set WXCOUPON_PROFILE, or set default_profile",
+            path.display(),
+            names()
+        ),
+    };
+    let Some(p) = raw.profile.get(&name) else {
+        let place = match (why, &raw.default_profile) {
+            ("default_profile", Some(d)) => format!("{} ({})", at.line(d), why),
+            _ => why.to_string(),
+        };
+        bail!(
+            "profile `{name}` (from {place}) is not in config file {}; the profiles there are: {}",
+            path.display(),
+            names()
+        );
+    };
+
+    let field = |f: &str| format!("profile.{name}.{f}");
+    let mchid = p.mchid.get_ref();
+    if mchid.is_empty() || !mchid.bytes().all(|b| b.is_ascii_digit()) {
+        bail!("{}: {} = {:?}: must be the merchant id (商户号), digits only", at.line(&p.mchid), field("mchid"), mchid);
+    }
+    let serial = p.merchant_serial_no.get_ref();
+    if serial.is_empty() || !serial.bytes().all(|b| b.is_ascii_hexdigit()) {
+        bail!(
+            "{}: {} = {:?}: must be the merchant API certificate serial number (商户API证书序列号), hexadecimal",
+            at.line(&p.merchant_serial_no),
+            field("merchant_serial_no"),
+            serial
+        );
+    }
+    let key_id = p.wechatpay_public_key_id.get_ref();
+    if key_id.is_empty() || !key_id.bytes().all(|b| b.is_ascii_graphic() && b != b'"') {
+        bail!(
+            "{}: {} = {:?}: must be the WeChat Pay public key id (微信支付公钥ID), e.g. PUB_KEY_ID_…",
+            at.line(&p.wechatpay_public_key_id),
+            field("wechatpay_public_key_id"),
+            key_id
+        );
+    }
+    let folder = path.parent().unwrap_or(Path::new("."));
+    let resolve = |s: &Spanned<String>| -> Result<PathBuf> {
+        if s.get_ref().is_empty() {
+            bail!("{}: the file name is empty", at.line(s));
+        }
+        Ok(folder.join(s.get_ref()))
+    };
+    let private_key = match (&env.private_key, &p.private_key_file) {
+        (Some(v), _) if v.trim().is_empty() => {
+            bail!("{PRIVATE_KEY_ENV} is set but empty; put the key's PEM text in it, or unset it to use private_key_file")
+        }
+        (Some(_), _) => KeySource::Env,
+        (None, Some(f)) => KeySource::File(resolve(f).with_context(|| field("private_key_file"))?),
+        (None, None) => bail!(
+            "config file {}: {} is missing and {PRIVATE_KEY_ENV} is not set; \
+             one of them must give the merchant's API private key (apiclient_key.pem)",
+            path.display(),
+            field("private_key_file")
+        ),
+    };
+    let wechatpay_public_key_file =
+        resolve(&p.wechatpay_public_key_file).with_context(|| field("wechatpay_public_key_file"))?;
+
+    let url = |s: &Spanned<String>, f: &str| -> Result<BaseUrl> {
+        BaseUrl::parse(s.get_ref())
+            .map_err(|e| anyhow!("{}: {} = {:?}: {e}", at.line(s), field(f), s.get_ref()))
+    };
+    let base_url = match &p.base_url {
+        Some(s) => url(s, "base_url")?,
+        None => BaseUrl::parse(OFFICIAL_BASE_URL).map_err(|e| anyhow!(e))?,
+    };
+    let backup_base_url = match &p.backup_base_url {
+        Some(s) if s.get_ref().is_empty() => None,
+        Some(s) => Some(url(s, "backup_base_url")?),
+        // The official backup only stands behind the official primary.
+        None if base_url.is_official_primary() => {
+            Some(BaseUrl::parse(OFFICIAL_BACKUP_URL).map_err(|e| anyhow!(e))?)
+        }
+        None => None,
+    };
+    let timeout_secs = match &p.timeout_secs {
+        Some(t) => {
+            let v = *t.get_ref();
+            check_timeout(v).map_err(|e| anyhow!("{}: {} = {v}: {e}", at.line(t), field("timeout_secs")))?;
+            v
+        }
+        None => DEFAULT_TIMEOUT_SECS,
+    };
+    let retries = match &p.retries {
+        Some(r) if *r.get_ref() > 10 => bail!(
+            "{}: {} = {}: must be from 0 to 10",
+            at.line(r),
+            field("retries"),
+            r.get_ref()
+        ),
+        Some(r) => *r.get_ref(),
+        None => DEFAULT_RETRIES,
+    };
+
+    Ok(Profile {
+        name,
+        config_path: path.to_path_buf(),
+        mchid: mchid.clone(),
+        merchant_serial_no: serial.clone(),
+        private_key,
+        wechatpay_public_key_id: key_id.clone(),
+        wechatpay_public_key_file,
+        base_url,
+        backup_base_url,
+        timeout: Duration::from_secs(timeout_secs),
+        retries,
+        env_private_key: env.private_key.clone(),
+    })
+}
+
+/// A timeout in seconds, from 1 to 600.
+pub fn check_timeout(secs: u64) -> Result<(), String> {
+    if (1..=600).contains(&secs) {
+        Ok(())
+    } else {
+        Err("must be from 1 to 600 seconds".into())
+    }
+}
+
+/// Turns a span into `FILE:LINE` for messages.
+struct Locator<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl Locator<'_> {
+    fn line<T>(&self, s: &Spanned<T>) -> String {
+        let start = s.span().start.min(self.text.len());
+        let line = self.text[..start].matches('\n').count() + 1;
+        format!("{}:{line}", self.path.display())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    const GOOD: &str = r#"
+[profile.shop]
+mchid = "1900000109"
+merchant_serial_no = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1"
+private_key_file = "apiclient_key.pem"
+wechatpay_public_key_id = "PUB_KEY_ID_0119000001092024112700000000000001"
+wechatpay_public_key_file = "pub_key.pem"
+"#;
+
+    fn write(text: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        fs::write(&path, text).unwrap();
+        (dir, path)
+    }
+
+    fn err(text: &str, chosen: Option<&str>, env: &Env) -> String {
+        let (_dir, path) = write(text);
+        format!("{:#}", load(&path, chosen, env).unwrap_err())
+    }
+
+    #[test]
+    fn a_minimal_profile_gets_the_documented_defaults() {
+        let (dir, path) = write(GOOD);
+        let p = load(&path, None, &Env::default()).unwrap();
+        assert_eq!(p.name, "shop");
+        assert_eq!(p.base_url.origin, OFFICIAL_BASE_URL);
+        assert_eq!(p.backup_base_url.unwrap().origin, OFFICIAL_BACKUP_URL);
+        assert_eq!(p.timeout, Duration::from_secs(10));
+        assert_eq!(p.retries, 2);
+        assert_eq!(p.private_key, KeySource::File(dir.path().join("apiclient_key.pem")));
+        assert_eq!(p.wechatpay_public_key_file, dir.path().join("pub_key.pem"));
+    }
+
+    #[test]
+    fn a_custom_base_url_has_no_backup_unless_named() {
+        let text = format!("{GOOD}base_url = \"http://127.0.0.1:8080/\"\n");
+        let (_d, path) = write(&text);
+        let p = load(&path, None, &Env::default()).unwrap();
+        assert_eq!(p.base_url.origin, "http://127.0.0.1:8080");
+        assert_eq!(p.backup_base_url, None);
+    }
+
+    #[test]
+    fn unknown_keys_name_the_file_and_line() {
+        let e = err(&format!("{GOOD}mchld = \"1\"\n"), None, &Env::default());
+        assert!(e.contains("config.toml") && e.contains("line 8") && e.contains("mchld"), "{e}");
+    }
+
+    #[test]
+    fn wrong_types_name_the_line() {
+        let e = err(&format!("{GOOD}timeout_secs = \"ten\"\n"), None, &Env::default());
+        assert!(e.contains("line 8") && e.contains("timeout_secs") || e.contains("integer"), "{e}");
+    }
+
+    #[test]
+    fn bad_values_name_file_line_field_and_value() {
+        let e = err(&GOOD.replace("\"1900000109\"", "\"19x\""), None, &Env::default());
+        assert!(e.contains("config.toml:3: profile.shop.mchid = \"19x\""), "{e}");
+        let e = err(&format!("{GOOD}base_url = \"http://example.com\"\n"), None, &Env::default());
+        assert!(e.contains(":8: profile.shop.base_url") && e.contains("loopback"), "{e}");
+        let e = err(&format!("{GOOD}base_url = \"https://h/v3/x\"\n"), None, &Env::default());
+        assert!(e.contains("scheme://host[:port]"), "{e}");
+        let e = err(&format!("{GOOD}timeout_secs = 0\n"), None, &Env::default());
+        assert!(e.contains("timeout_secs = 0"), "{e}");
+    }
+
+    #[test]
+    fn several_profiles_and_none_chosen_lists_them() {
+        let two = format!("{GOOD}\n{}", GOOD.replace("profile.shop", "profile.other"));
+        let e = err(&two, None, &Env::default());
+        assert!(e.contains("several profiles (other, shop)"), "{e}");
+        let e = err(&two, Some("nope"), &Env::default());
+        assert!(e.contains("profile `nope` (from --profile)") && e.contains("other, shop"), "{e}");
+        let env = Env {
+            profile: Some("other".into()),
+            ..Env::default()
+        };
+        let (_d, path) = write(&two);
+        assert_eq!(load(&path, None, &env).unwrap().name, "other");
+        assert_eq!(load(&path, Some("shop"), &env).unwrap().name, "shop");
+        let with_default = format!("default_profile = \"other\"\n{two}");
+        let (_d, path) = write(&with_default);
+        assert_eq!(load(&path, None, &Env::default()).unwrap().name, "other");
+    }
+
+    #[test]
+    fn the_private_key_env_wins_and_empty_is_an_error() {
+        let (_d, path) = write(GOOD);
+        let env = Env {
+            private_key: Some("PEM".into()),
+            ..Env::default()
+        };
+        assert_eq!(load(&path, None, &env).unwrap().private_key, KeySource::Env);
+        let env = Env {
+            private_key: Some(String::new()),
+            ..Env::default()
+        };
+        let e = format!("{:#}", load(&path, None, &env).unwrap_err());
+        assert!(e.contains("WXCOUPON_PRIVATE_KEY is set but empty"), "{e}");
+    }
+
+    #[test]
+    fn locate_follows_flag_env_xdg_home_and_never_falls_back() {
+        let (dir, path) = write(GOOD);
+        let missing = dir.path().join("missing.toml");
+        let env = Env {
+            config: Some(path.clone().into()),
+            ..Env::default()
+        };
+        assert_eq!(locate(None, &env).unwrap(), path);
+        let e = locate(Some(&missing), &env).unwrap_err().to_string();
+        assert!(e.contains("missing.toml (from --config)"), "{e}");
+        let env = Env {
+            config: Some(missing.clone().into()),
+            ..Env::default()
+        };
+        let e = locate(None, &env).unwrap_err().to_string();
+        assert!(e.contains("(from WXCOUPON_CONFIG)"), "{e}");
+
+        let xdg = dir.path().join("xdg");
+        fs::create_dir_all(xdg.join("wxcoupon")).unwrap();
+        fs::write(xdg.join("wxcoupon/config.toml"), GOOD).unwrap();
+        let env = Env {
+            xdg_config_home: Some(xdg.clone().into()),
+            home: Some(dir.path().into()),
+            ..Env::default()
+        };
+        assert_eq!(locate(None, &env).unwrap(), xdg.join("wxcoupon/config.toml"));
+        let env = Env {
+            home: Some(dir.path().into()),
+            ..Env::default()
+        };
+        let e = locate(None, &env).unwrap_err().to_string();
+        assert!(e.contains(".config/wxcoupon/config.toml") && e.contains("config.example.toml"), "{e}");
+    }
+
+    #[test]
+    fn loopback_detection() {
+        for h in ["127.0.0.1", "127.8.0.1", "localhost", "[::1]", "LOCALHOST"] {
+            assert!(is_loopback(h), "{h}");
+        }
+        for h in ["10.0.0.1", "example.com", "localhost.example.com", "[::2]"] {
+            assert!(!is_loopback(h), "{h}");
+        }
+    }
+}

@@ -1,0 +1,215 @@
+//! Checking a WeChat Pay answer: its headers, its age and its signature — pure.
+
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+
+use crate::keys::PublicKey;
+
+/// An answer is accepted only when its timestamp is less than this many
+/// seconds away from the local clock, either way.
+pub const MAX_AGE_SECS: i64 = 300;
+
+pub const PROBE_PREFIX: &str = "WECHATPAY/SIGNTEST/";
+
+/// The four signature headers of an answer, as received.
+#[derive(Debug, Default, Clone)]
+pub struct SignatureHeaders<'a> {
+    pub timestamp: Option<&'a str>,
+    pub nonce: Option<&'a str>,
+    pub signature: Option<&'a str>,
+    pub serial: Option<&'a str>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    MissingHeader(&'static str),
+    SerialMismatch { got: String, expected: String },
+    BadTimestamp(String),
+    Stale { offset_secs: i64 },
+    Probe,
+    NotBase64,
+    BadSignature,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::MissingHeader(h) => write!(f, "the answer has no {h} header"),
+            Failure::SerialMismatch { got, expected } => write!(
+                f,
+                "the answer is signed by key `{got}`, but the profile's wechatpay_public_key_id is `{expected}`"
+            ),
+            Failure::BadTimestamp(t) => {
+                write!(f, "Wechatpay-Timestamp `{t}` is not a Unix time in seconds")
+            }
+            Failure::Stale { offset_secs } => write!(
+                f,
+                "the answer's timestamp is {} s {} the local clock (the limit is {MAX_AGE_SECS} s)",
+                offset_secs.abs(),
+                if *offset_secs < 0 { "behind" } else { "ahead of" }
+            ),
+            Failure::Probe => write!(
+                f,
+                "the signature is a WeChat Pay probe (`{PROBE_PREFIX}…`), invalid by design"
+            ),
+            Failure::NotBase64 => write!(f, "the signature is not valid Base64"),
+            Failure::BadSignature => write!(
+                f,
+                "the signature does not match the answer under the configured WeChat Pay public key"
+            ),
+        }
+    }
+}
+
+/// `TIMESTAMP\nNONCE\nBODY\n` over the raw body bytes.
+pub fn message(timestamp: &str, nonce: &str, body: &[u8]) -> Vec<u8> {
+    let mut m = format!("{timestamp}\n{nonce}\n").into_bytes();
+    m.extend_from_slice(body);
+    m.push(b'\n');
+    m
+}
+
+/// Checks the signature alone: probe prefix, Base64, RSA.
+pub fn signature(key: &PublicKey, timestamp: &str, nonce: &str, body: &[u8], signature: &str) -> Result<(), Failure> {
+    if signature.starts_with(PROBE_PREFIX) {
+        return Err(Failure::Probe);
+    }
+    let raw = STANDARD.decode(signature.trim()).map_err(|_| Failure::NotBase64)?;
+    if key.verify(&message(timestamp, nonce, body), &raw) {
+        Ok(())
+    } else {
+        Err(Failure::BadSignature)
+    }
+}
+
+/// How far the timestamp is from `now` (positive: ahead of the local clock).
+pub fn offset(timestamp: &str, now_unix: i64) -> Result<i64, Failure> {
+    timestamp
+        .trim()
+        .parse::<i64>()
+        .map(|t| t - now_unix)
+        .map_err(|_| Failure::BadTimestamp(timestamp.to_string()))
+}
+
+/// The full check of a 2xx answer: every header present, the serial equal to
+/// the configured key id, the timestamp fresh, the signature valid.
+pub fn answer(headers: &SignatureHeaders<'_>, body: &[u8], expected_serial: &str, key: &PublicKey, now_unix: i64) -> Result<(), Failure> {
+    let timestamp = headers
+        .timestamp
+        .ok_or(Failure::MissingHeader("Wechatpay-Timestamp"))?;
+    let nonce = headers.nonce.ok_or(Failure::MissingHeader("Wechatpay-Nonce"))?;
+    let sig = headers
+        .signature
+        .ok_or(Failure::MissingHeader("Wechatpay-Signature"))?;
+    let serial = headers.serial.ok_or(Failure::MissingHeader("Wechatpay-Serial"))?;
+    if serial != expected_serial {
+        return Err(Failure::SerialMismatch {
+            got: serial.to_string(),
+            expected: expected_serial.to_string(),
+        });
+    }
+    let offset_secs = offset(timestamp, now_unix)?;
+    if offset_secs.abs() >= MAX_AGE_SECS {
+        return Err(Failure::Stale { offset_secs });
+    }
+    signature(key, timestamp, nonce, body, sig)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::PrivateKey;
+
+    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+    const SERIAL: &str = "PUB_KEY_ID_0119000001092024112700000000000001";
+    const NOW: i64 = 1_700_000_000;
+    const BODY: &[u8] = br#"{"wechatpay_return_time":"2020-05-20T13:29:35+08:00"}"#;
+
+    fn key(name: &str) -> Vec<u8> {
+        std::fs::read(format!("{FIXTURES}/{name}")).unwrap()
+    }
+
+    fn wechatpay_public() -> PublicKey {
+        PublicKey::from_pem(&key("wechatpay_pub.pem")).unwrap()
+    }
+
+    fn signed_by(private: &str, ts: &str, nonce: &str, body: &[u8]) -> String {
+        PrivateKey::from_pem(&key(private))
+            .unwrap()
+            .sign_base64(&message(ts, nonce, body))
+            .unwrap()
+    }
+
+    fn check(ts: &str, sig: &str, serial: &str, body: &[u8]) -> Result<(), Failure> {
+        let h = SignatureHeaders {
+            timestamp: Some(ts),
+            nonce: Some("abc"),
+            signature: Some(sig),
+            serial: Some(serial),
+        };
+        answer(&h, body, SERIAL, &wechatpay_public(), NOW)
+    }
+
+    #[test]
+    fn a_correct_answer_verifies() {
+        let ts = NOW.to_string();
+        let sig = signed_by("wechatpay_key.pem", &ts, "abc", BODY);
+        assert_eq!(check(&ts, &sig, SERIAL, BODY), Ok(()));
+    }
+
+    #[test]
+    fn a_tampered_body_fails() {
+        let ts = NOW.to_string();
+        let sig = signed_by("wechatpay_key.pem", &ts, "abc", BODY);
+        let tampered = br#"{"wechatpay_return_time":"2020-05-20T13:29:36+08:00"}"#;
+        assert_eq!(check(&ts, &sig, SERIAL, tampered), Err(Failure::BadSignature));
+    }
+
+    #[test]
+    fn another_key_fails() {
+        let ts = NOW.to_string();
+        let sig = signed_by("other_key.pem", &ts, "abc", BODY);
+        assert_eq!(check(&ts, &sig, SERIAL, BODY), Err(Failure::BadSignature));
+    }
+
+    #[test]
+    fn a_wrong_serial_fails_before_the_signature() {
+        let ts = NOW.to_string();
+        let sig = signed_by("wechatpay_key.pem", &ts, "abc", BODY);
+        assert!(matches!(
+            check(&ts, &sig, "PUB_KEY_ID_OTHER", BODY),
+            Err(Failure::SerialMismatch { .. })
+        ));
+    }
+
+    #[test]
+    fn stale_timestamps_fail_both_ways_at_300_seconds() {
+        for (delta, ok) in [(-300, false), (-299, true), (299, true), (300, false)] {
+            let ts = (NOW + delta).to_string();
+            let sig = signed_by("wechatpay_key.pem", &ts, "abc", BODY);
+            assert_eq!(check(&ts, &sig, SERIAL, BODY).is_ok(), ok, "delta {delta}");
+        }
+    }
+
+    #[test]
+    fn probes_and_non_base64_fail_cleanly() {
+        let ts = NOW.to_string();
+        assert_eq!(
+            check(&ts, "WECHATPAY/SIGNTEST/abcdefg", SERIAL, BODY),
+            Err(Failure::Probe)
+        );
+        assert_eq!(check(&ts, "not base64 !!", SERIAL, BODY), Err(Failure::NotBase64));
+        assert_eq!(check("12a", "AAAA", SERIAL, BODY), Err(Failure::BadTimestamp("12a".into())));
+    }
+
+    #[test]
+    fn missing_headers_are_named() {
+        let h = SignatureHeaders::default();
+        assert_eq!(
+            answer(&h, BODY, SERIAL, &wechatpay_public(), NOW),
+            Err(Failure::MissingHeader("Wechatpay-Timestamp"))
+        );
+    }
+}
