@@ -328,7 +328,7 @@ fn cmd_sign(g: &GlobalOpts, a: &SignArgs, env: &Env) -> Result<Printed> {
         stderr: format!(
             "signed message ({} bytes; each \\n is a line end):\n{}",
             signed.message.len(),
-            escape::term(&message).replace("\\n", "\\n\n")
+            sign::visible(&signed.message)
         ),
         code: 0,
     })

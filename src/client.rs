@@ -77,7 +77,14 @@ fn describe(e: &ureq::Error, url: &str, after_headers: bool) -> NetError {
             std::io::ErrorKind::ConnectionRefused => {
                 (format!("cannot connect to {url}: connection refused"), false)
             }
-            kind => (format!("network error talking to {url}: {io} ({kind:?})"), true),
+            // std's resolver reports a failed lookup as a plain I/O error.
+            _ if io.to_string().contains("lookup address") => {
+                (format!("cannot resolve the host of {url}: {io}"), false)
+            }
+            std::io::ErrorKind::ConnectionReset => {
+                (format!("the connection to {url} was reset: {io}"), true)
+            }
+            _ => (format!("network error talking to {url}: {io}"), true),
         },
         E::Tls(m) => (format!("TLS error with {url}: {m}"), false),
         E::Rustls(r) => (format!("TLS error with {url}: {r}"), false),

@@ -404,8 +404,11 @@ pub fn render_text(r: &Report) -> (String, String) {
             err.push_str(&format!("wxcoupon: internal error: {}\n", field(&r.message)));
         }
     }
+    // Notes are wxcoupon's own words; network text in them was escaped where it was quoted.
     for note in &r.notes {
-        err.push_str(&format!("  {}\n", escape::term(note)));
+        for line in note.lines() {
+            err.push_str(&format!("  {line}\n"));
+        }
     }
     if matches!(r.outcome, Kind::Unverified) {
         err.push_str(

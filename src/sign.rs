@@ -77,7 +77,7 @@ pub fn nonce() -> Result<String> {
 
 /// Shows a signed message with its line ends made visible, for people.
 pub fn visible(message: &[u8]) -> String {
-    String::from_utf8_lossy(message).replace('\n', "\\n\n")
+    crate::escape::term(&String::from_utf8_lossy(message)).replace("\\n", "\\n\n")
 }
 
 #[cfg(test)]

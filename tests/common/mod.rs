@@ -1,0 +1,508 @@
+//! A local WeChat Pay stand-in for the integration tests, and helpers to run
+//! the real binary in an isolated environment.
+//!
+//! The server checks every request the way WeChat Pay does — strict
+//! Authorization header, mchid and merchant serial, timestamp within 5
+//! minutes, RSA signature over the exact bytes received with the merchant's
+//! public key — and signs its answers with the WeChat-Pay-side test key.
+//! Its crypto uses ring directly, not wxcoupon's code.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use ring::rand::SystemRandom;
+use ring::signature::{self, RsaKeyPair, UnparsedPublicKey};
+
+pub const MCHID: &str = "1900000109";
+pub const SERIAL: &str = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1";
+pub const KEY_ID: &str = "PUB_KEY_ID_0119000001092024112700000000000001";
+pub const PATH: &str = "/v3/marketing/busifavor/coupons/return";
+pub const RETURN_TIME: &str = "2026-11-27T13:29:35+08:00";
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn key_pair(name: &str) -> RsaKeyPair {
+    let text = std::fs::read(fixture(name)).unwrap();
+    let block = pem::parse(text).unwrap();
+    RsaKeyPair::from_pkcs8(block.contents()).unwrap()
+}
+
+pub fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+pub fn sign_with(key: &str, message: &[u8]) -> String {
+    let pair = key_pair(key);
+    let mut sig = vec![0; pair.public().modulus_len()];
+    pair.sign(&signature::RSA_PKCS1_SHA256, &SystemRandom::new(), message, &mut sig)
+        .unwrap();
+    STANDARD.encode(sig)
+}
+
+/// Verifies with the public half of a fixture's private key.
+pub fn verify_with(key: &str, message: &[u8], sig_b64: &str) -> bool {
+    let pair = key_pair(key);
+    let Ok(sig) = STANDARD.decode(sig_b64) else {
+        return false;
+    };
+    UnparsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, pair.public().as_ref())
+        .verify(message, &sig)
+        .is_ok()
+}
+
+/// The Authorization header, parsed strictly.
+#[derive(Debug, Clone)]
+pub struct Auth {
+    pub mchid: String,
+    pub nonce: String,
+    pub signature: String,
+    pub timestamp: String,
+    pub serial_no: String,
+}
+
+pub fn parse_authorization(value: &str) -> Result<Auth, String> {
+    let rest = value
+        .strip_prefix("WECHATPAY2-SHA256-RSA2048 ")
+        .ok_or("wrong scheme")?;
+    let mut fields = BTreeMap::new();
+    for part in rest.split(',') {
+        let (k, v) = part.split_once('=').ok_or("no =")?;
+        let v = v
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .ok_or("value not quoted")?;
+        if fields.insert(k.to_string(), v.to_string()).is_some() {
+            return Err(format!("{k} twice"));
+        }
+    }
+    let mut take = |k: &str| fields.remove(k).ok_or(format!("no {k}"));
+    let auth = Auth {
+        mchid: take("mchid")?,
+        nonce: take("nonce_str")?,
+        signature: take("signature")?,
+        timestamp: take("timestamp")?,
+        serial_no: take("serial_no")?,
+    };
+    if !fields.is_empty() {
+        return Err(format!("unknown fields {fields:?}"));
+    }
+    Ok(auth)
+}
+
+/// One request as the server received it.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// The parsed Authorization when it verified; the reason otherwise.
+    pub auth: Result<Auth, String>,
+    /// The message the server rebuilt and checked.
+    pub signed_message: Vec<u8>,
+}
+
+impl Seen {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap()
+    }
+}
+
+/// How an answer is signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sig {
+    Valid,
+    WrongKey,
+    Probe,
+    NotBase64,
+    Missing,
+    TamperedBody,
+    StaleTimestamp,
+    WrongSerial,
+}
+
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub body: String,
+    pub sig: Sig,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Reply {
+    pub fn ok(body: &str) -> Self {
+        Reply {
+            status: 200,
+            body: body.into(),
+            sig: Sig::Valid,
+            headers: Vec::new(),
+        }
+    }
+
+    pub fn returned() -> Self {
+        Reply::ok(&format!(r#"{{"wechatpay_return_time":"{RETURN_TIME}"}}"#))
+    }
+
+    pub fn error(status: u16, code: &str, message: &str) -> Self {
+        Reply {
+            status,
+            body: serde_json::json!({"code": code, "message": message}).to_string(),
+            sig: Sig::Valid,
+            headers: Vec::new(),
+        }
+    }
+
+    pub fn raw(status: u16, body: &str) -> Self {
+        Reply {
+            status,
+            body: body.into(),
+            sig: Sig::Missing,
+            headers: Vec::new(),
+        }
+    }
+
+    pub fn sig(mut self, sig: Sig) -> Self {
+        self.sig = sig;
+        self
+    }
+
+    pub fn header(mut self, k: &str, v: &str) -> Self {
+        self.headers.push((k.into(), v.into()));
+        self
+    }
+}
+
+/// The coupons the stand-in knows: code → (stock, state, owner mchid).
+#[derive(Debug, Default)]
+pub struct Coupons {
+    pub coupons: BTreeMap<String, (String, String, String)>,
+    pub used_request_nos: Vec<String>,
+    pub returns: u32,
+}
+
+impl Coupons {
+    pub fn with(list: &[(&str, &str, &str)]) -> Self {
+        let mut c = Coupons::default();
+        for (code, stock, state) in list {
+            c.coupons
+                .insert(code.to_string(), (stock.to_string(), state.to_string(), MCHID.into()));
+        }
+        c
+    }
+
+    /// The business rules of the return API's error table.
+    pub fn answer(&mut self, seen: &Seen) -> Reply {
+        let Ok(body) = serde_json::from_slice::<serde_json::Value>(&seen.body) else {
+            return Reply::error(400, "PARAM_ERROR", "请求体不是合法的JSON");
+        };
+        let field = |k: &str| body.get(k).and_then(|v| v.as_str()).map(str::to_string);
+        let (Some(code), Some(stock), Some(no)) =
+            (field("coupon_code"), field("stock_id"), field("return_request_no"))
+        else {
+            return Reply::error(400, "PARAM_ERROR", "缺少参数");
+        };
+        if self.used_request_nos.contains(&no) {
+            return Reply::error(400, "RESOURCE_ALREADY_EXISTS", "已使用过此单号退券");
+        }
+        let Some((c_stock, state, owner)) = self.coupons.get_mut(&code) else {
+            return Reply::error(404, "RESOURCE_NOT_EXISTS", "券不存在");
+        };
+        if *c_stock != stock {
+            return Reply::error(404, "RESOURCE_NOT_EXISTS", "券不存在");
+        }
+        if owner != MCHID {
+            return Reply::error(403, "NO_AUTH", "商户无权限操作该券");
+        }
+        match state.as_str() {
+            "USED" => {
+                *state = "SENDED".into();
+                self.used_request_nos.push(no);
+                self.returns += 1;
+                Reply::returned()
+            }
+            "SENDED" => Reply::error(403, "RULE_LIMIT", "券当前是可用的"),
+            "EXPIRED" => Reply::error(403, "RULE_LIMIT", "券已不在使用有效期"),
+            "DELETED" => Reply::error(404, "RESOURCE_NOT_EXISTS", "券已被删除"),
+            other => panic!("unknown state {other}"),
+        }
+    }
+}
+
+type Handler = Box<dyn FnMut(&Seen) -> Reply + Send>;
+
+pub struct Server {
+    pub base_url: String,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    server: Arc<tiny_http::Server>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Server {
+    /// Starts on 127.0.0.1 with a free port. `handler` sees only requests
+    /// that passed authentication; the others get WeChat Pay's answers.
+    pub fn start(handler: impl FnMut(&Seen) -> Reply + Send + 'static) -> Server {
+        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
+        let port = server.server_addr().to_ip().unwrap().port();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let (s, log) = (server.clone(), seen.clone());
+        let mut handler: Handler = Box::new(handler);
+        let thread = std::thread::spawn(move || {
+            for mut rq in s.incoming_requests() {
+                let mut body = Vec::new();
+                rq.as_reader().read_to_end(&mut body).unwrap();
+                let headers: Vec<(String, String)> = rq
+                    .headers()
+                    .iter()
+                    .map(|h| (h.field.to_string(), h.value.to_string()))
+                    .collect();
+                let mut seen = Seen {
+                    method: rq.method().to_string(),
+                    url: rq.url().to_string(),
+                    headers,
+                    body,
+                    auth: Err("not checked".into()),
+                    signed_message: Vec::new(),
+                };
+                let reply = match authenticate(&mut seen) {
+                    Some(refusal) => refusal,
+                    None => handler(&seen),
+                };
+                log.lock().unwrap().push(seen);
+                let _ = rq.respond(build(reply));
+            }
+        });
+        Server {
+            base_url: format!("http://127.0.0.1:{port}"),
+            seen,
+            server,
+            thread: Some(thread),
+        }
+    }
+
+    /// Answers every authenticated request with the coupon rules.
+    pub fn with_coupons(coupons: Coupons) -> (Server, Arc<Mutex<Coupons>>) {
+        let state = Arc::new(Mutex::new(coupons));
+        let s = state.clone();
+        (Server::start(move |seen| s.lock().unwrap().answer(seen)), state)
+    }
+
+    pub fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.server.unblock();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// WeChat Pay's checks; `Some(answer)` refuses the request.
+fn authenticate(seen: &mut Seen) -> Option<Reply> {
+    for h in ["Accept", "User-Agent", "Content-Type"] {
+        if seen.header(h).is_none() {
+            return Some(Reply::error(400, "INVALID_REQUEST", "Http头缺少Accept或User-Agent"));
+        }
+    }
+    let auth = match seen.header("Authorization").map(parse_authorization) {
+        Some(Ok(a)) => a,
+        Some(Err(e)) => {
+            seen.auth = Err(e);
+            return Some(Reply::error(401, "SIGN_ERROR", "Authorization 格式错误"));
+        }
+        None => {
+            seen.auth = Err("no Authorization".into());
+            return Some(Reply::error(401, "SIGN_ERROR", "缺少 Authorization"));
+        }
+    };
+    let mut message = format!("{}\n{}\n{}\n{}\n", seen.method, seen.url, auth.timestamp, auth.nonce)
+        .into_bytes();
+    message.extend_from_slice(&seen.body);
+    message.push(b'\n');
+    seen.signed_message = message.clone();
+    let fresh = auth
+        .timestamp
+        .parse::<i64>()
+        .is_ok_and(|t| (t - now()).abs() < 300);
+    let problem = if auth.mchid != MCHID {
+        Some("mchid mismatch")
+    } else if auth.serial_no != SERIAL {
+        Some("serial_no mismatch")
+    } else if !fresh {
+        Some("timestamp out of range")
+    } else if !verify_with("merchant_key.pem", &message, &auth.signature) {
+        Some("sign not match")
+    } else {
+        None
+    };
+    if let Some(p) = problem {
+        seen.auth = Err(p.into());
+        let text = String::from_utf8_lossy(&message).into_owned();
+        let detail = serde_json::json!({
+            "detail": {"issue": p},
+            "field": "signature",
+            "location": "authorization",
+            "sign_information": {
+                "method": seen.method,
+                "sign_message_length": message.len(),
+                "truncated_sign_message": text,
+                "url": seen.url,
+            }
+        });
+        let mut reply = Reply::error(401, "SIGN_ERROR", "签名错误");
+        let mut v: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+        v["detail"] = detail;
+        reply.body = v.to_string();
+        return Some(reply);
+    }
+    seen.auth = Ok(auth);
+    None
+}
+
+fn build(reply: Reply) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
+    let ts = match reply.sig {
+        Sig::StaleTimestamp => now() - 600,
+        _ => now(),
+    }
+    .to_string();
+    let nonce = format!("{:032x}", now() as u128 * 7919);
+    let signed_body = match reply.sig {
+        Sig::TamperedBody => reply.body.replace("13:29", "14:29"),
+        _ => reply.body.clone(),
+    };
+    let mut message = format!("{ts}\n{nonce}\n").into_bytes();
+    message.extend_from_slice(reply.body.as_bytes());
+    message.push(b'\n');
+    let mut tampered = format!("{ts}\n{nonce}\n").into_bytes();
+    tampered.extend_from_slice(signed_body.as_bytes());
+    tampered.push(b'\n');
+    let signature = match reply.sig {
+        Sig::Valid | Sig::StaleTimestamp | Sig::WrongSerial => {
+            Some(sign_with("wechatpay_key.pem", &message))
+        }
+        Sig::TamperedBody => Some(sign_with("wechatpay_key.pem", &tampered)),
+        Sig::WrongKey => Some(sign_with("other_key.pem", &message)),
+        Sig::Probe => Some(format!("WECHATPAY/SIGNTEST/{}", sign_with("wechatpay_key.pem", &message))),
+        Sig::NotBase64 => Some("this is not base64!".into()),
+        Sig::Missing => None,
+    };
+    let mut headers = vec![
+        ("Content-Type".to_string(), "application/json".to_string()),
+        ("Request-ID".to_string(), "08F0D9F7B60610A70218E4AA8F6C20C6A10E-0".to_string()),
+    ];
+    if let Some(sig) = signature {
+        let serial = if reply.sig == Sig::WrongSerial { "PUB_KEY_ID_0000000000000000000000000000000000" } else { KEY_ID };
+        headers.extend([
+            ("Wechatpay-Timestamp".to_string(), ts),
+            ("Wechatpay-Nonce".to_string(), nonce),
+            ("Wechatpay-Signature".to_string(), sig),
+            ("Wechatpay-Serial".to_string(), serial.to_string()),
+            ("Wechatpay-Signature-Type".to_string(), "WECHATPAY2-SHA256-RSA2048".to_string()),
+        ]);
+    }
+    headers.extend(reply.headers);
+    let mut resp = tiny_http::Response::from_data(reply.body.into_bytes()).with_status_code(reply.status);
+    for (k, v) in headers {
+        resp.add_header(tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()).unwrap());
+    }
+    resp
+}
+
+/// A config file for the test merchant, pointing at `base_url`.
+pub fn write_config(dir: &Path, base_url: &str, extra: &str) -> PathBuf {
+    let path = dir.join("config.toml");
+    std::fs::write(&path, config_text(base_url, extra)).unwrap();
+    path
+}
+
+pub fn config_text(base_url: &str, extra: &str) -> String {
+    format!(
+        r#"[profile.test]
+mchid = "{MCHID}"
+merchant_serial_no = "{SERIAL}"
+private_key_file = "{}"
+wechatpay_public_key_id = "{KEY_ID}"
+wechatpay_public_key_file = "{}"
+base_url = "{base_url}"
+{extra}"#,
+        fixture("merchant_key.pem").display(),
+        fixture("wechatpay_pub.pem").display(),
+    )
+}
+
+/// The binary with an empty environment but for HOME: no proxies, no
+/// XDG_CONFIG_HOME, no WXCOUPON_* from the machine running the tests.
+pub fn wxcoupon(home: &Path) -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::cargo_bin("wxcoupon").unwrap();
+    c.env_clear().env("HOME", home);
+    c
+}
+
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Out {
+    pub fn json(&self) -> serde_json::Value {
+        let lines: Vec<&str> = self.stdout.lines().collect();
+        assert_eq!(lines.len(), 1, "exactly one JSON line expected:\n{}", self.stdout);
+        serde_json::from_str(lines[0]).unwrap()
+    }
+}
+
+/// Runs and checks that no secret leaked: no private key material anywhere,
+/// and no Authorization header outside `--dry-run`.
+pub fn run(cmd: &mut assert_cmd::Command) -> Out {
+    let output = cmd.timeout(std::time::Duration::from_secs(60)).output().unwrap();
+    let out = Out {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    };
+    for key in ["merchant_key.pem", "merchant_key_pkcs1.pem", "other_key.pem"] {
+        let text = std::fs::read_to_string(fixture(key)).unwrap();
+        for line in text.lines().filter(|l| !l.starts_with("-----")) {
+            assert!(
+                !out.stdout.contains(line) && !out.stderr.contains(line),
+                "private key material of {key} leaked:\n{}\n{}",
+                out.stdout,
+                out.stderr
+            );
+        }
+    }
+    let dry_or_sign = format!("{cmd:?}");
+    if !dry_or_sign.contains("--dry-run") && !dry_or_sign.contains("\"sign\"") {
+        assert!(
+            !out.stdout.contains("WECHATPAY2-SHA256-RSA2048 ") && !out.stderr.contains("WECHATPAY2-SHA256-RSA2048 "),
+            "an Authorization header was printed:\n{}\n{}",
+            out.stdout,
+            out.stderr
+        );
+    }
+    out
+}
