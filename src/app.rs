@@ -9,7 +9,9 @@ use clap::CommandFactory;
 use serde_json::json;
 use time::OffsetDateTime;
 
-use crate::cli::{Cli, Command, CompletionsArgs, ExplainArgs, GlobalOpts, ReturnArgs, Shell, SignArgs, VerifyArgs};
+use crate::cli::{
+    Cli, Command, CompletionsArgs, ExplainArgs, GlobalOpts, ReturnArgs, Shell, SignArgs, VerifyArgs,
+};
 use crate::client;
 use crate::escape;
 use crate::explain;
@@ -154,9 +156,9 @@ fn cmd_return(g: &GlobalOpts, a: &ReturnArgs, env: &Env) -> Report {
         mchid: &profile.mchid,
         serial_no: &profile.merchant_serial_no,
     };
-    let signed = match sign::nonce().and_then(|nonce| {
-        signer.sign(request::METHOD, request::PATH, now_unix(), &nonce, &body)
-    }) {
+    let signed = match sign::nonce()
+        .and_then(|nonce| signer.sign(request::METHOD, request::PATH, now_unix(), &nonce, &body))
+    {
         Ok(s) => s,
         Err(e) => return Report::invalid(Some(&req), &e),
     };
@@ -180,8 +182,15 @@ fn cmd_return(g: &GlobalOpts, a: &ReturnArgs, env: &Env) -> Report {
                 .collect(),
             body: String::from_utf8_lossy(&body).into_owned(),
         });
-        r.notes.push(format!("profile `{}` from {}", profile.name, profile.config_path.display()));
-        r.notes.push(format!("signed message:\n{}", sign::visible(&signed.message)));
+        r.notes.push(format!(
+            "profile `{}` from {}",
+            profile.name,
+            profile.config_path.display()
+        ));
+        r.notes.push(format!(
+            "signed message:\n{}",
+            sign::visible(&signed.message)
+        ));
         r
     } else {
         let timeout = a
@@ -234,7 +243,10 @@ fn cmd_explain(a: &ExplainArgs, json: bool) -> Result<Printed> {
                 })
             })
             .collect();
-        format!("{}\n", json!({"code": entries[0].code, "meanings": meanings}))
+        format!(
+            "{}\n",
+            json!({"code": entries[0].code, "meanings": meanings})
+        )
     } else {
         let mut s = format!("{} (HTTP {})\n", entries[0].code, entries[0].http);
         for line in explain::lines(&entries) {
@@ -260,7 +272,10 @@ fn read_body(text: &Option<String>, file: Option<&Path>) -> Result<Vec<u8>> {
 
 fn cmd_sign(g: &GlobalOpts, a: &SignArgs, env: &Env) -> Result<Printed> {
     if a.method.is_empty() || !a.method.bytes().all(|b| b.is_ascii_uppercase()) {
-        bail!("--method {:?}: must be an upper-case HTTP method such as POST or GET", a.method);
+        bail!(
+            "--method {:?}: must be an upper-case HTTP method such as POST or GET",
+            a.method
+        );
     }
     if !a.url.starts_with('/') || a.url.contains("://") {
         bail!(
@@ -355,9 +370,16 @@ fn cmd_verify(g: &GlobalOpts, a: &VerifyArgs, env: &Env) -> Result<Printed> {
                 ""
             }
         ),
-        None => format!("the timestamp {:?} is not a Unix time in seconds", a.timestamp),
+        None => format!(
+            "the timestamp {:?} is not a Unix time in seconds",
+            a.timestamp
+        ),
     };
-    let code = if result.is_ok() { 0 } else { Kind::Unverified.exit_code() };
+    let code = if result.is_ok() {
+        0
+    } else {
+        Kind::Unverified.exit_code()
+    };
     if g.json {
         return Ok(Printed {
             stdout: format!(

@@ -187,27 +187,6 @@ pub enum Shell {
     Elvish,
 }
 
-impl Shell {
-    pub const ALL: [Shell; 5] = [
-        Shell::Bash,
-        Shell::Zsh,
-        Shell::Fish,
-        Shell::Powershell,
-        Shell::Elvish,
-    ];
-
-    /// The file name the committed script has under `completions/`.
-    pub fn file_name(self) -> &'static str {
-        match self {
-            Shell::Bash => "wxcoupon.bash",
-            Shell::Zsh => "_wxcoupon",
-            Shell::Fish => "wxcoupon.fish",
-            Shell::Powershell => "_wxcoupon.ps1",
-            Shell::Elvish => "wxcoupon.elv",
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,7 +200,15 @@ mod tests {
     #[test]
     fn global_options_work_after_the_subcommand() {
         let cli = Cli::try_parse_from([
-            "wxcoupon", "return", "--code", "C", "--stock", "1", "--json", "--profile", "p",
+            "wxcoupon",
+            "return",
+            "--code",
+            "C",
+            "--stock",
+            "1",
+            "--json",
+            "--profile",
+            "p",
         ])
         .unwrap();
         assert!(cli.global.json);

@@ -14,6 +14,7 @@ pub struct Answer {
     pub status: u16,
     pub headers: HeaderMap,
     pub body: Vec<u8>,
+    #[allow(dead_code)] // read by the retry trace (issue 3)
     pub elapsed: Duration,
 }
 
@@ -28,6 +29,7 @@ impl Answer {
 pub struct NetError {
     pub what: String,
     /// Whether the request may have reached the server (and been processed).
+    #[allow(dead_code)] // read by the retry logic (issue 3)
     pub may_have_reached: bool,
 }
 
@@ -41,7 +43,12 @@ pub fn agent(timeout: Duration) -> Agent {
 }
 
 /// Sends one POST with exactly these headers and body bytes.
-pub fn post(agent: &Agent, url: &str, headers: &[(&str, &str)], body: &[u8]) -> Result<Answer, NetError> {
+pub fn post(
+    agent: &Agent,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Result<Answer, NetError> {
     let started = Instant::now();
     let mut req = agent.post(url);
     for (name, value) in headers {
@@ -74,9 +81,10 @@ fn describe(e: &ureq::Error, url: &str, after_headers: bool) -> NetError {
         E::HostNotFound => (format!("cannot resolve the host of {url}"), false),
         E::ConnectionFailed => (format!("cannot connect to {url}"), false),
         E::Io(io) => match io.kind() {
-            std::io::ErrorKind::ConnectionRefused => {
-                (format!("cannot connect to {url}: connection refused"), false)
-            }
+            std::io::ErrorKind::ConnectionRefused => (
+                format!("cannot connect to {url}: connection refused"),
+                false,
+            ),
             // std's resolver reports a failed lookup as a plain I/O error.
             _ if io.to_string().contains("lookup address") => {
                 (format!("cannot resolve the host of {url}: {io}"), false)

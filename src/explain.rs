@@ -179,10 +179,7 @@ pub fn one_line(entries: &[&Entry]) -> Option<String> {
     let parts: Vec<String> = entries
         .iter()
         .map(|e| {
-            let when = e
-                .message
-                .map(|m| format!("[{m}] "))
-                .unwrap_or_default();
+            let when = e.message.map(|m| format!("[{m}] ")).unwrap_or_default();
             format!("{when}{} {} {} {}", e.zh, e.next_zh, e.en, e.next_en)
         })
         .collect();

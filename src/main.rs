@@ -35,6 +35,6 @@ fn install_panic_hook(json: bool) {
         eprintln!(
             "wxcoupon: internal error: this is a bug in wxcoupon; please report it with this line: {what}"
         );
-        std::process::exit(1);
+        std::process::exit(outcome::Kind::Internal.exit_code().into());
     }));
 }

@@ -162,7 +162,8 @@ impl Judge<'_> {
             202 => {
                 let mut r = Report::new(Kind::Unknown, Some(self.request));
                 r.message = Some(
-                    "WeChat Pay accepted the request but has not processed it yet (HTTP 202)".into(),
+                    "WeChat Pay accepted the request but has not processed it yet (HTTP 202)"
+                        .into(),
                 );
                 r.retryable = true;
                 r.explanation = Some(UNKNOWN_EXPLANATION.into());
@@ -224,7 +225,11 @@ impl Judge<'_> {
         let wx = parse_error_body(&answer.body);
         let rejected = matches!(status, 400 | 401 | 403 | 404) && wx.is_some();
         let mut r = Report::new(
-            if rejected { Kind::Rejected } else { Kind::Unknown },
+            if rejected {
+                Kind::Rejected
+            } else {
+                Kind::Unknown
+            },
             Some(self.request),
         );
         match wx {
@@ -245,7 +250,10 @@ impl Judge<'_> {
                 r.detail = wx.detail;
             }
             None => {
-                let snippet: String = String::from_utf8_lossy(&answer.body).chars().take(200).collect();
+                let snippet: String = String::from_utf8_lossy(&answer.body)
+                    .chars()
+                    .take(200)
+                    .collect();
                 r.message = Some(format!(
                     "HTTP {status} without a WeChat Pay error body (a gateway or proxy answered?): {}",
                     snippet.trim()
@@ -277,7 +285,10 @@ fn clock_note(answer: &Answer, now_unix: i64) -> Option<String> {
     let format = time::macros::format_description!(
         "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
     );
-    let server = PrimitiveDateTime::parse(date, format).ok()?.assume_utc().unix_timestamp();
+    let server = PrimitiveDateTime::parse(date, format)
+        .ok()?
+        .assume_utc()
+        .unix_timestamp();
     let offset = now_unix - server;
     let side = if offset >= 0 { "ahead of" } else { "behind" };
     Some(format!(
@@ -301,7 +312,11 @@ pub fn sign_diff(ours: &[u8], detail: &Value) -> Vec<String> {
     let their_len = info.get("sign_message_length").and_then(Value::as_u64);
     let ours_len = ours.len() as u64;
     let mut notes = Vec::new();
-    match ours.char_indices().zip(theirs.chars()).find(|((_, a), b)| a != b) {
+    match ours
+        .char_indices()
+        .zip(theirs.chars())
+        .find(|((_, a), b)| a != b)
+    {
         None if ours.len() >= theirs.len() && their_len.is_none_or(|n| n == ours_len) => {
             notes.push(format!(
                 "sign_information: WeChat Pay checked the same message wxcoupon signed ({ours_len} bytes), \
@@ -333,7 +348,10 @@ pub fn sign_diff(ours: &[u8], detail: &Value) -> Vec<String> {
                 "sign_information: the messages differ first at byte {at}, line {line} ({name}):"
             ));
             notes.push(format!("  wxcoupon signed:    {}", escape::term(our_line)));
-            notes.push(format!("  WeChat Pay checked: {}", escape::term(their_line)));
+            notes.push(format!(
+                "  WeChat Pay checked: {}",
+                escape::term(their_line)
+            ));
         }
     }
     notes
@@ -389,7 +407,11 @@ pub fn render_text(r: &Report) -> (String, String) {
         }
         Kind::Unknown => {
             let what = match &r.code {
-                Some(code) => format!("{} (HTTP {})", escape::term(code), r.http_status.unwrap_or_default()),
+                Some(code) => format!(
+                    "{} (HTTP {})",
+                    escape::term(code),
+                    r.http_status.unwrap_or_default()
+                ),
                 None => field(&r.message),
             };
             err.push_str(&format!("wxcoupon: outcome unknown: {what}\n"));
@@ -401,7 +423,10 @@ pub fn render_text(r: &Report) -> (String, String) {
             ));
         }
         Kind::Internal => {
-            err.push_str(&format!("wxcoupon: internal error: {}\n", field(&r.message)));
+            err.push_str(&format!(
+                "wxcoupon: internal error: {}\n",
+                field(&r.message)
+            ));
         }
     }
     // Notes are wxcoupon's own words; network text in them was escaped where it was quoted.
@@ -423,7 +448,10 @@ pub fn render_text(r: &Report) -> (String, String) {
         err.push_str(&format!("  WeChat Pay's message: {}\n", escape::term(msg)));
     }
     if let Some(detail) = &r.detail {
-        err.push_str(&format!("  detail: {}\n", escape::term(&detail.to_string())));
+        err.push_str(&format!(
+            "  detail: {}\n",
+            escape::term(&detail.to_string())
+        ));
     }
     if !matches!(r.outcome, Kind::Returned | Kind::DryRun | Kind::Invalid)
         && let Some(status) = r.http_status
@@ -477,12 +505,16 @@ mod tests {
             let body = json!({ "wechatpay_return_time": t }).to_string();
             assert_eq!(return_time(body.as_bytes()).as_deref(), Some(t));
         }
-        assert_eq!(return_time(br#"{"wechatpay_return_time":"yesterday"}"#), None);
+        assert_eq!(
+            return_time(br#"{"wechatpay_return_time":"yesterday"}"#),
+            None
+        );
         assert_eq!(return_time(br#"{"other":1}"#), None);
         assert_eq!(return_time(b"<html>"), None);
     }
 
-    const OURS: &[u8] = b"POST\n/v3/marketing/busifavor/coupons/return\n1700000000\nNONCE\n{\"a\":1}\n";
+    const OURS: &[u8] =
+        b"POST\n/v3/marketing/busifavor/coupons/return\n1700000000\nNONCE\n{\"a\":1}\n";
 
     #[test]
     fn sign_diff_says_the_messages_agree_when_they_do() {
@@ -496,7 +528,10 @@ mod tests {
         let d = json!({"detail": {"issue": "sign not match"}, "sign_information": {"truncated_sign_message": "POST\n/v3/marketing/busifavor/coupons/return\n1700000001\n"}});
         let notes = sign_diff(OURS, &d);
         assert!(notes[0].contains("line 3 (timestamp)"), "{notes:?}");
-        assert!(notes[1].ends_with("1700000000") && notes[2].ends_with("1700000001"), "{notes:?}");
+        assert!(
+            notes[1].ends_with("1700000000") && notes[2].ends_with("1700000001"),
+            "{notes:?}"
+        );
     }
 
     #[test]

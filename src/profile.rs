@@ -38,7 +38,8 @@ impl Env {
             config: os("WXCOUPON_CONFIG"),
             profile: os("WXCOUPON_PROFILE").map(|v| v.to_string_lossy().into_owned()),
             // An empty WXCOUPON_PRIVATE_KEY is kept: it is an error, not "unset".
-            private_key: std::env::var_os(PRIVATE_KEY_ENV).map(|v| v.to_string_lossy().into_owned()),
+            private_key: std::env::var_os(PRIVATE_KEY_ENV)
+                .map(|v| v.to_string_lossy().into_owned()),
             xdg_config_home: os("XDG_CONFIG_HOME"),
             home: os("HOME"),
         }
@@ -138,7 +139,9 @@ impl BaseUrl {
         let scheme = uri
             .scheme_str()
             .ok_or("no scheme; expected https://host[:port]")?;
-        let authority = uri.authority().ok_or("no host; expected https://host[:port]")?;
+        let authority = uri
+            .authority()
+            .ok_or("no host; expected https://host[:port]")?;
         if authority.as_str().contains('@') {
             return Err("user names or passwords do not belong in the URL".into());
         }
@@ -203,8 +206,10 @@ pub struct Profile {
     pub wechatpay_public_key_id: String,
     pub wechatpay_public_key_file: PathBuf,
     pub base_url: BaseUrl,
+    #[allow(dead_code)] // validated now, used by retries (issue 3)
     pub backup_base_url: Option<BaseUrl>,
     pub timeout: Duration,
+    #[allow(dead_code)] // validated now, used by retries (issue 3)
     pub retries: u32,
     env_private_key: Option<String>,
 }
@@ -246,8 +251,13 @@ pub fn read_public_key(path: &Path) -> Result<PublicKey> {
 pub fn load(path: &Path, chosen: Option<&str>, env: &Env) -> Result<Profile> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading config file {}", path.display()))?;
-    let raw: RawConfig = toml::from_str(&text)
-        .map_err(|e| anyhow!("config file {}: {}", path.display(), e.to_string().trim_end()))?;
+    let raw: RawConfig = toml::from_str(&text).map_err(|e| {
+        anyhow!(
+            "config file {}: {}",
+            path.display(),
+            e.to_string().trim_end()
+        )
+    })?;
     let at = Locator { path, text: &text };
 
     if raw.profile.is_empty() {
@@ -261,9 +271,10 @@ pub fn load(path: &Path, chosen: Option<&str>, env: &Env) -> Result<Profile> {
         (Some(n), _, _) => (n.to_string(), "--profile"),
         (None, Some(n), _) => (n.clone(), "WXCOUPON_PROFILE"),
         (None, None, Some(n)) => (n.get_ref().clone(), "default_profile"),
-        (None, None, None) if raw.profile.len() == 1 => {
-            (raw.profile.keys().next().cloned().unwrap_or_default(), "the only profile")
-        }
+        (None, None, None) if raw.profile.len() == 1 => (
+            raw.profile.keys().next().cloned().unwrap_or_default(),
+            "the only profile",
+        ),
         (None, None, None) => bail!(
             "config file {} has several profiles ({}) and none is chosen; \
              pass --profile NAME, set WXCOUPON_PROFILE, or set default_profile",
@@ -286,7 +297,12 @@ pub fn load(path: &Path, chosen: Option<&str>, env: &Env) -> Result<Profile> {
     let field = |f: &str| format!("profile.{name}.{f}");
     let mchid = p.mchid.get_ref();
     if mchid.is_empty() || !mchid.bytes().all(|b| b.is_ascii_digit()) {
-        bail!("{}: {} = {:?}: must be the merchant id (商户号), digits only", at.line(&p.mchid), field("mchid"), mchid);
+        bail!(
+            "{}: {} = {:?}: must be the merchant id (商户号), digits only",
+            at.line(&p.mchid),
+            field("mchid"),
+            mchid
+        );
     }
     let serial = p.merchant_serial_no.get_ref();
     if serial.is_empty() || !serial.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -315,7 +331,9 @@ pub fn load(path: &Path, chosen: Option<&str>, env: &Env) -> Result<Profile> {
     };
     let private_key = match (&env.private_key, &p.private_key_file) {
         (Some(v), _) if v.trim().is_empty() => {
-            bail!("{PRIVATE_KEY_ENV} is set but empty; put the key's PEM text in it, or unset it to use private_key_file")
+            bail!(
+                "{PRIVATE_KEY_ENV} is set but empty; put the key's PEM text in it, or unset it to use private_key_file"
+            )
         }
         (Some(_), _) => KeySource::Env,
         (None, Some(f)) => KeySource::File(resolve(f).with_context(|| field("private_key_file"))?),
@@ -326,8 +344,8 @@ pub fn load(path: &Path, chosen: Option<&str>, env: &Env) -> Result<Profile> {
             field("private_key_file")
         ),
     };
-    let wechatpay_public_key_file =
-        resolve(&p.wechatpay_public_key_file).with_context(|| field("wechatpay_public_key_file"))?;
+    let wechatpay_public_key_file = resolve(&p.wechatpay_public_key_file)
+        .with_context(|| field("wechatpay_public_key_file"))?;
 
     let url = |s: &Spanned<String>, f: &str| -> Result<BaseUrl> {
         BaseUrl::parse(s.get_ref())
@@ -349,7 +367,8 @@ pub fn load(path: &Path, chosen: Option<&str>, env: &Env) -> Result<Profile> {
     let timeout_secs = match &p.timeout_secs {
         Some(t) => {
             let v = *t.get_ref();
-            check_timeout(v).map_err(|e| anyhow!("{}: {} = {v}: {e}", at.line(t), field("timeout_secs")))?;
+            check_timeout(v)
+                .map_err(|e| anyhow!("{}: {} = {v}: {e}", at.line(t), field("timeout_secs")))?;
             v
         }
         None => DEFAULT_TIMEOUT_SECS,
@@ -439,7 +458,10 @@ wechatpay_public_key_file = "pub_key.pem"
         assert_eq!(p.backup_base_url.unwrap().origin, OFFICIAL_BACKUP_URL);
         assert_eq!(p.timeout, Duration::from_secs(10));
         assert_eq!(p.retries, 2);
-        assert_eq!(p.private_key, KeySource::File(dir.path().join("apiclient_key.pem")));
+        assert_eq!(
+            p.private_key,
+            KeySource::File(dir.path().join("apiclient_key.pem"))
+        );
         assert_eq!(p.wechatpay_public_key_file, dir.path().join("pub_key.pem"));
     }
 
@@ -455,22 +477,50 @@ wechatpay_public_key_file = "pub_key.pem"
     #[test]
     fn unknown_keys_name_the_file_and_line() {
         let e = err(&format!("{GOOD}mchld = \"1\"\n"), None, &Env::default());
-        assert!(e.contains("config.toml") && e.contains("line 8") && e.contains("mchld"), "{e}");
+        assert!(
+            e.contains("config.toml") && e.contains("line 8") && e.contains("mchld"),
+            "{e}"
+        );
     }
 
     #[test]
     fn wrong_types_name_the_line() {
-        let e = err(&format!("{GOOD}timeout_secs = \"ten\"\n"), None, &Env::default());
-        assert!(e.contains("line 8") && e.contains("timeout_secs") || e.contains("integer"), "{e}");
+        let e = err(
+            &format!("{GOOD}timeout_secs = \"ten\"\n"),
+            None,
+            &Env::default(),
+        );
+        assert!(
+            e.contains("line 8") && e.contains("timeout_secs") || e.contains("integer"),
+            "{e}"
+        );
     }
 
     #[test]
     fn bad_values_name_file_line_field_and_value() {
-        let e = err(&GOOD.replace("\"1900000109\"", "\"19x\""), None, &Env::default());
-        assert!(e.contains("config.toml:3: profile.shop.mchid = \"19x\""), "{e}");
-        let e = err(&format!("{GOOD}base_url = \"http://example.com\"\n"), None, &Env::default());
-        assert!(e.contains(":8: profile.shop.base_url") && e.contains("loopback"), "{e}");
-        let e = err(&format!("{GOOD}base_url = \"https://h/v3/x\"\n"), None, &Env::default());
+        let e = err(
+            &GOOD.replace("\"1900000109\"", "\"19x\""),
+            None,
+            &Env::default(),
+        );
+        assert!(
+            e.contains("config.toml:3: profile.shop.mchid = \"19x\""),
+            "{e}"
+        );
+        let e = err(
+            &format!("{GOOD}base_url = \"http://example.com\"\n"),
+            None,
+            &Env::default(),
+        );
+        assert!(
+            e.contains(":8: profile.shop.base_url") && e.contains("loopback"),
+            "{e}"
+        );
+        let e = err(
+            &format!("{GOOD}base_url = \"https://h/v3/x\"\n"),
+            None,
+            &Env::default(),
+        );
         assert!(e.contains("scheme://host[:port]"), "{e}");
         let e = err(&format!("{GOOD}timeout_secs = 0\n"), None, &Env::default());
         assert!(e.contains("timeout_secs = 0"), "{e}");
@@ -482,7 +532,10 @@ wechatpay_public_key_file = "pub_key.pem"
         let e = err(&two, None, &Env::default());
         assert!(e.contains("several profiles (other, shop)"), "{e}");
         let e = err(&two, Some("nope"), &Env::default());
-        assert!(e.contains("profile `nope` (from --profile)") && e.contains("other, shop"), "{e}");
+        assert!(
+            e.contains("profile `nope` (from --profile)") && e.contains("other, shop"),
+            "{e}"
+        );
         let env = Env {
             profile: Some("other".into()),
             ..Env::default()
@@ -537,13 +590,19 @@ wechatpay_public_key_file = "pub_key.pem"
             home: Some(dir.path().into()),
             ..Env::default()
         };
-        assert_eq!(locate(None, &env).unwrap(), xdg.join("wxcoupon/config.toml"));
+        assert_eq!(
+            locate(None, &env).unwrap(),
+            xdg.join("wxcoupon/config.toml")
+        );
         let env = Env {
             home: Some(dir.path().into()),
             ..Env::default()
         };
         let e = locate(None, &env).unwrap_err().to_string();
-        assert!(e.contains(".config/wxcoupon/config.toml") && e.contains("config.example.toml"), "{e}");
+        assert!(
+            e.contains(".config/wxcoupon/config.toml") && e.contains("config.example.toml"),
+            "{e}"
+        );
     }
 
     #[test]

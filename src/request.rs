@@ -51,7 +51,11 @@ pub fn check_token(flag: &str, value: &str, max: Option<usize>) -> Result<()> {
 }
 
 /// Checks the flags; generates a request number when none was given.
-pub fn validate(code: &str, stock: &str, request_no: Option<&str>) -> Result<(ReturnRequest, bool)> {
+pub fn validate(
+    code: &str,
+    stock: &str,
+    request_no: Option<&str>,
+) -> Result<(ReturnRequest, bool)> {
     check_token("--code", code, None)?;
     check_token("--stock", stock, None)?;
     let (no, generated) = match request_no {
@@ -76,7 +80,9 @@ pub fn validate(code: &str, stock: &str, request_no: Option<&str>) -> Result<(Re
 pub fn generate_request_no() -> Result<String> {
     let now = OffsetDateTime::now_utc();
     let stamp = now
-        .format(format_description!("[year][month][day][hour][minute][second]"))
+        .format(format_description!(
+            "[year][month][day][hour][minute][second]"
+        ))
         .unwrap_or_default();
     Ok(format!("wxc{stamp}{}", random_alphanumeric(16)?))
 }

@@ -8,7 +8,13 @@ use crate::keys::PrivateKey;
 pub const SCHEME: &str = "WECHATPAY2-SHA256-RSA2048";
 
 /// `METHOD\nCANONICAL_URL\nTIMESTAMP\nNONCE\nBODY\n`: five lines, the last one too.
-pub fn message(method: &str, canonical_url: &str, timestamp: i64, nonce: &str, body: &[u8]) -> Vec<u8> {
+pub fn message(
+    method: &str,
+    canonical_url: &str,
+    timestamp: i64,
+    nonce: &str,
+    body: &[u8],
+) -> Vec<u8> {
     let mut m = format!("{method}\n{canonical_url}\n{timestamp}\n{nonce}\n").into_bytes();
     m.extend_from_slice(body);
     m.push(b'\n');
@@ -16,7 +22,13 @@ pub fn message(method: &str, canonical_url: &str, timestamp: i64, nonce: &str, b
 }
 
 /// The value of the `Authorization` header.
-pub fn authorization(mchid: &str, nonce: &str, signature: &str, timestamp: i64, serial_no: &str) -> String {
+pub fn authorization(
+    mchid: &str,
+    nonce: &str,
+    signature: &str,
+    timestamp: i64,
+    serial_no: &str,
+) -> String {
     format!(
         "{SCHEME} mchid=\"{mchid}\",nonce_str=\"{nonce}\",signature=\"{signature}\",\
          timestamp=\"{timestamp}\",serial_no=\"{serial_no}\""
@@ -37,7 +49,14 @@ pub struct Signer<'a> {
 }
 
 impl Signer<'_> {
-    pub fn sign(&self, method: &str, canonical_url: &str, timestamp: i64, nonce: &str, body: &[u8]) -> Result<Signed> {
+    pub fn sign(
+        &self,
+        method: &str,
+        canonical_url: &str,
+        timestamp: i64,
+        nonce: &str,
+        body: &[u8],
+    ) -> Result<Signed> {
         let message = message(method, canonical_url, timestamp, nonce, body);
         let signature = self.key.sign_base64(&message)?;
         let authorization = authorization(self.mchid, nonce, &signature, timestamp, self.serial_no);
@@ -116,7 +135,13 @@ mod tests {
         for file in ["official_test_key_pkcs1.pem", "official_test_key_pkcs8.pem"] {
             let key = official_key(file);
             let s = signer(&key)
-                .sign("GET", "/v3/refund/domestic/refunds/123123123123", TS, NONCE, b"")
+                .sign(
+                    "GET",
+                    "/v3/refund/domestic/refunds/123123123123",
+                    TS,
+                    NONCE,
+                    b"",
+                )
                 .unwrap();
             assert_eq!(s.signature, GET_SIG, "{file}");
         }
@@ -127,7 +152,13 @@ mod tests {
         for file in ["official_test_key_pkcs1.pem", "official_test_key_pkcs8.pem"] {
             let key = official_key(file);
             let s = signer(&key)
-                .sign("POST", "/v3/pay/transactions/jsapi", TS, NONCE, POST_BODY.as_bytes())
+                .sign(
+                    "POST",
+                    "/v3/pay/transactions/jsapi",
+                    TS,
+                    NONCE,
+                    POST_BODY.as_bytes(),
+                )
                 .unwrap();
             assert_eq!(s.signature, POST_SIG, "{file}");
         }
@@ -137,7 +168,13 @@ mod tests {
     fn authorization_header_has_the_documented_format() {
         let key = official_key("official_test_key_pkcs1.pem");
         let s = signer(&key)
-            .sign("GET", "/v3/refund/domestic/refunds/123123123123", TS, NONCE, b"")
+            .sign(
+                "GET",
+                "/v3/refund/domestic/refunds/123123123123",
+                TS,
+                NONCE,
+                b"",
+            )
             .unwrap();
         assert_eq!(
             s.authorization,

@@ -48,7 +48,11 @@ impl fmt::Display for Failure {
                 f,
                 "the answer's timestamp is {} s {} the local clock (the limit is {MAX_AGE_SECS} s)",
                 offset_secs.abs(),
-                if *offset_secs < 0 { "behind" } else { "ahead of" }
+                if *offset_secs < 0 {
+                    "behind"
+                } else {
+                    "ahead of"
+                }
             ),
             Failure::Probe => write!(
                 f,
@@ -72,11 +76,19 @@ pub fn message(timestamp: &str, nonce: &str, body: &[u8]) -> Vec<u8> {
 }
 
 /// Checks the signature alone: probe prefix, Base64, RSA.
-pub fn signature(key: &PublicKey, timestamp: &str, nonce: &str, body: &[u8], signature: &str) -> Result<(), Failure> {
+pub fn signature(
+    key: &PublicKey,
+    timestamp: &str,
+    nonce: &str,
+    body: &[u8],
+    signature: &str,
+) -> Result<(), Failure> {
     if signature.starts_with(PROBE_PREFIX) {
         return Err(Failure::Probe);
     }
-    let raw = STANDARD.decode(signature.trim()).map_err(|_| Failure::NotBase64)?;
+    let raw = STANDARD
+        .decode(signature.trim())
+        .map_err(|_| Failure::NotBase64)?;
     if key.verify(&message(timestamp, nonce, body), &raw) {
         Ok(())
     } else {
@@ -95,15 +107,25 @@ pub fn offset(timestamp: &str, now_unix: i64) -> Result<i64, Failure> {
 
 /// The full check of a 2xx answer: every header present, the serial equal to
 /// the configured key id, the timestamp fresh, the signature valid.
-pub fn answer(headers: &SignatureHeaders<'_>, body: &[u8], expected_serial: &str, key: &PublicKey, now_unix: i64) -> Result<(), Failure> {
+pub fn answer(
+    headers: &SignatureHeaders<'_>,
+    body: &[u8],
+    expected_serial: &str,
+    key: &PublicKey,
+    now_unix: i64,
+) -> Result<(), Failure> {
     let timestamp = headers
         .timestamp
         .ok_or(Failure::MissingHeader("Wechatpay-Timestamp"))?;
-    let nonce = headers.nonce.ok_or(Failure::MissingHeader("Wechatpay-Nonce"))?;
+    let nonce = headers
+        .nonce
+        .ok_or(Failure::MissingHeader("Wechatpay-Nonce"))?;
     let sig = headers
         .signature
         .ok_or(Failure::MissingHeader("Wechatpay-Signature"))?;
-    let serial = headers.serial.ok_or(Failure::MissingHeader("Wechatpay-Serial"))?;
+    let serial = headers
+        .serial
+        .ok_or(Failure::MissingHeader("Wechatpay-Serial"))?;
     if serial != expected_serial {
         return Err(Failure::SerialMismatch {
             got: serial.to_string(),
@@ -164,7 +186,10 @@ mod tests {
         let ts = NOW.to_string();
         let sig = signed_by("wechatpay_key.pem", &ts, "abc", BODY);
         let tampered = br#"{"wechatpay_return_time":"2020-05-20T13:29:36+08:00"}"#;
-        assert_eq!(check(&ts, &sig, SERIAL, tampered), Err(Failure::BadSignature));
+        assert_eq!(
+            check(&ts, &sig, SERIAL, tampered),
+            Err(Failure::BadSignature)
+        );
     }
 
     #[test]
@@ -200,8 +225,14 @@ mod tests {
             check(&ts, "WECHATPAY/SIGNTEST/abcdefg", SERIAL, BODY),
             Err(Failure::Probe)
         );
-        assert_eq!(check(&ts, "not base64 !!", SERIAL, BODY), Err(Failure::NotBase64));
-        assert_eq!(check("12a", "AAAA", SERIAL, BODY), Err(Failure::BadTimestamp("12a".into())));
+        assert_eq!(
+            check(&ts, "not base64 !!", SERIAL, BODY),
+            Err(Failure::NotBase64)
+        );
+        assert_eq!(
+            check("12a", "AAAA", SERIAL, BODY),
+            Err(Failure::BadTimestamp("12a".into()))
+        );
     }
 
     #[test]

@@ -52,12 +52,27 @@ fn assert_json_shape(v: &Value) {
 fn a_used_coupon_is_returned_and_the_request_is_exactly_as_documented() {
     let (server, coupons) = Server::with_coupons(Coupons::with(&[("C100", "9856000", "USED")]));
     let s = setup(&server, "");
-    let out = s.ret(&["--code", "C100", "--stock", "9856000", "--request-no", "R-1"]);
+    let out = s.ret(&[
+        "--code",
+        "C100",
+        "--stock",
+        "9856000",
+        "--request-no",
+        "R-1",
+    ]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(out.stdout, format!("{RETURN_TIME}\n"));
-    assert!(out.stderr.contains("returned: coupon C100"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("returned: coupon C100"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("request number: R-1"), "{}", out.stderr);
-    assert!(out.stderr.contains("Request-ID: 08F0D9F7"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("Request-ID: 08F0D9F7"),
+        "{}",
+        out.stderr
+    );
 
     let seen = server.seen();
     assert_eq!(seen.len(), 1);
@@ -73,7 +88,10 @@ fn a_used_coupon_is_returned_and_the_request_is_exactly_as_documented() {
     assert_eq!(rq.header("Content-Type"), Some("application/json"));
     assert_eq!(rq.header("Wechatpay-Serial"), Some(KEY_ID));
     let ua = rq.header("User-Agent").unwrap();
-    assert!(ua.starts_with(&format!("wxcoupon/{} (", env!("CARGO_PKG_VERSION"))), "{ua}");
+    assert!(
+        ua.starts_with(&format!("wxcoupon/{} (", env!("CARGO_PKG_VERSION"))),
+        "{ua}"
+    );
     let nonce = &rq.auth.as_ref().unwrap().nonce;
     assert_eq!(nonce.len(), 32);
     assert!(nonce.bytes().all(|b| b.is_ascii_alphanumeric()));
@@ -109,14 +127,28 @@ fn a_generated_request_number_is_shown_on_stderr_in_text_mode() {
     let s = setup(&server, "");
     let out = s.ret(&["--code", "NOPE", "--stock", "1"]);
     assert_eq!(out.code, 3);
-    let sent = server.seen()[0].json()["return_request_no"].as_str().unwrap().to_string();
-    assert!(out.stderr.contains(&format!("request number: {sent}")), "{}", out.stderr);
-    assert!(out.stderr.contains("was generated; pass it as --request-no"), "{}", out.stderr);
+    let sent = server.seen()[0].json()["return_request_no"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        out.stderr.contains(&format!("request number: {sent}")),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("was generated; pass it as --request-no"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
 fn millisecond_return_times_are_accepted() {
-    let server = Server::start(|_| Reply::ok(r#"{"wechatpay_return_time":"2020-05-20T13:29:35.120+08:00"}"#));
+    let server = Server::start(|_| {
+        Reply::ok(r#"{"wechatpay_return_time":"2020-05-20T13:29:35.120+08:00"}"#)
+    });
     let s = setup(&server, "");
     let out = s.ret(&["--code", "C1", "--stock", "1"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -139,18 +171,51 @@ fn each_rejection_is_exit_3_with_its_own_explanation() {
     let s = setup(&server, "");
     for (code, no, status, wx_code, words) in [
         ("AVAIL", "R1", 403, "RULE_LIMIT", "currently usable"),
-        ("OLD", "R2", 403, "RULE_LIMIT", "outside its validity period"),
+        (
+            "OLD",
+            "R2",
+            403,
+            "RULE_LIMIT",
+            "outside its validity period",
+        ),
         ("GONE", "R3", 404, "RESOURCE_NOT_EXISTS", "was deleted"),
-        ("MISSING", "R4", 404, "RESOURCE_NOT_EXISTS", "No such coupon"),
-        ("THEIRS", "R5", 403, "NO_AUTH", "may not operate this coupon"),
-        ("USED1", "DUP", 400, "RESOURCE_ALREADY_EXISTS", "it went through"),
+        (
+            "MISSING",
+            "R4",
+            404,
+            "RESOURCE_NOT_EXISTS",
+            "No such coupon",
+        ),
+        (
+            "THEIRS",
+            "R5",
+            403,
+            "NO_AUTH",
+            "may not operate this coupon",
+        ),
+        (
+            "USED1",
+            "DUP",
+            400,
+            "RESOURCE_ALREADY_EXISTS",
+            "it went through",
+        ),
     ] {
         let out = s.ret(&["--code", code, "--stock", "1", "--request-no", no]);
         assert_eq!(out.code, 3, "{code}: {}", out.stderr);
         assert_eq!(out.stdout, "", "nothing on stdout on failure");
-        assert!(out.stderr.contains(&format!("rejected: {wx_code} (HTTP {status})")), "{}", out.stderr);
+        assert!(
+            out.stderr
+                .contains(&format!("rejected: {wx_code} (HTTP {status})")),
+            "{}",
+            out.stderr
+        );
         assert!(out.stderr.contains(words), "{code}: {}", out.stderr);
-        assert!(out.stderr.contains(&format!("request number: {no}")), "{}", out.stderr);
+        assert!(
+            out.stderr.contains(&format!("request number: {no}")),
+            "{}",
+            out.stderr
+        );
         assert!(out.stderr.contains("Request-ID: "), "{}", out.stderr);
 
         let out = s.ret(&["--code", code, "--stock", "1", "--request-no", no, "--json"]);
@@ -178,8 +243,16 @@ fn param_error_and_invalid_request_are_rejections_with_the_server_detail() {
     let s = setup(&server, "");
     let out = s.ret(&["--code", "C", "--stock", "x"]);
     assert_eq!(out.code, 3);
-    assert!(out.stderr.contains("WeChat Pay's message: 批次号格式错误"), "{}", out.stderr);
-    assert!(out.stderr.contains("\"field\":\"/stock_id\""), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("WeChat Pay's message: 批次号格式错误"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("\"field\":\"/stock_id\""),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("参数错误"), "{}", out.stderr);
     let v = s.ret(&["--code", "C", "--stock", "x", "--json"]).json();
     assert_eq!(v["detail"]["field"], "/stock_id");
@@ -196,9 +269,22 @@ fn sign_error_compares_the_signed_message_with_the_servers() {
     std::fs::write(&s.config, text).unwrap();
     let out = s.ret(&["--code", "C", "--stock", "1"]);
     assert_eq!(out.code, 3, "{}", out.stderr);
-    assert!(out.stderr.contains("rejected: SIGN_ERROR (HTTP 401)"), "{}", out.stderr);
-    assert!(out.stderr.contains("does not belong to merchant_serial_no"), "{}", out.stderr);
-    assert!(out.stderr.contains("checked the same message wxcoupon signed"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("rejected: SIGN_ERROR (HTTP 401)"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("does not belong to merchant_serial_no"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("checked the same message wxcoupon signed"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("clock"), "{}", out.stderr);
 }
 
@@ -219,18 +305,37 @@ fn sign_error_points_at_the_first_difference() {
     let out = s.ret(&["--code", "C", "--stock", "1"]);
     assert_eq!(out.code, 3);
     assert!(out.stderr.contains("line 2 (URL)"), "{}", out.stderr);
-    assert!(out.stderr.contains("WeChat Pay checked: /v3/other"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("WeChat Pay checked: /v3/other"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
 fn no_definitive_answer_is_exit_4_with_the_retry_command() {
     for (reply, words) in [
-        (Reply::error(500, "SYSTEM_ERROR", "系统异常，请稍后重试"), "SYSTEM_ERROR (HTTP 500)"),
-        (Reply::error(429, "FREQUENCY_LIMITED", "频率超限"), "FREQUENCY_LIMITED (HTTP 429)"),
-        (Reply::raw(502, "<html><body>502 Bad Gateway</body></html>"), "HTTP 502 without a WeChat Pay error body"),
-        (Reply::raw(403, "<html>Forbidden by proxy</html>"), "HTTP 403 without a WeChat Pay error body"),
+        (
+            Reply::error(500, "SYSTEM_ERROR", "系统异常，请稍后重试"),
+            "SYSTEM_ERROR (HTTP 500)",
+        ),
+        (
+            Reply::error(429, "FREQUENCY_LIMITED", "频率超限"),
+            "FREQUENCY_LIMITED (HTTP 429)",
+        ),
+        (
+            Reply::raw(502, "<html><body>502 Bad Gateway</body></html>"),
+            "HTTP 502 without a WeChat Pay error body",
+        ),
+        (
+            Reply::raw(403, "<html>Forbidden by proxy</html>"),
+            "HTTP 403 without a WeChat Pay error body",
+        ),
         (Reply::raw(202, ""), "has not processed it yet (HTTP 202)"),
-        (Reply::error(409, "SOMETHING_NEW", "新错误"), "SOMETHING_NEW (HTTP 409)"),
+        (
+            Reply::error(409, "SOMETHING_NEW", "新错误"),
+            "SOMETHING_NEW (HTTP 409)",
+        ),
     ] {
         let status = reply.status;
         let server = Server::start(move |_| reply.clone());
@@ -239,26 +344,51 @@ fn no_definitive_answer_is_exit_4_with_the_retry_command() {
         assert_eq!(out.code, 4, "{status}: {}", out.stderr);
         assert_eq!(out.stdout, "");
         assert!(out.stderr.contains(words), "{status}: {}", out.stderr);
-        assert!(out.stderr.contains("safe to retry with the same request number"), "{}", out.stderr);
         assert!(
-            out.stderr.contains("return --code C --stock 1 --request-no R-9"),
+            out.stderr
+                .contains("safe to retry with the same request number"),
             "{}",
             out.stderr
         );
-        let v = s.ret(&["--code", "C", "--stock", "1", "--request-no", "R-9", "--json"]).json();
+        assert!(
+            out.stderr
+                .contains("return --code C --stock 1 --request-no R-9"),
+            "{}",
+            out.stderr
+        );
+        let v = s
+            .ret(&[
+                "--code",
+                "C",
+                "--stock",
+                "1",
+                "--request-no",
+                "R-9",
+                "--json",
+            ])
+            .json();
         assert_json_shape(&v);
         assert_eq!(v["outcome"], "unknown");
         assert_eq!(v["retryable"], true);
         assert_eq!(v["http_status"], status);
         assert_eq!(v["attempts"], 1);
-        assert!(v["retry_command"].as_str().unwrap().contains("--request-no R-9"));
+        assert!(
+            v["retry_command"]
+                .as_str()
+                .unwrap()
+                .contains("--request-no R-9")
+        );
     }
 }
 
 #[test]
 fn a_refused_connection_is_exit_4() {
     // Bind, learn the port, close: nothing listens there now.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let home = tempfile::tempdir().unwrap();
     let config = write_config(home.path(), &format!("http://127.0.0.1:{port}"), "");
     let out = run(wxcoupon(home.path())
@@ -269,7 +399,10 @@ fn a_refused_connection_is_exit_4() {
     let v = out.json();
     assert_eq!(v["outcome"], "unknown");
     assert_eq!(v["http_status"], Value::Null);
-    assert!(v["message"].as_str().unwrap().contains("cannot connect"), "{v}");
+    assert!(
+        v["message"].as_str().unwrap().contains("cannot connect"),
+        "{v}"
+    );
 }
 
 #[test]
@@ -289,12 +422,20 @@ fn an_answer_that_fails_verification_is_never_a_success() {
         assert_eq!(out.code, 5, "{sig:?}: {}", out.stderr);
         assert_eq!(out.stdout, "", "{sig:?}: no return time may be printed");
         assert!(out.stderr.contains(words), "{sig:?}: {}", out.stderr);
-        assert!(out.stderr.contains("do NOT treat this as a success"), "{}", out.stderr);
+        assert!(
+            out.stderr.contains("do NOT treat this as a success"),
+            "{}",
+            out.stderr
+        );
         let v = s.ret(&["--code", "C", "--stock", "1", "--json"]).json();
         assert_json_shape(&v);
         assert_eq!(v["outcome"], "unverified");
         assert_eq!(v["wechatpay_return_time"], Value::Null);
-        assert_eq!(server.seen().len(), 2, "no retry after a failed verification");
+        assert_eq!(
+            server.seen().len(),
+            2,
+            "no retry after a failed verification"
+        );
     }
 }
 
@@ -309,34 +450,65 @@ fn a_verified_answer_with_an_unexpected_body_is_unverified() {
 
 #[test]
 fn text_from_the_network_is_escaped() {
-    let server = Server::start(|_| Reply::error(403, "RULE_LIMIT", "券当前是可用的\u{1b}[2J\nFAKE: returned"));
+    let server = Server::start(|_| {
+        Reply::error(403, "RULE_LIMIT", "券当前是可用的\u{1b}[2J\nFAKE: returned")
+    });
     let s = setup(&server, "");
     let out = s.ret(&["--code", "C", "--stock", "1"]);
     assert_eq!(out.code, 3);
     assert!(!out.stderr.contains('\u{1b}'), "{}", out.stderr);
-    assert!(out.stderr.contains("\\u{001b}[2J\\nFAKE: returned"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("\\u{001b}[2J\\nFAKE: returned"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
 fn dry_run_signs_correctly_and_sends_nothing() {
     let server = Server::start(|_| Reply::returned());
     let s = setup(&server, "");
-    let out = s.ret(&["--code", "C7", "--stock", "42", "--request-no", "R-7", "--dry-run"]);
+    let out = s.ret(&[
+        "--code",
+        "C7",
+        "--stock",
+        "42",
+        "--request-no",
+        "R-7",
+        "--dry-run",
+    ]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(server.seen().is_empty(), "a dry run sent a request");
     let mut lines = out.stdout.lines();
-    assert_eq!(lines.next(), Some(&*format!("POST {}{PATH}", server.base_url)));
-    let auth = lines.next().unwrap().strip_prefix("Authorization: ").unwrap();
+    assert_eq!(
+        lines.next(),
+        Some(&*format!("POST {}{PATH}", server.base_url))
+    );
+    let auth = lines
+        .next()
+        .unwrap()
+        .strip_prefix("Authorization: ")
+        .unwrap();
     let auth = parse_authorization(auth).unwrap();
     let body = r#"{"coupon_code":"C7","stock_id":"42","return_request_no":"R-7"}"#;
-    assert!(out.stdout.ends_with(&format!("\n\n{body}\n")), "{}", out.stdout);
+    assert!(
+        out.stdout.ends_with(&format!("\n\n{body}\n")),
+        "{}",
+        out.stdout
+    );
     let message = format!("POST\n{PATH}\n{}\n{}\n{body}\n", auth.timestamp, auth.nonce);
-    assert!(verify_with("merchant_key.pem", message.as_bytes(), &auth.signature));
+    assert!(verify_with(
+        "merchant_key.pem",
+        message.as_bytes(),
+        &auth.signature
+    ));
     assert_eq!(auth.mchid, MCHID);
     assert_eq!(auth.serial_no, SERIAL);
     assert!(out.stderr.contains("nothing was sent"), "{}", out.stderr);
 
-    let v = s.ret(&["--code", "C7", "--stock", "42", "--dry-run", "--json"]).json();
+    let v = s
+        .ret(&["--code", "C7", "--stock", "42", "--dry-run", "--json"])
+        .json();
     assert_eq!(v["outcome"], "dry_run");
     assert_eq!(v["request"]["method"], "POST");
     assert!(server.seen().is_empty());
@@ -346,12 +518,20 @@ fn dry_run_signs_correctly_and_sends_nothing() {
 fn dry_run_with_the_example_config_works_from_the_repository() {
     let home = tempfile::tempdir().unwrap();
     let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");
-    let out = run(wxcoupon(home.path())
-        .arg("--config")
-        .arg(example)
-        .args(["return", "--code", "C1", "--stock", "1", "--dry-run"]));
+    let out = run(wxcoupon(home.path()).arg("--config").arg(example).args([
+        "return",
+        "--code",
+        "C1",
+        "--stock",
+        "1",
+        "--dry-run",
+    ]));
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stdout.starts_with("POST https://api.mch.weixin.qq.com/v3/marketing/busifavor/coupons/return\n"));
+    assert!(
+        out.stdout.starts_with(
+            "POST https://api.mch.weixin.qq.com/v3/marketing/busifavor/coupons/return\n"
+        )
+    );
 }
 
 /// Bad input of every kind: exit 2, a message naming the culprit, nothing sent.
@@ -360,15 +540,60 @@ fn invalid_input_is_exit_2_and_sends_nothing() {
     let server = Server::start(|_| Reply::returned());
     let long = "r".repeat(129);
     let cases: Vec<(&str, String, Vec<&str>, &str)> = vec![
-        ("empty code", String::new(), vec!["--code", "", "--stock", "1"], "--code is empty"),
-        ("space in code", String::new(), vec!["--code", "a b", "--stock", "1"], "--code \"a b\" contains ' '"),
-        ("control in stock", String::new(), vec!["--code", "C", "--stock", "1\t"], "--stock"),
-        ("long request no", String::new(), vec!["--code", "C", "--stock", "1", "--request-no", &long], "--request-no is 129 characters"),
-        ("timeout 0", String::new(), vec!["--code", "C", "--stock", "1", "--timeout", "0"], "--timeout 0"),
-        ("unknown key", "mchld = \"1\"\n".into(), vec!["--code", "C", "--stock", "1"], "unknown field `mchld`"),
-        ("wrong type", "timeout_secs = \"ten\"\n".into(), vec!["--code", "C", "--stock", "1"], "timeout_secs"),
-        ("retries too high", "retries = 11\n".into(), vec!["--code", "C", "--stock", "1"], "profile.test.retries = 11"),
-        ("unknown profile", String::new(), vec!["--profile", "shop", "--code", "C", "--stock", "1"], "profile `shop` (from --profile) is not in config file"),
+        (
+            "empty code",
+            String::new(),
+            vec!["--code", "", "--stock", "1"],
+            "--code is empty",
+        ),
+        (
+            "space in code",
+            String::new(),
+            vec!["--code", "a b", "--stock", "1"],
+            "--code \"a b\" contains ' '",
+        ),
+        (
+            "control in stock",
+            String::new(),
+            vec!["--code", "C", "--stock", "1\t"],
+            "--stock",
+        ),
+        (
+            "long request no",
+            String::new(),
+            vec!["--code", "C", "--stock", "1", "--request-no", &long],
+            "--request-no is 129 characters",
+        ),
+        (
+            "timeout 0",
+            String::new(),
+            vec!["--code", "C", "--stock", "1", "--timeout", "0"],
+            "--timeout 0",
+        ),
+        (
+            "unknown key",
+            "mchld = \"1\"\n".into(),
+            vec!["--code", "C", "--stock", "1"],
+            "unknown field `mchld`",
+        ),
+        (
+            "wrong type",
+            "timeout_secs = \"ten\"\n".into(),
+            vec!["--code", "C", "--stock", "1"],
+            "timeout_secs",
+        ),
+        (
+            "retries too high",
+            "retries = 11\n".into(),
+            vec!["--code", "C", "--stock", "1"],
+            "profile.test.retries = 11",
+        ),
+        (
+            "unknown profile",
+            String::new(),
+            vec!["--profile", "shop", "--code", "C", "--stock", "1"],
+            "profile `shop` (from --profile) is not in config file",
+        ),
     ];
     for (name, extra, args, words) in cases {
         let s = setup(&server, &extra);
@@ -383,11 +608,18 @@ fn invalid_input_is_exit_2_and_sends_nothing() {
                 let v = out.json();
                 assert_json_shape(&v);
                 assert_eq!(v["outcome"], "invalid");
-                assert!(v["message"].as_str().unwrap().contains(words), "{name}: {v}");
+                assert!(
+                    v["message"].as_str().unwrap().contains(words),
+                    "{name}: {v}"
+                );
             } else {
                 assert_eq!(out.stdout, "");
                 assert!(out.stderr.contains(words), "{name}: {}", out.stderr);
-                assert!(out.stderr.contains("nothing was sent"), "{name}: {}", out.stderr);
+                assert!(
+                    out.stderr.contains("nothing was sent"),
+                    "{name}: {}",
+                    out.stderr
+                );
             }
         }
     }
@@ -399,13 +631,20 @@ fn bad_config_values_name_the_file_and_line() {
     let server = Server::start(|_| Reply::returned());
     let s = setup(&server, "mchld = \"1\"\n");
     let out = s.ret(&["--code", "C", "--stock", "1"]);
-    assert!(out.stderr.contains(&s.config.display().to_string()), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&s.config.display().to_string()),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("line 8"), "{}", out.stderr);
     std::fs::write(&s.config, config_text("http://example.com", "")).unwrap();
     let out = s.ret(&["--code", "C", "--stock", "1"]);
     assert_eq!(out.code, 2);
     assert!(
-        out.stderr.contains(&format!("{}:7: profile.test.base_url = \"http://example.com\"", s.config.display())),
+        out.stderr.contains(&format!(
+            "{}:7: profile.test.base_url = \"http://example.com\"",
+            s.config.display()
+        )),
         "{}",
         out.stderr
     );
@@ -418,11 +657,34 @@ fn bad_keys_name_the_file_and_send_nothing() {
     let server = Server::start(|_| Reply::returned());
     let missing = "/nonexistent/apiclient_key.pem";
     for (from, to, words) in [
-        (fixture("merchant_key.pem"), std::path::PathBuf::from(missing), "reading private key file /nonexistent/apiclient_key.pem".to_string()),
-        (fixture("merchant_key.pem"), fixture("ec_key.pem"), format!("private key file {}: not an RSA key", fixture("ec_key.pem").display())),
-        (fixture("merchant_key.pem"), fixture("merchant_pub.pem"), "no private key in it".to_string()),
-        (fixture("wechatpay_pub.pem"), fixture("merchant_key.pem"), "this is a private key".to_string()),
-        (fixture("wechatpay_pub.pem"), fixture("README.md"), "no PEM block".to_string()),
+        (
+            fixture("merchant_key.pem"),
+            std::path::PathBuf::from(missing),
+            "reading private key file /nonexistent/apiclient_key.pem".to_string(),
+        ),
+        (
+            fixture("merchant_key.pem"),
+            fixture("ec_key.pem"),
+            format!(
+                "private key file {}: not an RSA key",
+                fixture("ec_key.pem").display()
+            ),
+        ),
+        (
+            fixture("merchant_key.pem"),
+            fixture("merchant_pub.pem"),
+            "no private key in it".to_string(),
+        ),
+        (
+            fixture("wechatpay_pub.pem"),
+            fixture("merchant_key.pem"),
+            "this is a private key".to_string(),
+        ),
+        (
+            fixture("wechatpay_pub.pem"),
+            fixture("README.md"),
+            "no PEM block".to_string(),
+        ),
     ] {
         let s = setup(&server, "");
         let text = std::fs::read_to_string(&s.config)
@@ -463,7 +725,11 @@ fn config_discovery_and_environment_overrides() {
     // Nothing anywhere: exit 2 naming the places looked at.
     let out = run(wxcoupon(home.path()).args(args("A")));
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains(".config/wxcoupon/config.toml"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(".config/wxcoupon/config.toml"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("config.example.toml"), "{}", out.stderr);
 
     // ~/.config/wxcoupon/config.toml
@@ -475,14 +741,27 @@ fn config_discovery_and_environment_overrides() {
 
     // XDG_CONFIG_HOME replaces ~/.config (and is empty here).
     let xdg = tempfile::tempdir().unwrap();
-    let out = run(wxcoupon(home.path()).env("XDG_CONFIG_HOME", xdg.path()).args(args("B")));
+    let out = run(wxcoupon(home.path())
+        .env("XDG_CONFIG_HOME", xdg.path())
+        .args(args("B")));
     assert_eq!(out.code, 2, "{}", out.stderr);
-    assert!(out.stderr.contains(&xdg.path().display().to_string()), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&xdg.path().display().to_string()),
+        "{}",
+        out.stderr
+    );
 
     // WXCOUPON_CONFIG naming a missing file: exit 2, no fallback to ~/.config.
-    let out = run(wxcoupon(home.path()).env("WXCOUPON_CONFIG", "/nonexistent.toml").args(args("B")));
+    let out = run(wxcoupon(home.path())
+        .env("WXCOUPON_CONFIG", "/nonexistent.toml")
+        .args(args("B")));
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("/nonexistent.toml (from WXCOUPON_CONFIG)"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("/nonexistent.toml (from WXCOUPON_CONFIG)"),
+        "{}",
+        out.stderr
+    );
 
     // Two profiles, none chosen: exit 2 listing them; WXCOUPON_PROFILE chooses.
     let two = format!(
@@ -492,9 +771,15 @@ fn config_discovery_and_environment_overrides() {
     );
     let cfg = home.path().join("two.toml");
     std::fs::write(&cfg, two).unwrap();
-    let out = run(wxcoupon(home.path()).env("WXCOUPON_CONFIG", &cfg).args(args("B")));
+    let out = run(wxcoupon(home.path())
+        .env("WXCOUPON_CONFIG", &cfg)
+        .args(args("B")));
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("several profiles (dead, test)"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("several profiles (dead, test)"),
+        "{}",
+        out.stderr
+    );
     let out = run(wxcoupon(home.path())
         .env("WXCOUPON_CONFIG", &cfg)
         .env("WXCOUPON_PROFILE", "test")
@@ -516,9 +801,16 @@ fn config_discovery_and_environment_overrides() {
         .collect();
     let cfg = home.path().join("envkey.toml");
     std::fs::write(&cfg, no_file).unwrap();
-    let out = run(wxcoupon(home.path()).arg("--config").arg(&cfg).args(args("D")));
+    let out = run(wxcoupon(home.path())
+        .arg("--config")
+        .arg(&cfg)
+        .args(args("D")));
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("WXCOUPON_PRIVATE_KEY is not set"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("WXCOUPON_PRIVATE_KEY is not set"),
+        "{}",
+        out.stderr
+    );
     let pem = std::fs::read_to_string(fixture("merchant_key.pem")).unwrap();
     let out = run(wxcoupon(home.path())
         .arg("--config")
@@ -530,10 +822,18 @@ fn config_discovery_and_environment_overrides() {
     let out = run(wxcoupon(home.path())
         .arg("--config")
         .arg(&cfg)
-        .env("WXCOUPON_PRIVATE_KEY", pem.replace("PRIVATE KEY", "PUBLIC KEY"))
+        .env(
+            "WXCOUPON_PRIVATE_KEY",
+            pem.replace("PRIVATE KEY", "PUBLIC KEY"),
+        )
         .args(args("D")));
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("the private key in WXCOUPON_PRIVATE_KEY"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("the private key in WXCOUPON_PRIVATE_KEY"),
+        "{}",
+        out.stderr
+    );
 
     assert_eq!(coupons.lock().unwrap().returns, 4);
 }
@@ -544,7 +844,14 @@ fn help_documents_the_exit_codes() {
     for args in [vec!["--help"], vec!["return", "--help"]] {
         let out = run(wxcoupon(home.path()).args(&args));
         assert_eq!(out.code, 0);
-        for line in ["0  returned", "2  invalid", "3  rejected", "4  unknown", "5  unverified", "1  internal"] {
+        for line in [
+            "0  returned",
+            "2  invalid",
+            "3  rejected",
+            "4  unknown",
+            "5  unverified",
+            "1  internal",
+        ] {
             assert!(out.stdout.contains(line), "{args:?} lacks {line}");
         }
     }

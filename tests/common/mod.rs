@@ -47,8 +47,13 @@ pub fn now() -> i64 {
 pub fn sign_with(key: &str, message: &[u8]) -> String {
     let pair = key_pair(key);
     let mut sig = vec![0; pair.public().modulus_len()];
-    pair.sign(&signature::RSA_PKCS1_SHA256, &SystemRandom::new(), message, &mut sig)
-        .unwrap();
+    pair.sign(
+        &signature::RSA_PKCS1_SHA256,
+        &SystemRandom::new(),
+        message,
+        &mut sig,
+    )
+    .unwrap();
     STANDARD.encode(sig)
 }
 
@@ -58,9 +63,12 @@ pub fn verify_with(key: &str, message: &[u8], sig_b64: &str) -> bool {
     let Ok(sig) = STANDARD.decode(sig_b64) else {
         return false;
     };
-    UnparsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, pair.public().as_ref())
-        .verify(message, &sig)
-        .is_ok()
+    UnparsedPublicKey::new(
+        &signature::RSA_PKCS1_2048_8192_SHA256,
+        pair.public().as_ref(),
+    )
+    .verify(message, &sig)
+    .is_ok()
 }
 
 /// The Authorization header, parsed strictly.
@@ -204,8 +212,10 @@ impl Coupons {
     pub fn with(list: &[(&str, &str, &str)]) -> Self {
         let mut c = Coupons::default();
         for (code, stock, state) in list {
-            c.coupons
-                .insert(code.to_string(), (stock.to_string(), state.to_string(), MCHID.into()));
+            c.coupons.insert(
+                code.to_string(),
+                (stock.to_string(), state.to_string(), MCHID.into()),
+            );
         }
         c
     }
@@ -216,9 +226,11 @@ impl Coupons {
             return Reply::error(400, "PARAM_ERROR", "请求体不是合法的JSON");
         };
         let field = |k: &str| body.get(k).and_then(|v| v.as_str()).map(str::to_string);
-        let (Some(code), Some(stock), Some(no)) =
-            (field("coupon_code"), field("stock_id"), field("return_request_no"))
-        else {
+        let (Some(code), Some(stock), Some(no)) = (
+            field("coupon_code"),
+            field("stock_id"),
+            field("return_request_no"),
+        ) else {
             return Reply::error(400, "PARAM_ERROR", "缺少参数");
         };
         if self.used_request_nos.contains(&no) {
@@ -303,7 +315,10 @@ impl Server {
     pub fn with_coupons(coupons: Coupons) -> (Server, Arc<Mutex<Coupons>>) {
         let state = Arc::new(Mutex::new(coupons));
         let s = state.clone();
-        (Server::start(move |seen| s.lock().unwrap().answer(seen)), state)
+        (
+            Server::start(move |seen| s.lock().unwrap().answer(seen)),
+            state,
+        )
     }
 
     pub fn seen(&self) -> Vec<Seen> {
@@ -324,7 +339,11 @@ impl Drop for Server {
 fn authenticate(seen: &mut Seen) -> Option<Reply> {
     for h in ["Accept", "User-Agent", "Content-Type"] {
         if seen.header(h).is_none() {
-            return Some(Reply::error(400, "INVALID_REQUEST", "Http头缺少Accept或User-Agent"));
+            return Some(Reply::error(
+                400,
+                "INVALID_REQUEST",
+                "Http头缺少Accept或User-Agent",
+            ));
         }
     }
     let auth = match seen.header("Authorization").map(parse_authorization) {
@@ -338,8 +357,11 @@ fn authenticate(seen: &mut Seen) -> Option<Reply> {
             return Some(Reply::error(401, "SIGN_ERROR", "缺少 Authorization"));
         }
     };
-    let mut message = format!("{}\n{}\n{}\n{}\n", seen.method, seen.url, auth.timestamp, auth.nonce)
-        .into_bytes();
+    let mut message = format!(
+        "{}\n{}\n{}\n{}\n",
+        seen.method, seen.url, auth.timestamp, auth.nonce
+    )
+    .into_bytes();
     message.extend_from_slice(&seen.body);
     message.push(b'\n');
     seen.signed_message = message.clone();
@@ -405,26 +427,40 @@ fn build(reply: Reply) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
         }
         Sig::TamperedBody => Some(sign_with("wechatpay_key.pem", &tampered)),
         Sig::WrongKey => Some(sign_with("other_key.pem", &message)),
-        Sig::Probe => Some(format!("WECHATPAY/SIGNTEST/{}", sign_with("wechatpay_key.pem", &message))),
+        Sig::Probe => Some(format!(
+            "WECHATPAY/SIGNTEST/{}",
+            sign_with("wechatpay_key.pem", &message)
+        )),
         Sig::NotBase64 => Some("this is not base64!".into()),
         Sig::Missing => None,
     };
     let mut headers = vec![
         ("Content-Type".to_string(), "application/json".to_string()),
-        ("Request-ID".to_string(), "08F0D9F7B60610A70218E4AA8F6C20C6A10E-0".to_string()),
+        (
+            "Request-ID".to_string(),
+            "08F0D9F7B60610A70218E4AA8F6C20C6A10E-0".to_string(),
+        ),
     ];
     if let Some(sig) = signature {
-        let serial = if reply.sig == Sig::WrongSerial { "PUB_KEY_ID_0000000000000000000000000000000000" } else { KEY_ID };
+        let serial = if reply.sig == Sig::WrongSerial {
+            "PUB_KEY_ID_0000000000000000000000000000000000"
+        } else {
+            KEY_ID
+        };
         headers.extend([
             ("Wechatpay-Timestamp".to_string(), ts),
             ("Wechatpay-Nonce".to_string(), nonce),
             ("Wechatpay-Signature".to_string(), sig),
             ("Wechatpay-Serial".to_string(), serial.to_string()),
-            ("Wechatpay-Signature-Type".to_string(), "WECHATPAY2-SHA256-RSA2048".to_string()),
+            (
+                "Wechatpay-Signature-Type".to_string(),
+                "WECHATPAY2-SHA256-RSA2048".to_string(),
+            ),
         ]);
     }
     headers.extend(reply.headers);
-    let mut resp = tiny_http::Response::from_data(reply.body.into_bytes()).with_status_code(reply.status);
+    let mut resp =
+        tiny_http::Response::from_data(reply.body.into_bytes()).with_status_code(reply.status);
     for (k, v) in headers {
         resp.add_header(tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()).unwrap());
     }
@@ -470,7 +506,12 @@ pub struct Out {
 impl Out {
     pub fn json(&self) -> serde_json::Value {
         let lines: Vec<&str> = self.stdout.lines().collect();
-        assert_eq!(lines.len(), 1, "exactly one JSON line expected:\n{}", self.stdout);
+        assert_eq!(
+            lines.len(),
+            1,
+            "exactly one JSON line expected:\n{}",
+            self.stdout
+        );
         serde_json::from_str(lines[0]).unwrap()
     }
 }
@@ -478,13 +519,20 @@ impl Out {
 /// Runs and checks that no secret leaked: no private key material anywhere,
 /// and no Authorization header outside `--dry-run`.
 pub fn run(cmd: &mut assert_cmd::Command) -> Out {
-    let output = cmd.timeout(std::time::Duration::from_secs(60)).output().unwrap();
+    let output = cmd
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
     let out = Out {
         code: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     };
-    for key in ["merchant_key.pem", "merchant_key_pkcs1.pem", "other_key.pem"] {
+    for key in [
+        "merchant_key.pem",
+        "merchant_key_pkcs1.pem",
+        "other_key.pem",
+    ] {
         let text = std::fs::read_to_string(fixture(key)).unwrap();
         for line in text.lines().filter(|l| !l.starts_with("-----")) {
             assert!(
@@ -498,7 +546,8 @@ pub fn run(cmd: &mut assert_cmd::Command) -> Out {
     let dry_or_sign = format!("{cmd:?}");
     if !dry_or_sign.contains("--dry-run") && !dry_or_sign.contains("\"sign\"") {
         assert!(
-            !out.stdout.contains("WECHATPAY2-SHA256-RSA2048 ") && !out.stderr.contains("WECHATPAY2-SHA256-RSA2048 "),
+            !out.stdout.contains("WECHATPAY2-SHA256-RSA2048 ")
+                && !out.stderr.contains("WECHATPAY2-SHA256-RSA2048 "),
             "an Authorization header was printed:\n{}\n{}",
             out.stdout,
             out.stderr

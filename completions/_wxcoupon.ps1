@@ -1,0 +1,141 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'wxcoupon' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'wxcoupon'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'wxcoupon' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON object on stdout, whatever the outcome')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('return', 'return', [CompletionResultType]::ParameterValue, 'Return a used coupon to the user''s wallet (POST /v3/marketing/busifavor/coupons/return)')
+            [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain a WeChat Pay error code offline, in Chinese and English')
+            [CompletionResult]::new('sign', 'sign', [CompletionResultType]::ParameterValue, 'Sign a request by hand and print its Authorization header (for debugging SIGN_ERROR)')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check a WeChat Pay answer''s or callback''s signature by hand')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'wxcoupon;return' {
+            [CompletionResult]::new('--code', '--code', [CompletionResultType]::ParameterName, 'The coupon''s code (coupon_code)')
+            [CompletionResult]::new('--stock', '--stock', [CompletionResultType]::ParameterName, 'The coupon''s batch id (stock_id)')
+            [CompletionResult]::new('--request-no', '--request-no', [CompletionResultType]::ParameterName, 'The return request number (return_request_no); generated when absent. Re-use it to retry the same return safely')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the answer, connect to last byte (overrides the profile''s timeout_secs)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Build and sign the request, print it, and send nothing')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON object on stdout, whatever the outcome')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'wxcoupon;explain' {
+            [CompletionResult]::new('--message', '--message', [CompletionResultType]::ParameterName, 'WeChat Pay''s message, to tell apart codes that have several meanings')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON object on stdout, whatever the outcome')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'wxcoupon;sign' {
+            [CompletionResult]::new('--method', '--method', [CompletionResultType]::ParameterName, 'HTTP method')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Canonical URL: the path plus ?query exactly as sent, without scheme and host')
+            [CompletionResult]::new('--body', '--body', [CompletionResultType]::ParameterName, 'Request body (default: empty)')
+            [CompletionResult]::new('--body-file', '--body-file', [CompletionResultType]::ParameterName, 'Read the request body from this file, byte for byte')
+            [CompletionResult]::new('--timestamp', '--timestamp', [CompletionResultType]::ParameterName, 'Unix time in seconds (default: now)')
+            [CompletionResult]::new('--nonce', '--nonce', [CompletionResultType]::ParameterName, 'Nonce (default: 32 random characters)')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Merchant private key PEM file (instead of the profile''s)')
+            [CompletionResult]::new('--mchid', '--mchid', [CompletionResultType]::ParameterName, 'Merchant id (instead of the profile''s)')
+            [CompletionResult]::new('--serial', '--serial', [CompletionResultType]::ParameterName, 'Merchant API certificate serial number (instead of the profile''s)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON object on stdout, whatever the outcome')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'wxcoupon;verify' {
+            [CompletionResult]::new('--timestamp', '--timestamp', [CompletionResultType]::ParameterName, 'The Wechatpay-Timestamp header')
+            [CompletionResult]::new('--nonce', '--nonce', [CompletionResultType]::ParameterName, 'The Wechatpay-Nonce header')
+            [CompletionResult]::new('--signature', '--signature', [CompletionResultType]::ParameterName, 'The Wechatpay-Signature header (Base64)')
+            [CompletionResult]::new('--body', '--body', [CompletionResultType]::ParameterName, 'The body as received (default: empty)')
+            [CompletionResult]::new('--body-file', '--body-file', [CompletionResultType]::ParameterName, 'Read the body from this file, byte for byte')
+            [CompletionResult]::new('--public-key', '--public-key', [CompletionResultType]::ParameterName, 'WeChat Pay public key PEM file (instead of the profile''s)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON object on stdout, whatever the outcome')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'wxcoupon;completions' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON object on stdout, whatever the outcome')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'wxcoupon;help' {
+            [CompletionResult]::new('return', 'return', [CompletionResultType]::ParameterValue, 'Return a used coupon to the user''s wallet (POST /v3/marketing/busifavor/coupons/return)')
+            [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain a WeChat Pay error code offline, in Chinese and English')
+            [CompletionResult]::new('sign', 'sign', [CompletionResultType]::ParameterValue, 'Sign a request by hand and print its Authorization header (for debugging SIGN_ERROR)')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check a WeChat Pay answer''s or callback''s signature by hand')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'wxcoupon;help;return' {
+            break
+        }
+        'wxcoupon;help;explain' {
+            break
+        }
+        'wxcoupon;help;sign' {
+            break
+        }
+        'wxcoupon;help;verify' {
+            break
+        }
+        'wxcoupon;help;completions' {
+            break
+        }
+        'wxcoupon;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

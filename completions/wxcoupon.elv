@@ -1,0 +1,123 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[wxcoupon] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'wxcoupon'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'wxcoupon'= {
+            cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
+            cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
+            cand --json 'Print exactly one JSON object on stdout, whatever the outcome'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand return 'Return a used coupon to the user''s wallet (POST /v3/marketing/busifavor/coupons/return)'
+            cand explain 'Explain a WeChat Pay error code offline, in Chinese and English'
+            cand sign 'Sign a request by hand and print its Authorization header (for debugging SIGN_ERROR)'
+            cand verify 'Check a WeChat Pay answer''s or callback''s signature by hand'
+            cand completions 'Print a shell completion script to stdout'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'wxcoupon;return'= {
+            cand --code 'The coupon''s code (coupon_code)'
+            cand --stock 'The coupon''s batch id (stock_id)'
+            cand --request-no 'The return request number (return_request_no); generated when absent. Re-use it to retry the same return safely'
+            cand --timeout 'Seconds to wait for the answer, connect to last byte (overrides the profile''s timeout_secs)'
+            cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
+            cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
+            cand --dry-run 'Build and sign the request, print it, and send nothing'
+            cand --json 'Print exactly one JSON object on stdout, whatever the outcome'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'wxcoupon;explain'= {
+            cand --message 'WeChat Pay''s message, to tell apart codes that have several meanings'
+            cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
+            cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
+            cand --json 'Print exactly one JSON object on stdout, whatever the outcome'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'wxcoupon;sign'= {
+            cand --method 'HTTP method'
+            cand --url 'Canonical URL: the path plus ?query exactly as sent, without scheme and host'
+            cand --body 'Request body (default: empty)'
+            cand --body-file 'Read the request body from this file, byte for byte'
+            cand --timestamp 'Unix time in seconds (default: now)'
+            cand --nonce 'Nonce (default: 32 random characters)'
+            cand --key 'Merchant private key PEM file (instead of the profile''s)'
+            cand --mchid 'Merchant id (instead of the profile''s)'
+            cand --serial 'Merchant API certificate serial number (instead of the profile''s)'
+            cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
+            cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
+            cand --json 'Print exactly one JSON object on stdout, whatever the outcome'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'wxcoupon;verify'= {
+            cand --timestamp 'The Wechatpay-Timestamp header'
+            cand --nonce 'The Wechatpay-Nonce header'
+            cand --signature 'The Wechatpay-Signature header (Base64)'
+            cand --body 'The body as received (default: empty)'
+            cand --body-file 'Read the body from this file, byte for byte'
+            cand --public-key 'WeChat Pay public key PEM file (instead of the profile''s)'
+            cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
+            cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
+            cand --json 'Print exactly one JSON object on stdout, whatever the outcome'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'wxcoupon;completions'= {
+            cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
+            cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
+            cand --json 'Print exactly one JSON object on stdout, whatever the outcome'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'wxcoupon;help'= {
+            cand return 'Return a used coupon to the user''s wallet (POST /v3/marketing/busifavor/coupons/return)'
+            cand explain 'Explain a WeChat Pay error code offline, in Chinese and English'
+            cand sign 'Sign a request by hand and print its Authorization header (for debugging SIGN_ERROR)'
+            cand verify 'Check a WeChat Pay answer''s or callback''s signature by hand'
+            cand completions 'Print a shell completion script to stdout'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'wxcoupon;help;return'= {
+        }
+        &'wxcoupon;help;explain'= {
+        }
+        &'wxcoupon;help;sign'= {
+        }
+        &'wxcoupon;help;verify'= {
+        }
+        &'wxcoupon;help;completions'= {
+        }
+        &'wxcoupon;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

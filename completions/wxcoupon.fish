@@ -1,0 +1,89 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_wxcoupon_global_optspecs
+    string join \n config= profile= json h/help V/version
+end
+
+function __fish_wxcoupon_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_wxcoupon_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_wxcoupon_using_subcommand
+    set -l cmd (__fish_wxcoupon_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
+complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
+complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
+complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -s h -l help -d 'Print help'
+complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -s V -l version -d 'Print version'
+complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -f -a "return" -d 'Return a used coupon to the user\'s wallet (POST /v3/marketing/busifavor/coupons/return)'
+complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -f -a "explain" -d 'Explain a WeChat Pay error code offline, in Chinese and English'
+complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -f -a "sign" -d 'Sign a request by hand and print its Authorization header (for debugging SIGN_ERROR)'
+complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -f -a "verify" -d 'Check a WeChat Pay answer\'s or callback\'s signature by hand'
+complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l code -d 'The coupon\'s code (coupon_code)' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l stock -d 'The coupon\'s batch id (stock_id)' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l request-no -d 'The return request number (return_request_no); generated when absent. Re-use it to retry the same return safely' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l timeout -d 'Seconds to wait for the answer, connect to last byte (overrides the profile\'s timeout_secs)' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l dry-run -d 'Build and sign the request, print it, and send nothing'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -s h -l help -d 'Print help'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -s V -l version -d 'Print version'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand explain" -l message -d 'WeChat Pay\'s message, to tell apart codes that have several meanings' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand explain" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand explain" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand explain" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand explain" -s h -l help -d 'Print help'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand explain" -s V -l version -d 'Print version'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -l method -d 'HTTP method' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -l url -d 'Canonical URL: the path plus ?query exactly as sent, without scheme and host' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -l body -d 'Request body (default: empty)' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -l body-file -d 'Read the request body from this file, byte for byte' -r -F
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -l timestamp -d 'Unix time in seconds (default: now)' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -l nonce -d 'Nonce (default: 32 random characters)' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -l key -d 'Merchant private key PEM file (instead of the profile\'s)' -r -F
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -l mchid -d 'Merchant id (instead of the profile\'s)' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -l serial -d 'Merchant API certificate serial number (instead of the profile\'s)' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -s h -l help -d 'Print help'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -s V -l version -d 'Print version'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -l timestamp -d 'The Wechatpay-Timestamp header' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -l nonce -d 'The Wechatpay-Nonce header' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -l signature -d 'The Wechatpay-Signature header (Base64)' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -l body -d 'The body as received (default: empty)' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -l body-file -d 'Read the body from this file, byte for byte' -r -F
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -l public-key -d 'WeChat Pay public key PEM file (instead of the profile\'s)' -r -F
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -s h -l help -d 'Print help'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -s V -l version -d 'Print version'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand completions" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand completions" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand completions" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return explain sign verify completions help" -f -a "return" -d 'Return a used coupon to the user\'s wallet (POST /v3/marketing/busifavor/coupons/return)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return explain sign verify completions help" -f -a "explain" -d 'Explain a WeChat Pay error code offline, in Chinese and English'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return explain sign verify completions help" -f -a "sign" -d 'Sign a request by hand and print its Authorization header (for debugging SIGN_ERROR)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return explain sign verify completions help" -f -a "verify" -d 'Check a WeChat Pay answer\'s or callback\'s signature by hand'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return explain sign verify completions help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return explain sign verify completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,0 +1,275 @@
+//! `explain`, `sign`, `verify` and `completions`, through the real binary.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+const GET_SIG: &str = "Lc9VXxmeonkdV8Xk9tmigQFLhl0vRWTerdmoRu01aAnYwIrD/5nsSwE1WlmZGLRlAFTNQ3QsMa0+VRDlJp1Wp5p0nO8EK68b5sJBbjouxaFciIfq1zfDWWz+jqhcMoKXI1A6dPm1AW7D4d30WsMTNzp6g23OXakIsh9LO3lUmwvTuE0BY8ncf6tNGk4wKmvXwERd/ZpoQY3MAVKz+Nakwc+2XBmzT66KcUehU5kr4IvGa/lEU5RZb/q00zP9VLdBhC/jQSX3X1UcJLCtEc4gTmib4tnmAT+bHF/e17ZAuxDNcx6rqT8gNEXqaJGG+1OflMSTU2tpyG65G4dMKdFcoA==";
+
+fn home() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+#[test]
+fn explain_knows_every_code_and_lists_them_for_an_unknown_one() {
+    let h = home();
+    let out =
+        run(wxcoupon(h.path()).args(["explain", "rule_limit", "--message", "券已不在使用有效期"]));
+    assert_eq!(out.code, 0);
+    assert!(
+        out.stdout.starts_with("RULE_LIMIT (HTTP 403)\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("outside its validity period")
+            && out.stdout.contains("券已不在使用有效期")
+    );
+    assert!(!out.stdout.contains("currently usable"));
+
+    let out = run(wxcoupon(h.path()).args(["explain", "SIGN_ERROR", "--json"]));
+    assert_eq!(out.code, 0);
+    let v = out.json();
+    assert_eq!(v["code"], "SIGN_ERROR");
+    assert!(
+        v["meanings"][0]["en"]
+            .as_str()
+            .unwrap()
+            .contains("signature")
+    );
+
+    let out = run(wxcoupon(h.path()).args(["explain", "BOGUS"]));
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("unknown error code \"BOGUS\""),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("RESOURCE_NOT_EXISTS"), "{}", out.stderr);
+    let out = run(wxcoupon(h.path()).args(["explain", "BOGUS", "--json"]));
+    assert_eq!(out.code, 2);
+    assert_eq!(out.json()["outcome"], "invalid");
+}
+
+#[test]
+fn sign_matches_the_published_vector_without_any_config() {
+    let h = home();
+    let key = fixture("vectors/official_test_key_pkcs1.pem");
+    let out = run(wxcoupon(h.path())
+        .args([
+            "sign",
+            "--method",
+            "GET",
+            "--url",
+            "/v3/refund/domestic/refunds/123123123123",
+        ])
+        .args([
+            "--timestamp",
+            "1554208460",
+            "--nonce",
+            "593BEC0C930BF1AFEB40B4A08C8FB242",
+        ])
+        .arg("--key")
+        .arg(&key)
+        .args([
+            "--mchid",
+            "1900007291",
+            "--serial",
+            "408B07E79B8269FEC3D5D3E6AB8ED163A6A380DB",
+        ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stdout,
+        format!(
+            "WECHATPAY2-SHA256-RSA2048 mchid=\"1900007291\",nonce_str=\"593BEC0C930BF1AFEB40B4A08C8FB242\",\
+             signature=\"{GET_SIG}\",timestamp=\"1554208460\",serial_no=\"408B07E79B8269FEC3D5D3E6AB8ED163A6A380DB\"\n"
+        )
+    );
+    assert!(
+        out.stderr
+            .contains("GET\\n\n/v3/refund/domestic/refunds/123123123123\\n\n1554208460\\n\n"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn sign_takes_missing_values_from_the_profile_and_json_has_the_parts() {
+    let h = home();
+    let cfg = write_config(h.path(), "http://127.0.0.1:9", "");
+    let body = h.path().join("body.json");
+    std::fs::write(&body, "{\"a\":1}").unwrap();
+    let out = run(wxcoupon(h.path())
+        .arg("--config")
+        .arg(&cfg)
+        .args([
+            "sign",
+            "--url",
+            PATH,
+            "--json",
+            "--timestamp",
+            "1700000000",
+            "--nonce",
+            "N1",
+        ])
+        .arg("--body-file")
+        .arg(&body));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v = out.json();
+    let message = format!("POST\n{PATH}\n1700000000\nN1\n{{\"a\":1}}\n");
+    assert_eq!(v["message"], message);
+    assert!(verify_with(
+        "merchant_key.pem",
+        message.as_bytes(),
+        v["signature"].as_str().unwrap()
+    ));
+    let auth = parse_authorization(v["authorization"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        (auth.mchid.as_str(), auth.serial_no.as_str()),
+        (MCHID, SERIAL)
+    );
+
+    // No key flag and no config: exit 2, saying what is needed.
+    let out = run(wxcoupon(h.path()).args(["sign", "--url", PATH]));
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .contains("sign needs --key, --mchid and --serial"),
+        "{}",
+        out.stderr
+    );
+    let out = run(wxcoupon(h.path()).args(["sign", "--url", "https://x/v3", "--mchid", "1"]));
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("--url \"https://x/v3\""),
+        "{}",
+        out.stderr
+    );
+}
+
+fn signed_answer(body: &str, ts: &str) -> String {
+    sign_with(
+        "wechatpay_key.pem",
+        format!("{ts}\nNONCE\n{body}\n").as_bytes(),
+    )
+}
+
+#[test]
+fn verify_says_valid_or_invalid_with_exit_0_or_5() {
+    let h = home();
+    let body = r#"{"wechatpay_return_time":"2020-05-20T13:29:35+08:00"}"#;
+    let ts = now().to_string();
+    let sig = signed_answer(body, &ts);
+    let verify = |ts: &str, sig: &str, body: &str, key: &str| {
+        run(wxcoupon(h.path())
+            .args([
+                "verify",
+                "--timestamp",
+                ts,
+                "--nonce",
+                "NONCE",
+                "--signature",
+                sig,
+                "--body",
+                body,
+            ])
+            .arg("--public-key")
+            .arg(fixture(key)))
+    };
+    let out = verify(&ts, &sig, body, "wechatpay_pub.pem");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout, "valid\n");
+
+    for (sig, body, key, words) in [
+        (
+            sig.clone(),
+            body.replace("35", "36"),
+            "wechatpay_pub.pem",
+            "does not match",
+        ),
+        (
+            sig.clone(),
+            body.to_string(),
+            "other_pub.pem",
+            "does not match",
+        ),
+        (
+            format!("WECHATPAY/SIGNTEST/{sig}"),
+            body.to_string(),
+            "wechatpay_pub.pem",
+            "probe",
+        ),
+        (
+            "@@not-base64@@".to_string(),
+            body.to_string(),
+            "wechatpay_pub.pem",
+            "not valid Base64",
+        ),
+    ] {
+        let out = verify(&ts, &sig, &body, key);
+        assert_eq!(out.code, 5, "{words}: {}", out.stderr);
+        assert_eq!(out.stdout, "");
+        assert!(out.stderr.contains(words), "{}", out.stderr);
+    }
+
+    // An old answer: the signature is checked, the age only reported.
+    let old = (now() - 3600).to_string();
+    let out = verify(&old, &signed_answer(body, &old), body, "wechatpay_pub.pem");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("3600 s behind") || out.stderr.contains("3601 s behind"),
+        "{}",
+        out.stderr
+    );
+
+    // The profile's key when no --public-key is given; --json.
+    let cfg = write_config(h.path(), "http://127.0.0.1:9", "");
+    let out = run(wxcoupon(h.path()).arg("--config").arg(&cfg).args([
+        "verify",
+        "--timestamp",
+        &ts,
+        "--nonce",
+        "NONCE",
+        "--signature",
+        &sig,
+        "--body",
+        body,
+        "--json",
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v = out.json();
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["reason"], serde_json::Value::Null);
+}
+
+/// The committed completion scripts are what the clap definition generates.
+/// `WXCOUPON_BLESS=1 cargo test --test tools` rewrites them.
+#[test]
+fn committed_completions_are_fresh() {
+    let h = home();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
+    let bless = std::env::var_os("WXCOUPON_BLESS").is_some();
+    for (shell, file) in [
+        ("bash", "wxcoupon.bash"),
+        ("zsh", "_wxcoupon"),
+        ("fish", "wxcoupon.fish"),
+        ("powershell", "_wxcoupon.ps1"),
+        ("elvish", "wxcoupon.elv"),
+    ] {
+        let out = run(wxcoupon(h.path()).args(["completions", shell]));
+        assert_eq!(out.code, 0);
+        assert!(out.stdout.contains("wxcoupon"));
+        let path = dir.join(file);
+        if bless {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&path, &out.stdout).unwrap();
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == out.stdout,
+            "completions/{file} is stale; regenerate with: WXCOUPON_BLESS=1 cargo test --test tools"
+        );
+    }
+}
