@@ -59,7 +59,7 @@ _wxcoupon() {
 
     case "${cmd}" in
         wxcoupon)
-            opts="-h -V --config --profile --json --help --version return explain sign verify completions help"
+            opts="-v -h -V --config --profile --json --verbose --help --version return explain sign verify completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -81,7 +81,7 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__completions)
-            opts="-h -V --config --profile --json --help --version bash zsh fish powershell elvish"
+            opts="-v -h -V --config --profile --json --verbose --help --version bash zsh fish powershell elvish"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -103,7 +103,7 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__explain)
-            opts="-h -V --message --config --profile --json --help --version"
+            opts="-v -h -V --message --config --profile --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -227,7 +227,7 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__return)
-            opts="-h -V --code --stock --request-no --dry-run --timeout --config --profile --json --help --version"
+            opts="-v -h -V --code --stock --request-no --dry-run --timeout --retries --resume --config --profile --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -249,6 +249,10 @@ _wxcoupon() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -265,7 +269,7 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__sign)
-            opts="-h -V --method --url --body --body-file --timestamp --nonce --key --mchid --serial --config --profile --json --help --version"
+            opts="-v -h -V --method --url --body --body-file --timestamp --nonce --key --mchid --serial --config --profile --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -323,7 +327,7 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__verify)
-            opts="-h -V --timestamp --nonce --signature --body --body-file --public-key --config --profile --json --help --version"
+            opts="-v -h -V --timestamp --nonce --signature --body --body-file --public-key --config --profile --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

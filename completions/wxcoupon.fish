@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_wxcoupon_global_optspecs
-    string join \n config= profile= json h/help V/version
+    string join \n config= profile= json v/verbose h/help V/version
 end
 
 function __fish_wxcoupon_needs_command
@@ -27,6 +27,7 @@ end
 complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
 complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
 complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
+complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
 complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -s h -l help -d 'Print help'
 complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -s V -l version -d 'Print version'
 complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -f -a "return" -d 'Return a used coupon to the user\'s wallet (POST /v3/marketing/busifavor/coupons/return)'
@@ -38,17 +39,21 @@ complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -f -a "help" -d 'Print t
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l code -d 'The coupon\'s code (coupon_code)' -r
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l stock -d 'The coupon\'s batch id (stock_id)' -r
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l request-no -d 'The return request number (return_request_no); generated when absent. Re-use it to retry the same return safely' -r
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l timeout -d 'Seconds to wait for the answer, connect to last byte (overrides the profile\'s timeout_secs)' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l timeout -d 'Seconds to wait for each attempt\'s answer, connect to last byte (overrides the profile\'s timeout_secs)' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l retries -d 'Retries after an attempt with no definitive answer, 0 to 10 (overrides the profile\'s retries; default 2)' -r
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l dry-run -d 'Build and sign the request, print it, and send nothing'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l resume -d 'An earlier run may already have sent this return: RESOURCE_ALREADY_EXISTS then confirms it'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -s h -l help -d 'Print help'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -s V -l version -d 'Print version'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand explain" -l message -d 'WeChat Pay\'s message, to tell apart codes that have several meanings' -r
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand explain" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand explain" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand explain" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand explain" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand explain" -s h -l help -d 'Print help'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand explain" -s V -l version -d 'Print version'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -l method -d 'HTTP method' -r
@@ -63,6 +68,7 @@ complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -l serial -d 'Me
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -s h -l help -d 'Print help'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -s V -l version -d 'Print version'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -l timestamp -d 'The Wechatpay-Timestamp header' -r
@@ -74,11 +80,13 @@ complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -l public-key 
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -s h -l help -d 'Print help'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -s V -l version -d 'Print version'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand completions" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand completions" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand completions" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand completions" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return explain sign verify completions help" -f -a "return" -d 'Return a used coupon to the user\'s wallet (POST /v3/marketing/busifavor/coupons/return)'

@@ -15,10 +15,11 @@ use crate::cli::{
 use crate::client;
 use crate::escape;
 use crate::explain;
-use crate::keys::PublicKey;
+use crate::keys::{PrivateKey, PublicKey};
 use crate::outcome::{self, DryRun, Judge, Kind, Report};
 use crate::profile::{self, Env, Profile};
 use crate::request::{self, ReturnRequest};
+use crate::retry;
 use crate::sign::{self, Signer};
 use crate::verify;
 
@@ -104,7 +105,7 @@ fn user_agent() -> String {
     )
 }
 
-/// The command line that repeats this very return.
+/// The command line that repeats this very return, saying it may have been sent.
 fn retry_command(g: &GlobalOpts, req: &ReturnRequest) -> String {
     let mut parts = vec!["wxcoupon".to_string()];
     if let Some(c) = &g.config {
@@ -114,12 +115,178 @@ fn retry_command(g: &GlobalOpts, req: &ReturnRequest) -> String {
         parts.push(format!("--profile {}", escape::shell(p)));
     }
     parts.push(format!(
-        "return --code {} --stock {} --request-no {}",
+        "return --code {} --stock {} --request-no {} --resume",
         escape::shell(&req.coupon_code),
         escape::shell(&req.stock_id),
         escape::shell(&req.return_request_no)
     ));
     parts.join(" ")
+}
+
+/// Everything a return needs, read and checked before anything is sent.
+struct Prepared {
+    profile: Profile,
+    private_key: PrivateKey,
+    public_key: PublicKey,
+    route: client::Route,
+    backup_route_proxy: Option<ureq::Proxy>,
+    retries: u32,
+}
+
+fn prepare(g: &GlobalOpts, a: &ReturnArgs, env: &Env) -> Result<Prepared> {
+    if let Some(t) = a.timeout {
+        profile::check_timeout(t).map_err(|e| anyhow!("--timeout {t}: {e}"))?;
+    }
+    if let Some(n) = a.retries
+        && n > 10
+    {
+        bail!("--retries {n}: must be from 0 to 10");
+    }
+    let profile = load_profile(g, env)?;
+    let private_key = profile.load_private_key()?;
+    let public_key = profile.load_public_key()?;
+    let roots = profile.load_roots()?.map(std::sync::Arc::new);
+    let proxy = |url: &profile::BaseUrl| -> Result<Option<ureq::Proxy>> {
+        let scheme = url.origin.split(':').next().unwrap_or("https");
+        client::proxy_for(scheme, &url.host, profile.proxy.as_deref(), &env.proxies)
+            .map(|p| {
+                ureq::Proxy::new(p).map_err(|_| {
+                    anyhow!("proxy {p:?} (from the environment) is not a valid proxy URL")
+                })
+            })
+            .transpose()
+    };
+    let route = client::Route {
+        timeout: a
+            .timeout
+            .map_or(profile.timeout, std::time::Duration::from_secs),
+        proxy: proxy(&profile.base_url)?,
+        roots,
+    };
+    let backup_route_proxy = match &profile.backup_base_url {
+        Some(b) => proxy(b)?,
+        None => None,
+    };
+    Ok(Prepared {
+        retries: a.retries.unwrap_or(profile.retries),
+        profile,
+        private_key,
+        public_key,
+        route,
+        backup_route_proxy,
+    })
+}
+
+/// The request headers; the Authorization value is the caller's.
+fn request_headers<'a>(
+    authorization: &'a str,
+    ua: &'a str,
+    key_id: &'a str,
+) -> [(&'static str, &'a str); 5] {
+    [
+        ("Authorization", authorization),
+        ("Accept", "application/json"),
+        ("Content-Type", "application/json"),
+        ("User-Agent", ua),
+        ("Wechatpay-Serial", key_id),
+    ]
+}
+
+/// The real effects of attempts: sign afresh, send, sleep, trace on stderr.
+struct Live<'a> {
+    p: &'a Prepared,
+    body: &'a [u8],
+    ua: String,
+    verbose: bool,
+    /// The message signed for the latest attempt (for SIGN_ERROR comparisons).
+    last_signed: Vec<u8>,
+}
+
+impl retry::Effects for Live<'_> {
+    fn send(
+        &mut self,
+        to: &profile::BaseUrl,
+        attempt: u32,
+    ) -> Result<client::Answer, client::NetError> {
+        let signer = Signer {
+            key: &self.p.private_key,
+            mchid: &self.p.profile.mchid,
+            serial_no: &self.p.profile.merchant_serial_no,
+        };
+        let signed = sign::nonce()
+            .and_then(|nonce| {
+                signer.sign(
+                    request::METHOD,
+                    request::PATH,
+                    now_unix(),
+                    &nonce,
+                    self.body,
+                )
+            })
+            .map_err(|e| client::NetError {
+                what: format!("{e:#}"),
+                may_have_reached: false,
+                elapsed: std::time::Duration::ZERO,
+            })?;
+        if self.verbose {
+            self.trace(format!(
+                "attempt {attempt}: POST {to}{} with {}",
+                request::PATH,
+                redacted(&signed.authorization)
+            ));
+        }
+        self.last_signed = signed.message;
+        let headers = request_headers(
+            &signed.authorization,
+            &self.ua,
+            &self.p.profile.wechatpay_public_key_id,
+        );
+        let mut route = self.p.route.clone();
+        if Some(to) == self.p.profile.backup_base_url.as_ref() && *to != self.p.profile.base_url {
+            route.proxy = self.p.backup_route_proxy.clone();
+        }
+        client::post(
+            &route,
+            &format!("{to}{}", request::PATH),
+            &headers,
+            self.body,
+        )
+    }
+
+    fn sleep(&mut self, d: std::time::Duration) {
+        std::thread::sleep(d);
+    }
+
+    fn jitter(&mut self) -> f64 {
+        let mut b = [0u8; 2];
+        let _ = ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut b);
+        f64::from(u16::from_le_bytes(b)) / 65536.0
+    }
+
+    fn now(&mut self) -> OffsetDateTime {
+        OffsetDateTime::now_utc()
+    }
+
+    fn trace(&mut self, line: String) {
+        if self.verbose {
+            let _ = writeln!(std::io::stderr(), "wxcoupon: {}", escape::term(&line));
+        }
+    }
+}
+
+/// The Authorization header with its signature hidden, for traces.
+fn redacted(authorization: &str) -> String {
+    authorization
+        .split(',')
+        .map(|part| {
+            if part.starts_with("signature=") {
+                "signature=\"(redacted)\""
+            } else {
+                part
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn cmd_return(g: &GlobalOpts, a: &ReturnArgs, env: &Env) -> Report {
@@ -134,82 +301,42 @@ fn cmd_return(g: &GlobalOpts, a: &ReturnArgs, env: &Env) -> Report {
             return r;
         }
     };
-    if let Some(t) = a.timeout
-        && let Err(e) = profile::check_timeout(t)
-    {
-        return Report::invalid(Some(&req), &anyhow!("--timeout {t}: {e}"));
-    }
-    let prepared = load_profile(g, env).and_then(|p| {
-        let private_key = p.load_private_key()?;
-        let public_key = p.load_public_key()?;
-        Ok((p, private_key, public_key))
-    });
-    let (profile, private_key, public_key) = match prepared {
-        Ok(v) => v,
+    let p = match prepare(g, a, env) {
+        Ok(p) => p,
         Err(e) => return Report::invalid(Some(&req), &e),
     };
-
     let body = req.body();
-    let url = format!("{}{}", profile.base_url, request::PATH);
-    let signer = Signer {
-        key: &private_key,
-        mchid: &profile.mchid,
-        serial_no: &profile.merchant_serial_no,
-    };
-    let signed = match sign::nonce()
-        .and_then(|nonce| signer.sign(request::METHOD, request::PATH, now_unix(), &nonce, &body))
-    {
-        Ok(s) => s,
-        Err(e) => return Report::invalid(Some(&req), &e),
-    };
-    let ua = user_agent();
-    let headers: [(&str, &str); 5] = [
-        ("Authorization", &signed.authorization),
-        ("Accept", "application/json"),
-        ("Content-Type", "application/json"),
-        ("User-Agent", &ua),
-        ("Wechatpay-Serial", &profile.wechatpay_public_key_id),
-    ];
-
     let mut r = if a.dry_run {
-        let mut r = Report::new(Kind::DryRun, Some(&req));
-        r.request = Some(DryRun {
-            method: request::METHOD.into(),
-            url,
-            headers: headers
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            body: String::from_utf8_lossy(&body).into_owned(),
-        });
-        r.notes.push(format!(
-            "profile `{}` from {}",
-            profile.name,
-            profile.config_path.display()
-        ));
-        r.notes.push(format!(
-            "signed message:\n{}",
-            sign::visible(&signed.message)
-        ));
-        r
+        dry_run(&p, &req, &body)
     } else {
-        let timeout = a
-            .timeout
-            .map_or(profile.timeout, std::time::Duration::from_secs);
-        let agent = client::agent(timeout);
-        let sent = client::post(&agent, &url, &headers, &body);
-        let mut r = match sent {
+        let mut live = Live {
+            p: &p,
+            body: &body,
+            ua: user_agent(),
+            verbose: g.verbose,
+            last_signed: Vec::new(),
+        };
+        let fin = retry::run(
+            p.retries,
+            &p.profile.base_url,
+            p.profile.backup_base_url.as_ref(),
+            a.resume,
+            &mut live,
+        );
+        let mut r = match &fin.result {
             Ok(answer) => Judge {
                 request: &req,
-                wechatpay_public_key_id: &profile.wechatpay_public_key_id,
-                public_key: &public_key,
+                wechatpay_public_key_id: &p.profile.wechatpay_public_key_id,
+                public_key: &p.public_key,
                 now_unix: now_unix(),
-                signed_message: &signed.message,
+                signed_message: &live.last_signed,
+                earlier_may_have_reached: fin.earlier_may_have_reached,
             }
-            .judge(&answer),
-            Err(e) => Report::network(&req, &e),
+            .judge(answer),
+            Err(e) => Report::network(&req, e),
         };
-        r.attempts = 1;
+        r.attempts = fin.attempts;
+        r.host = Some(fin.host.origin.clone());
         r
     };
     if r.retryable {
@@ -221,6 +348,47 @@ fn cmd_return(g: &GlobalOpts, a: &ReturnArgs, env: &Env) -> Report {
             req.return_request_no
         ));
     }
+    r
+}
+
+fn dry_run(p: &Prepared, req: &ReturnRequest, body: &[u8]) -> Report {
+    let signer = Signer {
+        key: &p.private_key,
+        mchid: &p.profile.mchid,
+        serial_no: &p.profile.merchant_serial_no,
+    };
+    let signed = match sign::nonce()
+        .and_then(|nonce| signer.sign(request::METHOD, request::PATH, now_unix(), &nonce, body))
+    {
+        Ok(s) => s,
+        Err(e) => return Report::invalid(Some(req), &e),
+    };
+    let ua = user_agent();
+    let headers = request_headers(
+        &signed.authorization,
+        &ua,
+        &p.profile.wechatpay_public_key_id,
+    );
+    let mut r = Report::new(Kind::DryRun, Some(req));
+    r.host = Some(p.profile.base_url.origin.clone());
+    r.request = Some(DryRun {
+        method: request::METHOD.into(),
+        url: format!("{}{}", p.profile.base_url, request::PATH),
+        headers: headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        body: String::from_utf8_lossy(body).into_owned(),
+    });
+    r.notes.push(format!(
+        "profile `{}` from {}",
+        p.profile.name,
+        p.profile.config_path.display()
+    ));
+    r.notes.push(format!(
+        "signed message:\n{}",
+        sign::visible(&signed.message)
+    ));
     r
 }
 

@@ -49,6 +49,10 @@ pub struct GlobalOpts {
     /// Print exactly one JSON object on stdout, whatever the outcome
     #[arg(long, global = true)]
     pub json: bool,
+
+    /// Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -89,9 +93,17 @@ pub struct ReturnArgs {
     #[arg(long)]
     pub dry_run: bool,
 
-    /// Seconds to wait for the answer, connect to last byte (overrides the profile's timeout_secs)
+    /// Seconds to wait for each attempt's answer, connect to last byte (overrides the profile's timeout_secs)
     #[arg(long, value_name = "SECS")]
     pub timeout: Option<u64>,
+
+    /// Retries after an attempt with no definitive answer, 0 to 10 (overrides the profile's retries; default 2)
+    #[arg(long, value_name = "N")]
+    pub retries: Option<u32>,
+
+    /// An earlier run may already have sent this return: RESOURCE_ALREADY_EXISTS then confirms it
+    #[arg(long, requires = "request_no")]
+    pub resume: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,11 +1,17 @@
-//! The one place that talks HTTP: one ureq Agent, one attempt, the raw answer.
+//! The one place that talks HTTP: one ureq Agent per attempt, the raw answer,
+//! and what a network failure means for "may the request have been sent?".
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use ureq::Agent;
 use ureq::http::HeaderMap;
+use ureq::tls::{Certificate, RootCerts, TlsConfig};
+use ureq::unversioned::resolver::DefaultResolver;
+use ureq::unversioned::transport::{ConnectionDetails, Connector, DefaultConnector, Transport};
 
-/// Answers larger than this are cut off: the documented ones are tiny.
+/// Answers larger than this are not read: the documented ones are tiny.
 const MAX_BODY: u64 = 1 << 20;
 
 /// What came back, untouched: the body bytes are the bytes the signature covers.
@@ -14,7 +20,6 @@ pub struct Answer {
     pub status: u16,
     pub headers: HeaderMap,
     pub body: Vec<u8>,
-    #[allow(dead_code)] // read by the retry trace (issue 3)
     pub elapsed: Duration,
 }
 
@@ -24,37 +29,86 @@ impl Answer {
     }
 }
 
-/// A failure below HTTP: no status line was received (or the body was cut).
+/// A failure below HTTP: no complete answer was received.
 #[derive(Debug, Clone)]
 pub struct NetError {
     pub what: String,
-    /// Whether the request may have reached the server (and been processed).
-    #[allow(dead_code)] // read by the retry logic (issue 3)
+    /// The connection (TCP and TLS) was made, so the request may have been
+    /// sent and processed. False for DNS failures, refused connections and
+    /// failed TLS handshakes.
     pub may_have_reached: bool,
+    pub elapsed: Duration,
 }
 
-pub fn agent(timeout: Duration) -> Agent {
-    Agent::config_builder()
+/// How to reach the server for one attempt.
+#[derive(Debug, Clone)]
+pub struct Route {
+    pub timeout: Duration,
+    /// `None`: connect directly (never the environment's proxy behind our back).
+    pub proxy: Option<ureq::Proxy>,
+    /// `None`: Mozilla's roots.
+    pub roots: Option<Arc<Vec<Certificate<'static>>>>,
+}
+
+/// Marks that the connector chain produced a connection (after TCP and TLS).
+#[derive(Debug)]
+struct MarkConnected(Arc<AtomicBool>);
+
+impl Connector<Box<dyn Transport>> for MarkConnected {
+    type Out = Box<dyn Transport>;
+
+    fn connect(
+        &self,
+        _details: &ConnectionDetails,
+        chained: Option<Box<dyn Transport>>,
+    ) -> Result<Option<Self::Out>, ureq::Error> {
+        if chained.is_some() {
+            self.0.store(true, Ordering::SeqCst);
+        }
+        Ok(chained)
+    }
+}
+
+fn agent(t: &Route, connected: Arc<AtomicBool>) -> Agent {
+    let mut tls = TlsConfig::builder();
+    if let Some(roots) = &t.roots {
+        tls = tls.root_certs(RootCerts::Specific(roots.clone()));
+    }
+    let config = Agent::config_builder()
         .http_status_as_error(false)
-        .timeout_global(Some(timeout))
+        .timeout_global(Some(t.timeout))
         .max_redirects(0)
-        .build()
-        .into()
+        .proxy(t.proxy.clone())
+        .tls_config(tls.build())
+        .build();
+    let connector = DefaultConnector::new().chain(MarkConnected(connected));
+    Agent::with_parts(config, connector, DefaultResolver::default())
 }
 
-/// Sends one POST with exactly these headers and body bytes.
+/// Sends one POST with exactly these headers and body bytes, on a fresh
+/// connection.
 pub fn post(
-    agent: &Agent,
+    t: &Route,
     url: &str,
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> Result<Answer, NetError> {
+    let connected = Arc::new(AtomicBool::new(false));
+    let agent = agent(t, connected.clone());
     let started = Instant::now();
+    let fail = |e: ureq::Error| {
+        let reached = connected.load(Ordering::SeqCst);
+        NetError {
+            what: describe(&e, url, reached, t.timeout),
+            may_have_reached: reached,
+            elapsed: started.elapsed(),
+        }
+    };
     let mut req = agent.post(url);
     for (name, value) in headers {
         req = req.header(*name, *value);
     }
-    let mut resp = req.send(body).map_err(|e| describe(&e, url, false))?;
+    let mut resp = req.send(body).map_err(fail)?;
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
     let body = resp
@@ -62,7 +116,7 @@ pub fn post(
         .with_config()
         .limit(MAX_BODY)
         .read_to_vec()
-        .map_err(|e| describe(&e, url, true))?;
+        .map_err(fail)?;
     Ok(Answer {
         status,
         headers,
@@ -71,39 +125,186 @@ pub fn post(
     })
 }
 
-fn describe(e: &ureq::Error, url: &str, after_headers: bool) -> NetError {
+fn describe(e: &ureq::Error, url: &str, connected: bool, timeout: Duration) -> String {
     use ureq::Error as E;
-    use ureq::Timeout as T;
-    let (what, reached) = match e {
-        E::Timeout(T::Resolve) => (format!("timed out resolving the host of {url}"), false),
-        E::Timeout(T::Connect) => (format!("timed out connecting to {url}"), false),
-        E::Timeout(t) => (format!("timed out waiting for {url} ({t})"), true),
-        E::HostNotFound => (format!("cannot resolve the host of {url}"), false),
-        E::ConnectionFailed => (format!("cannot connect to {url}"), false),
-        E::Io(io) => match io.kind() {
-            std::io::ErrorKind::ConnectionRefused => (
-                format!("cannot connect to {url}: connection refused"),
-                false,
-            ),
-            // std's resolver reports a failed lookup as a plain I/O error.
-            _ if io.to_string().contains("lookup address") => {
-                (format!("cannot resolve the host of {url}: {io}"), false)
-            }
-            std::io::ErrorKind::ConnectionReset => {
-                (format!("the connection to {url} was reset: {io}"), true)
-            }
-            _ => (format!("network error talking to {url}: {io}"), true),
-        },
-        E::Tls(m) => (format!("TLS error with {url}: {m}"), false),
-        E::Rustls(r) => (format!("TLS error with {url}: {r}"), false),
-        E::BodyExceedsLimit(n) => (
-            format!("the answer from {url} is larger than {n} bytes; it was not read"),
-            true,
+    let host = url.split('/').nth(2).unwrap_or(url);
+    match e {
+        E::Timeout(_) if connected => format!(
+            "no answer from {host} within {} s (connected; the request may have been processed)",
+            timeout.as_secs()
         ),
-        other => (format!("request to {url} failed: {other}"), true),
+        E::Timeout(_) => format!(
+            "timed out connecting to {host} after {} s",
+            timeout.as_secs()
+        ),
+        E::HostNotFound => format!("cannot resolve {host} (DNS)"),
+        E::ConnectionFailed => format!("cannot connect to {host}"),
+        E::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+            format!("cannot connect to {host}: connection refused")
+        }
+        // std's resolver reports a failed lookup as a plain I/O error.
+        E::Io(io) if !connected && io.to_string().contains("lookup address") => {
+            format!("cannot resolve {host} (DNS): {io}")
+        }
+        E::Io(io) if connected => format!("the connection to {host} broke: {io}"),
+        E::Io(io) => format!("cannot connect to {host}: {io}"),
+        E::Tls(m) => tls_words(host, m),
+        E::Rustls(r) => tls_words(host, &r.to_string()),
+        E::ConnectProxyFailed(m) => format!("the proxy refused the connection to {host}: {m}"),
+        E::InvalidProxyUrl => "the proxy URL is not valid".to_string(),
+        E::BodyExceedsLimit(n) => {
+            format!("the answer from {host} is larger than {n} bytes; it was not read")
+        }
+        other => format!("request to {host} failed: {other}"),
+    }
+}
+
+fn tls_words(host: &str, what: &str) -> String {
+    format!(
+        "TLS error with {host}: {what}. If this network inspects TLS (a corporate proxy), set \
+         ca_file in the profile to its CA bundle; otherwise check the system clock and that \
+         {host} is the WeChat Pay API"
+    )
+}
+
+/// The proxy settings of the environment, read once.
+#[derive(Debug, Default, Clone)]
+pub struct ProxyEnv {
+    pub https: Option<String>,
+    pub http: Option<String>,
+    pub all: Option<String>,
+    pub no_proxy: Option<String>,
+}
+
+impl ProxyEnv {
+    pub fn from_process() -> Self {
+        let var = |names: &[&str]| {
+            names
+                .iter()
+                .find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()))
+        };
+        ProxyEnv {
+            https: var(&["https_proxy", "HTTPS_PROXY"]),
+            http: var(&["http_proxy", "HTTP_PROXY"]),
+            all: var(&["all_proxy", "ALL_PROXY"]),
+            no_proxy: var(&["no_proxy", "NO_PROXY"]),
+        }
+    }
+}
+
+/// Which proxy URL to use for `scheme://host`: never one for loopback hosts;
+/// none when `NO_PROXY` matches; else the profile's `proxy`, else
+/// `https_proxy` (for https) or `http_proxy` (for http), else `all_proxy`.
+pub fn proxy_for<'a>(
+    scheme: &str,
+    host: &str,
+    profile_proxy: Option<&'a str>,
+    env: &'a ProxyEnv,
+) -> Option<&'a str> {
+    if crate::profile::is_loopback(host) || no_proxy_matches(env.no_proxy.as_deref(), host) {
+        return None;
+    }
+    let by_scheme = if scheme == "https" {
+        &env.https
+    } else {
+        &env.http
     };
-    NetError {
-        what,
-        may_have_reached: reached || after_headers,
+    profile_proxy
+        .or(by_scheme.as_deref())
+        .or(env.all.as_deref())
+}
+
+/// `NO_PROXY` as curl reads it: comma-separated names, `*` for all; a name
+/// matches itself and its subdomains (a leading dot is ignored); ports are ignored.
+fn no_proxy_matches(list: Option<&str>, host: &str) -> bool {
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_ascii_lowercase();
+    list.unwrap_or_default().split(',').any(|entry| {
+        let entry = entry.trim();
+        if entry == "*" {
+            return true;
+        }
+        let name = entry
+            .rsplit_once(':')
+            .filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit()) && !entry.contains("::"))
+            .map_or(entry, |(name, _)| name)
+            .trim_start_matches('.')
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_ascii_lowercase();
+        !name.is_empty() && (host == name || host.ends_with(&format!(".{name}")))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env() -> ProxyEnv {
+        ProxyEnv {
+            https: Some("http://secure:3128".into()),
+            http: Some("http://plain:3128".into()),
+            all: Some("http://all:3128".into()),
+            no_proxy: Some("internal.example, .corp.example:443".into()),
+        }
+    }
+
+    #[test]
+    fn loopback_is_never_proxied() {
+        for host in ["127.0.0.1", "localhost", "[::1]"] {
+            assert_eq!(proxy_for("http", host, Some("http://p:1"), &env()), None);
+        }
+    }
+
+    #[test]
+    fn the_profile_then_the_scheme_then_all_proxy() {
+        let e = env();
+        assert_eq!(
+            proxy_for("https", "api.mch.weixin.qq.com", Some("http://mine:8"), &e),
+            Some("http://mine:8")
+        );
+        assert_eq!(
+            proxy_for("https", "api.mch.weixin.qq.com", None, &e),
+            Some("http://secure:3128")
+        );
+        assert_eq!(
+            proxy_for("http", "10.1.1.1", None, &e),
+            Some("http://plain:3128")
+        );
+        let only_all = ProxyEnv {
+            all: Some("socks5://all:1080".into()),
+            ..ProxyEnv::default()
+        };
+        assert_eq!(
+            proxy_for("https", "api.mch.weixin.qq.com", None, &only_all),
+            Some("socks5://all:1080")
+        );
+        assert_eq!(
+            proxy_for("https", "api.mch.weixin.qq.com", None, &ProxyEnv::default()),
+            None
+        );
+    }
+
+    #[test]
+    fn no_proxy_matches_names_and_subdomains() {
+        let e = env();
+        assert_eq!(
+            proxy_for("https", "internal.example", Some("http://p:1"), &e),
+            None
+        );
+        assert_eq!(proxy_for("https", "a.internal.example", None, &e), None);
+        assert_eq!(proxy_for("https", "x.corp.example", None, &e), None);
+        assert!(proxy_for("https", "notinternal.example", None, &e).is_some());
+        let all = ProxyEnv {
+            https: Some("http://p:1".into()),
+            no_proxy: Some("*".into()),
+            ..ProxyEnv::default()
+        };
+        assert_eq!(
+            proxy_for("https", "api.mch.weixin.qq.com", None, &all),
+            None
+        );
     }
 }

@@ -9,6 +9,7 @@ mod keys;
 mod outcome;
 mod profile;
 mod request;
+mod retry;
 mod sign;
 mod verify;
 

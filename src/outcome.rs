@@ -65,6 +65,11 @@ pub struct Report {
     pub retryable: bool,
     pub request_id: Option<String>,
     pub attempts: u32,
+    /// The origin (`scheme://host[:port]`) that gave the final answer.
+    pub host: Option<String>,
+    /// Returned, as shown by `RESOURCE_ALREADY_EXISTS` after an attempt that
+    /// may have been processed (no return time is known then).
+    pub confirmed_by_retry: bool,
     pub retry_command: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request: Option<DryRun>,
@@ -89,6 +94,8 @@ impl Report {
             retryable: false,
             request_id: None,
             attempts: 0,
+            host: None,
+            confirmed_by_retry: false,
             retry_command: None,
             request: None,
             notes: Vec::new(),
@@ -135,6 +142,9 @@ pub struct Judge<'a> {
     pub now_unix: i64,
     /// The exact message wxcoupon signed, for SIGN_ERROR comparisons.
     pub signed_message: &'a [u8],
+    /// An earlier attempt (of this run, or of an earlier run: `--resume`) may
+    /// have been processed.
+    pub earlier_may_have_reached: bool,
 }
 
 /// A WeChat Pay JSON error body.
@@ -177,21 +187,24 @@ impl Judge<'_> {
         r
     }
 
-    fn judge_success(&self, answer: &Answer) -> Report {
+    fn check_signature(&self, answer: &Answer) -> Result<(), verify::Failure> {
         let headers = SignatureHeaders {
             timestamp: answer.header("Wechatpay-Timestamp"),
             nonce: answer.header("Wechatpay-Nonce"),
             signature: answer.header("Wechatpay-Signature"),
             serial: answer.header("Wechatpay-Serial"),
         };
-        let checked = verify::answer(
+        verify::answer(
             &headers,
             &answer.body,
             self.wechatpay_public_key_id,
             self.public_key,
             self.now_unix,
-        );
-        if let Err(failure) = checked {
+        )
+    }
+
+    fn judge_success(&self, answer: &Answer) -> Report {
+        if let Err(failure) = self.check_signature(answer) {
             let mut r = Report::new(Kind::Unverified, Some(self.request));
             r.message = Some(format!("answer not verified: {failure}"));
             r.explanation = Some(UNVERIFIED_EXPLANATION.into());
@@ -223,6 +236,28 @@ impl Judge<'_> {
 
     fn judge_error(&self, answer: &Answer, status: u16) -> Report {
         let wx = parse_error_body(&answer.body);
+        if self.earlier_may_have_reached
+            && let Some(wx) = &wx
+        {
+            if wx.code == "RESOURCE_ALREADY_EXISTS" {
+                return self.confirmed_by_retry(answer, wx);
+            }
+            if wx.code == "RULE_LIMIT"
+                && wx
+                    .message
+                    .as_deref()
+                    .is_some_and(|m| m.contains("券当前是可用的"))
+            {
+                let mut r = Report::new(Kind::Unknown, Some(self.request));
+                r.code = Some(wx.code.clone());
+                r.message = wx.message.clone();
+                r.detail = wx.detail.clone();
+                r.retryable = true;
+                r.explanation = Some(AVAILABLE_AFTER_SEND.into());
+                r.notes.push(AVAILABLE_AFTER_SEND.into());
+                return r;
+            }
+        }
         let rejected = matches!(status, 400 | 401 | 403 | 404) && wx.is_some();
         let mut r = Report::new(
             if rejected {
@@ -270,6 +305,39 @@ impl Judge<'_> {
         r
     }
 }
+
+impl Judge<'_> {
+    /// `RESOURCE_ALREADY_EXISTS` for this very request number, after an
+    /// attempt that may have been processed: the return happened — provided
+    /// the answer itself is verified, since it is reported as a success.
+    fn confirmed_by_retry(&self, answer: &Answer, wx: &WxError) -> Report {
+        if let Err(failure) = self.check_signature(answer) {
+            let mut r = Report::new(Kind::Unverified, Some(self.request));
+            r.code = Some(wx.code.clone());
+            r.message = Some(format!(
+                "RESOURCE_ALREADY_EXISTS would confirm that an earlier attempt returned the coupon, \
+                 but the answer is not verified: {failure}"
+            ));
+            r.explanation = Some(UNVERIFIED_EXPLANATION.into());
+            return r;
+        }
+        let mut r = Report::new(Kind::Returned, Some(self.request));
+        r.confirmed_by_retry = true;
+        r.notes.push(format!(
+            "confirmed by retry: an earlier attempt with request number {} may have reached WeChat Pay, \
+             and WeChat Pay now answers RESOURCE_ALREADY_EXISTS (已使用过此单号退券) for this same \
+             number: that earlier attempt returned the coupon. WeChat Pay did not repeat the return \
+             time, so none is printed.",
+            self.request.return_request_no
+        ));
+        r
+    }
+}
+
+const AVAILABLE_AFTER_SEND: &str = "券当前是可用的，但之前的一次请求可能已被处理：很可能正是那次请求退回了这张券。请查询券详情确认券状态。 \
+     WeChat Pay says the coupon is usable now (RULE_LIMIT 券当前是可用的), but an earlier attempt may \
+     have been processed: most likely that attempt returned the coupon. Query the coupon's details \
+     (查询券详情) or check the merchant platform to confirm its state.";
 
 /// The `wechatpay_return_time` of a 200 body, when it is an RFC 3339 time.
 fn return_time(body: &[u8]) -> Option<String> {
@@ -372,6 +440,13 @@ pub fn render_text(r: &Report) -> (String, String) {
     let mut err = String::new();
     let field = |v: &Option<String>| v.as_deref().map(escape::term).unwrap_or_default();
     match r.outcome {
+        Kind::Returned if r.confirmed_by_retry => {
+            err.push_str(&format!(
+                "returned: coupon {} (stock {}) is back in the user's wallet (confirmed by retry)\n",
+                field(&r.coupon_code),
+                field(&r.stock_id),
+            ));
+        }
         Kind::Returned => {
             out.push_str(&field(&r.wechatpay_return_time));
             out.push('\n');
@@ -457,6 +532,15 @@ pub fn render_text(r: &Report) -> (String, String) {
         && let Some(status) = r.http_status
     {
         err.push_str(&format!("  HTTP status: {status}\n"));
+    }
+    if r.attempts > 1
+        && let Some(host) = &r.host
+    {
+        err.push_str(&format!(
+            "  attempts: {}, the last to {}\n",
+            r.attempts,
+            escape::term(host)
+        ));
     }
     if let Some(id) = &r.request_id {
         err.push_str(&format!("  Request-ID: {}\n", escape::term(id)));

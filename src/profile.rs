@@ -29,6 +29,7 @@ pub struct Env {
     pub private_key: Option<String>,
     pub xdg_config_home: Option<OsString>,
     pub home: Option<OsString>,
+    pub proxies: crate::client::ProxyEnv,
 }
 
 impl Env {
@@ -42,6 +43,7 @@ impl Env {
                 .map(|v| v.to_string_lossy().into_owned()),
             xdg_config_home: os("XDG_CONFIG_HOME"),
             home: os("HOME"),
+            proxies: crate::client::ProxyEnv::from_process(),
         }
     }
 }
@@ -114,6 +116,8 @@ struct RawProfile {
     backup_base_url: Option<Spanned<String>>,
     timeout_secs: Option<Spanned<u64>>,
     retries: Option<Spanned<u32>>,
+    proxy: Option<Spanned<String>>,
+    ca_file: Option<Spanned<String>>,
 }
 
 /// `scheme://host[:port]`, validated. http only for loopback hosts.
@@ -206,11 +210,13 @@ pub struct Profile {
     pub wechatpay_public_key_id: String,
     pub wechatpay_public_key_file: PathBuf,
     pub base_url: BaseUrl,
-    #[allow(dead_code)] // validated now, used by retries (issue 3)
     pub backup_base_url: Option<BaseUrl>,
     pub timeout: Duration,
-    #[allow(dead_code)] // validated now, used by retries (issue 3)
     pub retries: u32,
+    /// `http://host:port` (or socks5://…), for every non-loopback request.
+    pub proxy: Option<String>,
+    /// A PEM bundle that replaces the Mozilla roots.
+    pub ca_file: Option<PathBuf>,
     env_private_key: Option<String>,
 }
 
@@ -224,6 +230,33 @@ impl Profile {
             }
             KeySource::File(path) => read_private_key(path),
         }
+    }
+
+    /// The CA bundle's certificates, when `ca_file` is set.
+    pub fn load_roots(&self) -> Result<Option<Vec<ureq::tls::Certificate<'static>>>> {
+        let Some(path) = &self.ca_file else {
+            return Ok(None);
+        };
+        let text =
+            std::fs::read(path).with_context(|| format!("reading ca_file {}", path.display()))?;
+        let mut certs = Vec::new();
+        for item in ureq::tls::parse_pem(&text) {
+            match item {
+                Ok(ureq::tls::PemItem::Certificate(c)) => certs.push(c),
+                Ok(_) => {}
+                Err(e) => bail!(
+                    "ca_file {}: not a readable PEM bundle ({e})",
+                    path.display()
+                ),
+            }
+        }
+        if certs.is_empty() {
+            bail!(
+                "ca_file {} holds no certificate (expected `-----BEGIN CERTIFICATE-----` blocks)",
+                path.display()
+            );
+        }
+        Ok(Some(certs))
     }
 
     pub fn load_public_key(&self) -> Result<PublicKey> {
@@ -384,6 +417,26 @@ pub fn load(path: &Path, chosen: Option<&str>, env: &Env) -> Result<Profile> {
         None => DEFAULT_RETRIES,
     };
 
+    let proxy = match &p.proxy {
+        Some(s) if s.get_ref().is_empty() => None,
+        Some(s) => {
+            ureq::Proxy::new(s.get_ref()).map_err(|_| {
+                anyhow!(
+                    "{}: {} = {:?}: not a proxy URL; expected http://host:port",
+                    at.line(s),
+                    field("proxy"),
+                    s.get_ref()
+                )
+            })?;
+            Some(s.get_ref().clone())
+        }
+        None => None,
+    };
+    let ca_file = match &p.ca_file {
+        Some(f) => Some(resolve(f).with_context(|| field("ca_file"))?),
+        None => None,
+    };
+
     Ok(Profile {
         name,
         config_path: path.to_path_buf(),
@@ -396,6 +449,8 @@ pub fn load(path: &Path, chosen: Option<&str>, env: &Env) -> Result<Profile> {
         backup_base_url,
         timeout: Duration::from_secs(timeout_secs),
         retries,
+        proxy,
+        ca_file,
         env_private_key: env.private_key.clone(),
     })
 }

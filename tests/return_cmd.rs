@@ -314,33 +314,53 @@ fn sign_error_points_at_the_first_difference() {
 
 #[test]
 fn no_definitive_answer_is_exit_4_with_the_retry_command() {
-    for (reply, words) in [
+    // (reply, words, attempts with --retries 1): 429, 5xx and 202 are retried, others not.
+    for (reply, words, attempts) in [
         (
             Reply::error(500, "SYSTEM_ERROR", "系统异常，请稍后重试"),
             "SYSTEM_ERROR (HTTP 500)",
+            2,
         ),
         (
             Reply::error(429, "FREQUENCY_LIMITED", "频率超限"),
             "FREQUENCY_LIMITED (HTTP 429)",
+            2,
         ),
         (
             Reply::raw(502, "<html><body>502 Bad Gateway</body></html>"),
             "HTTP 502 without a WeChat Pay error body",
+            2,
+        ),
+        (
+            Reply::raw(202, ""),
+            "has not processed it yet (HTTP 202)",
+            2,
         ),
         (
             Reply::raw(403, "<html>Forbidden by proxy</html>"),
             "HTTP 403 without a WeChat Pay error body",
+            1,
         ),
-        (Reply::raw(202, ""), "has not processed it yet (HTTP 202)"),
         (
             Reply::error(409, "SOMETHING_NEW", "新错误"),
             "SOMETHING_NEW (HTTP 409)",
+            1,
         ),
     ] {
         let status = reply.status;
         let server = Server::start(move |_| reply.clone());
         let s = setup(&server, "");
-        let out = s.ret(&["--code", "C", "--stock", "1", "--request-no", "R-9"]);
+        let args = [
+            "--code",
+            "C",
+            "--stock",
+            "1",
+            "--request-no",
+            "R-9",
+            "--retries",
+            "1",
+        ];
+        let out = s.ret(&args);
         assert_eq!(out.code, 4, "{status}: {}", out.stderr);
         assert_eq!(out.stdout, "");
         assert!(out.stderr.contains(words), "{status}: {}", out.stderr);
@@ -352,31 +372,22 @@ fn no_definitive_answer_is_exit_4_with_the_retry_command() {
         );
         assert!(
             out.stderr
-                .contains("return --code C --stock 1 --request-no R-9"),
+                .contains("return --code C --stock 1 --request-no R-9 --resume"),
             "{}",
             out.stderr
         );
-        let v = s
-            .ret(&[
-                "--code",
-                "C",
-                "--stock",
-                "1",
-                "--request-no",
-                "R-9",
-                "--json",
-            ])
-            .json();
+        let v = s.ret(&[&args[..], &["--json"]].concat()).json();
         assert_json_shape(&v);
         assert_eq!(v["outcome"], "unknown");
         assert_eq!(v["retryable"], true);
         assert_eq!(v["http_status"], status);
-        assert_eq!(v["attempts"], 1);
+        assert_eq!(v["attempts"], attempts, "{status}");
+        assert_eq!(server.seen().len(), 2 * attempts as usize, "{status}");
         assert!(
             v["retry_command"]
                 .as_str()
                 .unwrap()
-                .contains("--request-no R-9")
+                .contains("--request-no R-9 --resume")
         );
     }
 }
@@ -391,10 +402,16 @@ fn a_refused_connection_is_exit_4() {
         .port();
     let home = tempfile::tempdir().unwrap();
     let config = write_config(home.path(), &format!("http://127.0.0.1:{port}"), "");
-    let out = run(wxcoupon(home.path())
-        .arg("--config")
-        .arg(&config)
-        .args(["return", "--code", "C", "--stock", "1", "--json"]));
+    let out = run(wxcoupon(home.path()).arg("--config").arg(&config).args([
+        "return",
+        "--code",
+        "C",
+        "--stock",
+        "1",
+        "--json",
+        "--retries",
+        "0",
+    ]));
     assert_eq!(out.code, 4);
     let v = out.json();
     assert_eq!(v["outcome"], "unknown");

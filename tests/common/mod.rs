@@ -8,11 +8,14 @@
 //! Its crypto uses ring directly, not wxcoupon's code.
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -262,51 +265,57 @@ impl Coupons {
 
 type Handler = Box<dyn FnMut(&Seen) -> Reply + Send>;
 
+/// What the server does to the next request, instead of answering normally.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// Reset the connection after reading the request, before processing it.
+    ResetBeforeProcessing,
+    /// Process the request (coupon state changes), then reset without answering.
+    DropAfterProcessing,
+    /// Process the request, then wait this long before answering.
+    DelayAfterProcessing(Duration),
+    /// Answer this, without processing the request.
+    Answer(Reply),
+}
+
+/// A WeChat Pay stand-in on 127.0.0.1: one thread accepting, one per
+/// connection, `Connection: close` on every answer.
 pub struct Server {
     pub base_url: String,
     seen: Arc<Mutex<Vec<Seen>>>,
-    server: Arc<tiny_http::Server>,
+    faults: Arc<Mutex<VecDeque<Fault>>>,
+    stop: Arc<AtomicBool>,
+    addr: SocketAddr,
     thread: Option<JoinHandle<()>>,
 }
 
 impl Server {
-    /// Starts on 127.0.0.1 with a free port. `handler` sees only requests
-    /// that passed authentication; the others get WeChat Pay's answers.
+    /// Starts on a free port. `handler` sees only requests that passed
+    /// authentication; the others get WeChat Pay's answers.
     pub fn start(handler: impl FnMut(&Seen) -> Reply + Send + 'static) -> Server {
-        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
-        let port = server.server_addr().to_ip().unwrap().port();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
         let seen = Arc::new(Mutex::new(Vec::new()));
-        let (s, log) = (server.clone(), seen.clone());
-        let mut handler: Handler = Box::new(handler);
+        let faults = Arc::new(Mutex::new(VecDeque::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let handler: Arc<Mutex<Handler>> = Arc::new(Mutex::new(Box::new(handler)));
+        let (log, queue, halt) = (seen.clone(), faults.clone(), stop.clone());
         let thread = std::thread::spawn(move || {
-            for mut rq in s.incoming_requests() {
-                let mut body = Vec::new();
-                rq.as_reader().read_to_end(&mut body).unwrap();
-                let headers: Vec<(String, String)> = rq
-                    .headers()
-                    .iter()
-                    .map(|h| (h.field.to_string(), h.value.to_string()))
-                    .collect();
-                let mut seen = Seen {
-                    method: rq.method().to_string(),
-                    url: rq.url().to_string(),
-                    headers,
-                    body,
-                    auth: Err("not checked".into()),
-                    signed_message: Vec::new(),
-                };
-                let reply = match authenticate(&mut seen) {
-                    Some(refusal) => refusal,
-                    None => handler(&seen),
-                };
-                log.lock().unwrap().push(seen);
-                let _ = rq.respond(build(reply));
+            for stream in listener.incoming() {
+                if halt.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(stream) = stream else { continue };
+                let (log, queue, handler) = (log.clone(), queue.clone(), handler.clone());
+                std::thread::spawn(move || serve(stream, &log, &queue, &handler));
             }
         });
         Server {
-            base_url: format!("http://127.0.0.1:{port}"),
+            base_url: format!("http://{addr}"),
             seen,
-            server,
+            faults,
+            stop,
+            addr,
             thread: Some(thread),
         }
     }
@@ -321,6 +330,12 @@ impl Server {
         )
     }
 
+    /// Queues a fault for the next request not yet faulted.
+    pub fn fault(&self, f: Fault) -> &Self {
+        self.faults.lock().unwrap().push_back(f);
+        self
+    }
+
     pub fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
     }
@@ -328,11 +343,97 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        self.server.unblock();
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(self.addr);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
     }
+}
+
+/// Reads one request: head with httparse, body by Content-Length.
+fn read_request(stream: &mut TcpStream) -> Option<Seen> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let (head_len, method, url, headers) = loop {
+        let n = stream.read(&mut chunk).ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        let mut hs = [httparse::EMPTY_HEADER; 64];
+        let mut rq = httparse::Request::new(&mut hs);
+        if let httparse::Status::Complete(len) = rq.parse(&buf).ok()? {
+            let headers = rq
+                .headers
+                .iter()
+                .map(|h| {
+                    (
+                        h.name.to_string(),
+                        String::from_utf8_lossy(h.value).into_owned(),
+                    )
+                })
+                .collect::<Vec<_>>();
+            break (len, rq.method?.to_string(), rq.path?.to_string(), headers);
+        }
+    };
+    let length = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("Content-Length"))
+        .and_then(|(_, v)| v.trim().parse::<usize>().ok())
+        .unwrap_or(0);
+    let mut body = buf[head_len..].to_vec();
+    while body.len() < length {
+        let n = stream.read(&mut chunk).ok()?;
+        if n == 0 {
+            return None;
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    Some(Seen {
+        method,
+        url,
+        headers,
+        body,
+        auth: Err("not checked".into()),
+        signed_message: Vec::new(),
+    })
+}
+
+fn reset(stream: TcpStream) {
+    let _ = socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO));
+    drop(stream);
+}
+
+fn serve(
+    mut stream: TcpStream,
+    log: &Mutex<Vec<Seen>>,
+    queue: &Mutex<VecDeque<Fault>>,
+    handler: &Mutex<Handler>,
+) {
+    let Some(mut seen) = read_request(&mut stream) else {
+        return;
+    };
+    let fault = queue.lock().unwrap().pop_front();
+    if let Some(Fault::ResetBeforeProcessing) = fault {
+        seen.auth = Err("reset before processing".into());
+        log.lock().unwrap().push(seen);
+        return reset(stream);
+    }
+    let refusal = authenticate(&mut seen);
+    let reply = match (refusal, fault.clone()) {
+        (_, Some(Fault::Answer(reply))) => reply,
+        (Some(refusal), _) => refusal,
+        (None, _) => (handler.lock().unwrap())(&seen),
+    };
+    log.lock().unwrap().push(seen);
+    match fault {
+        Some(Fault::DropAfterProcessing) => return reset(stream),
+        Some(Fault::DelayAfterProcessing(d)) => std::thread::sleep(d),
+        _ => {}
+    }
+    let _ = stream.write_all(&build(reply));
+    let _ = stream.flush();
 }
 
 /// WeChat Pay's checks; `Some(answer)` refuses the request.
@@ -404,7 +505,15 @@ fn authenticate(seen: &mut Seen) -> Option<Reply> {
     None
 }
 
-fn build(reply: Reply) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
+fn http_date() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(time::macros::format_description!(
+            "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+        ))
+        .unwrap()
+}
+
+fn build(reply: Reply) -> Vec<u8> {
     let ts = match reply.sig {
         Sig::StaleTimestamp => now() - 600,
         _ => now(),
@@ -415,21 +524,21 @@ fn build(reply: Reply) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
         Sig::TamperedBody => reply.body.replace("13:29", "14:29"),
         _ => reply.body.clone(),
     };
-    let mut message = format!("{ts}\n{nonce}\n").into_bytes();
-    message.extend_from_slice(reply.body.as_bytes());
-    message.push(b'\n');
-    let mut tampered = format!("{ts}\n{nonce}\n").into_bytes();
-    tampered.extend_from_slice(signed_body.as_bytes());
-    tampered.push(b'\n');
+    let message = |body: &str| {
+        let mut m = format!("{ts}\n{nonce}\n").into_bytes();
+        m.extend_from_slice(body.as_bytes());
+        m.push(b'\n');
+        m
+    };
     let signature = match reply.sig {
         Sig::Valid | Sig::StaleTimestamp | Sig::WrongSerial => {
-            Some(sign_with("wechatpay_key.pem", &message))
+            Some(sign_with("wechatpay_key.pem", &message(&reply.body)))
         }
-        Sig::TamperedBody => Some(sign_with("wechatpay_key.pem", &tampered)),
-        Sig::WrongKey => Some(sign_with("other_key.pem", &message)),
+        Sig::TamperedBody => Some(sign_with("wechatpay_key.pem", &message(&signed_body))),
+        Sig::WrongKey => Some(sign_with("other_key.pem", &message(&reply.body))),
         Sig::Probe => Some(format!(
             "WECHATPAY/SIGNTEST/{}",
-            sign_with("wechatpay_key.pem", &message)
+            sign_with("wechatpay_key.pem", &message(&reply.body))
         )),
         Sig::NotBase64 => Some("this is not base64!".into()),
         Sig::Missing => None,
@@ -440,6 +549,9 @@ fn build(reply: Reply) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
             "Request-ID".to_string(),
             "08F0D9F7B60610A70218E4AA8F6C20C6A10E-0".to_string(),
         ),
+        ("Date".to_string(), http_date()),
+        ("Connection".to_string(), "close".to_string()),
+        ("Content-Length".to_string(), reply.body.len().to_string()),
     ];
     if let Some(sig) = signature {
         let serial = if reply.sig == Sig::WrongSerial {
@@ -459,12 +571,14 @@ fn build(reply: Reply) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
         ]);
     }
     headers.extend(reply.headers);
-    let mut resp =
-        tiny_http::Response::from_data(reply.body.into_bytes()).with_status_code(reply.status);
+    let mut out = format!("HTTP/1.1 {} X\r\n", reply.status);
     for (k, v) in headers {
-        resp.add_header(tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()).unwrap());
+        out.push_str(&format!("{k}: {v}\r\n"));
     }
-    resp
+    out.push_str("\r\n");
+    let mut bytes = out.into_bytes();
+    bytes.extend_from_slice(reply.body.as_bytes());
+    bytes
 }
 
 /// A config file for the test merchant, pointing at `base_url`.

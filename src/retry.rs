@@ -1,0 +1,284 @@
+//! Attempts, retries and the backup domain. Every attempt carries the same
+//! request number and body (the caller signs each one afresh), so a retry can
+//! never return a coupon twice. Retry decisions use only the HTTP status or
+//! the network failure; judging the final answer is `outcome`'s job.
+
+use std::time::Duration;
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc2822;
+
+use crate::client::{Answer, NetError};
+use crate::profile::BaseUrl;
+
+/// First backoff, before jitter.
+pub const BASE_DELAY: Duration = Duration::from_millis(500);
+/// No backoff is longer than this.
+pub const MAX_DELAY: Duration = Duration::from_secs(8);
+/// A `Retry-After` longer than this is cut to it.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
+
+/// Statuses that carry no result and are retried with the same request.
+pub fn retried_status(status: u16) -> bool {
+    matches!(status, 202 | 429 | 500 | 502 | 503 | 504)
+}
+
+/// Statuses after which the request may have been processed (429 was not).
+pub fn reaching_status(status: u16) -> bool {
+    matches!(status, 202 | 500 | 502 | 503 | 504)
+}
+
+/// Exponential backoff: 0.5 s, 1 s, 2 s, … capped at 8 s, each scaled by a
+/// jitter factor from 0.75 to 1.25 (`jitter` in [0, 1)).
+pub fn backoff(failures: u32, jitter: f64) -> Duration {
+    let exp = BASE_DELAY.saturating_mul(1u32 << failures.saturating_sub(1).min(16));
+    exp.min(MAX_DELAY)
+        .mul_f64(0.75 + 0.5 * jitter.clamp(0.0, 1.0))
+}
+
+/// `Retry-After`: delay-seconds or an HTTP date, capped.
+pub fn retry_after(value: &str, now: OffsetDateTime) -> Option<Duration> {
+    let value = value.trim();
+    let delay = match value.parse::<u64>() {
+        Ok(secs) => Duration::from_secs(secs),
+        Err(_) => {
+            let at = OffsetDateTime::parse(&value.replace("GMT", "+0000"), &Rfc2822).ok()?;
+            let secs = (at - now).whole_seconds().max(0) as u64;
+            Duration::from_secs(secs)
+        }
+    };
+    Some(delay.min(MAX_RETRY_AFTER))
+}
+
+/// How the attempts went.
+pub struct Final {
+    pub result: Result<Answer, NetError>,
+    pub attempts: u32,
+    /// Whether an attempt before the final one may have been processed.
+    pub earlier_may_have_reached: bool,
+    /// The origin that gave the final result.
+    pub host: BaseUrl,
+}
+
+/// The side effects a run of attempts needs, so that the loop is testable.
+pub trait Effects {
+    fn send(&mut self, to: &BaseUrl, attempt: u32) -> Result<Answer, NetError>;
+    fn sleep(&mut self, d: Duration);
+    fn jitter(&mut self) -> f64;
+    fn now(&mut self) -> OffsetDateTime;
+    fn trace(&mut self, line: String);
+}
+
+pub fn run(
+    retries: u32,
+    primary: &BaseUrl,
+    backup: Option<&BaseUrl>,
+    already_sent: bool,
+    fx: &mut impl Effects,
+) -> Final {
+    let total = retries + 1;
+    let mut reached = already_sent;
+    let mut host = primary.clone();
+    let mut failures = 0;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let result = fx.send(&host, attempt);
+        let last = attempt == total;
+        let (why, wait_at_least, switch) = match &result {
+            Err(e) => {
+                fx.trace(format!(
+                    "attempt {attempt}/{total} to {host}: no answer after {} ms: {}",
+                    e.elapsed.as_millis(),
+                    e.what
+                ));
+                (
+                    "network failure".to_string(),
+                    Duration::ZERO,
+                    backup.is_some(),
+                )
+            }
+            Ok(a) => {
+                fx.trace(format!(
+                    "attempt {attempt}/{total} to {host}: HTTP {} in {} ms, Request-ID {}",
+                    a.status,
+                    a.elapsed.as_millis(),
+                    a.header("Request-ID").unwrap_or("(none)")
+                ));
+                if !retried_status(a.status) {
+                    fx.trace(format!("stopping: HTTP {} is a final answer", a.status));
+                    return Final {
+                        result,
+                        attempts: attempt,
+                        earlier_may_have_reached: reached,
+                        host,
+                    };
+                }
+                let after = a
+                    .header("Retry-After")
+                    .and_then(|v| retry_after(v, fx.now()))
+                    .unwrap_or_default();
+                (format!("HTTP {} carries no result", a.status), after, false)
+            }
+        };
+        if last {
+            fx.trace(format!("stopping: {why}, and no retries are left"));
+            return Final {
+                result,
+                attempts: attempt,
+                earlier_may_have_reached: reached,
+                host,
+            };
+        }
+        reached |= match &result {
+            Err(e) => e.may_have_reached,
+            Ok(a) => reaching_status(a.status),
+        };
+        failures += 1;
+        let jitter = fx.jitter();
+        let delay = backoff(failures, jitter).max(wait_at_least);
+        if switch && let Some(b) = backup {
+            host = if host == *primary {
+                b.clone()
+            } else {
+                primary.clone()
+            };
+        }
+        fx.trace(format!(
+            "retrying in {:.1} s: {why}; next attempt to {host}, same request number",
+            delay.as_secs_f64()
+        ));
+        fx.sleep(delay);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::VecDeque;
+    use ureq::http::HeaderMap;
+
+    #[test]
+    fn backoff_starts_near_half_a_second_and_is_capped() {
+        assert_eq!(backoff(1, 0.5), Duration::from_millis(500));
+        assert_eq!(backoff(2, 0.5), Duration::from_secs(1));
+        assert_eq!(backoff(3, 0.5), Duration::from_secs(2));
+        assert_eq!(backoff(10, 0.5), MAX_DELAY);
+        assert_eq!(backoff(100, 0.5), MAX_DELAY);
+        assert_eq!(backoff(1, 0.0), Duration::from_millis(375));
+        assert_eq!(backoff(1, 1.0), Duration::from_millis(625));
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates_and_is_capped() {
+        let now = OffsetDateTime::from_unix_timestamp(1_445_412_480).unwrap(); // Wed, 21 Oct 2015 07:28:00 GMT
+        assert_eq!(retry_after("2", now), Some(Duration::from_secs(2)));
+        assert_eq!(retry_after("3600", now), Some(MAX_RETRY_AFTER));
+        assert_eq!(
+            retry_after("Wed, 21 Oct 2015 07:28:10 GMT", now),
+            Some(Duration::from_secs(10))
+        );
+        assert_eq!(retry_after("soon", now), None);
+    }
+
+    struct Script {
+        answers: VecDeque<Result<u16, bool>>,
+        sent_to: Vec<String>,
+        slept: Vec<Duration>,
+    }
+
+    impl Effects for Script {
+        fn send(&mut self, to: &BaseUrl, _attempt: u32) -> Result<Answer, NetError> {
+            self.sent_to.push(to.origin.clone());
+            match self.answers.pop_front().unwrap() {
+                Ok(status) => Ok(Answer {
+                    status,
+                    headers: HeaderMap::new(),
+                    body: Vec::new(),
+                    elapsed: Duration::ZERO,
+                }),
+                Err(reached) => Err(NetError {
+                    what: "boom".into(),
+                    may_have_reached: reached,
+                    elapsed: Duration::ZERO,
+                }),
+            }
+        }
+        fn sleep(&mut self, d: Duration) {
+            self.slept.push(d);
+        }
+        fn jitter(&mut self) -> f64 {
+            0.5
+        }
+        fn now(&mut self) -> OffsetDateTime {
+            OffsetDateTime::UNIX_EPOCH
+        }
+        fn trace(&mut self, _line: String) {}
+    }
+
+    fn script(answers: Vec<Result<u16, bool>>) -> Script {
+        Script {
+            answers: answers.into(),
+            sent_to: Vec::new(),
+            slept: Vec::new(),
+        }
+    }
+
+    fn url(s: &str) -> BaseUrl {
+        BaseUrl::parse(s).unwrap()
+    }
+
+    #[test]
+    fn final_answers_stop_at_once() {
+        let mut s = script(vec![Ok(403)]);
+        let f = run(2, &url("https://a"), None, false, &mut s);
+        assert_eq!(f.attempts, 1);
+        assert!(s.slept.is_empty());
+    }
+
+    #[test]
+    fn retried_statuses_run_out_after_retries_plus_one() {
+        let mut s = script(vec![Ok(500), Ok(503), Ok(502)]);
+        let f = run(2, &url("https://a"), Some(&url("https://b")), false, &mut s);
+        assert_eq!(f.attempts, 3);
+        assert!(f.earlier_may_have_reached);
+        assert_eq!(
+            s.sent_to, ["https://a"; 3],
+            "HTTP answers never switch domains"
+        );
+        assert_eq!(
+            s.slept,
+            [Duration::from_millis(500), Duration::from_secs(1)]
+        );
+    }
+
+    #[test]
+    fn network_failures_switch_to_the_backup_and_back() {
+        let mut s = script(vec![Err(false), Err(false), Ok(200)]);
+        let f = run(2, &url("https://a"), Some(&url("https://b")), false, &mut s);
+        assert_eq!(s.sent_to, ["https://a", "https://b", "https://a"]);
+        assert_eq!(f.host.origin, "https://a");
+        assert!(
+            !f.earlier_may_have_reached,
+            "refused connections reach nothing"
+        );
+    }
+
+    #[test]
+    fn what_may_have_reached_is_remembered() {
+        let mut s = script(vec![Ok(429), Ok(400)]);
+        assert!(!run(2, &url("https://a"), None, false, &mut s).earlier_may_have_reached);
+        let mut s = script(vec![Err(true), Ok(400)]);
+        assert!(run(2, &url("https://a"), None, false, &mut s).earlier_may_have_reached);
+        let mut s = script(vec![Ok(400)]);
+        assert!(run(2, &url("https://a"), None, true, &mut s).earlier_may_have_reached);
+        let mut s = script(vec![Ok(202), Ok(400)]);
+        assert!(run(2, &url("https://a"), None, false, &mut s).earlier_may_have_reached);
+    }
+
+    #[test]
+    fn zero_retries_is_one_attempt() {
+        let mut s = script(vec![Ok(500)]);
+        assert_eq!(run(0, &url("https://a"), None, false, &mut s).attempts, 1);
+    }
+}
