@@ -245,12 +245,7 @@ impl retry::Effects for Live<'_> {
         if Some(to) == self.p.profile.backup_base_url.as_ref() && *to != self.p.profile.base_url {
             route.proxy = self.p.backup_route_proxy.clone();
         }
-        client::post(
-            &route,
-            &format!("{to}{}", request::PATH),
-            &headers,
-            self.body,
-        )
+        client::post(&route, to, request::PATH, &headers, self.body)
     }
 
     fn sleep(&mut self, d: std::time::Duration) {

@@ -11,6 +11,8 @@ use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use ureq::unversioned::resolver::DefaultResolver;
 use ureq::unversioned::transport::{ConnectionDetails, Connector, DefaultConnector, Transport};
 
+use crate::profile::BaseUrl;
+
 /// Answers larger than this are not read: the documented ones are tiny.
 const MAX_BODY: u64 = 1 << 20;
 
@@ -50,26 +52,31 @@ pub struct Route {
     pub roots: Option<Arc<Vec<Certificate<'static>>>>,
 }
 
-/// Marks that the connector chain produced a connection (after TCP and TLS).
+/// Marks that the connector chain produced a connection to the target host
+/// (after TCP, any proxy tunnel, and TLS). The chain also runs for the
+/// connection to a CONNECT proxy itself; that one does not count.
 #[derive(Debug)]
-struct MarkConnected(Arc<AtomicBool>);
+struct MarkConnected {
+    target_host: String,
+    connected: Arc<AtomicBool>,
+}
 
 impl Connector<Box<dyn Transport>> for MarkConnected {
     type Out = Box<dyn Transport>;
 
     fn connect(
         &self,
-        _details: &ConnectionDetails,
+        details: &ConnectionDetails,
         chained: Option<Box<dyn Transport>>,
     ) -> Result<Option<Self::Out>, ureq::Error> {
-        if chained.is_some() {
-            self.0.store(true, Ordering::SeqCst);
+        if chained.is_some() && details.uri.host() == Some(self.target_host.as_str()) {
+            self.connected.store(true, Ordering::SeqCst);
         }
         Ok(chained)
     }
 }
 
-fn agent(t: &Route, connected: Arc<AtomicBool>) -> Agent {
+fn agent(t: &Route, target_host: &str, connected: Arc<AtomicBool>) -> Agent {
     let mut tls = TlsConfig::builder();
     if let Some(roots) = &t.roots {
         tls = tls.root_certs(RootCerts::Specific(roots.clone()));
@@ -81,30 +88,41 @@ fn agent(t: &Route, connected: Arc<AtomicBool>) -> Agent {
         .proxy(t.proxy.clone())
         .tls_config(tls.build())
         .build();
-    let connector = DefaultConnector::new().chain(MarkConnected(connected));
+    let connector = DefaultConnector::new().chain(MarkConnected {
+        target_host: target_host.to_string(),
+        connected,
+    });
     Agent::with_parts(config, connector, DefaultResolver::default())
 }
 
-/// Sends one POST with exactly these headers and body bytes, on a fresh
-/// connection.
+/// Sends one POST to `base` + `path` with exactly these headers and body
+/// bytes, on a fresh connection.
 pub fn post(
     t: &Route,
-    url: &str,
+    base: &BaseUrl,
+    path: &str,
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> Result<Answer, NetError> {
+    let url = format!("{base}{path}");
     let connected = Arc::new(AtomicBool::new(false));
-    let agent = agent(t, connected.clone());
+    let host = base.origin.split("://").nth(1).unwrap_or(&base.origin);
+    let target_host = base.host.as_str();
+    let agent = agent(t, target_host, connected.clone());
     let started = Instant::now();
     let fail = |e: ureq::Error| {
         let reached = connected.load(Ordering::SeqCst);
+        let mut what = describe(&e, host, reached, t.timeout);
+        if !reached && let Some(p) = &t.proxy {
+            what.push_str(&format!(" (through proxy {}:{})", p.host(), p.port()));
+        }
         NetError {
-            what: describe(&e, url, reached, t.timeout),
+            what,
             may_have_reached: reached,
             elapsed: started.elapsed(),
         }
     };
-    let mut req = agent.post(url);
+    let mut req = agent.post(&url);
     for (name, value) in headers {
         req = req.header(*name, *value);
     }
@@ -125,9 +143,8 @@ pub fn post(
     })
 }
 
-fn describe(e: &ureq::Error, url: &str, connected: bool, timeout: Duration) -> String {
+fn describe(e: &ureq::Error, host: &str, connected: bool, timeout: Duration) -> String {
     use ureq::Error as E;
-    let host = url.split('/').nth(2).unwrap_or(url);
     match e {
         E::Timeout(_) if connected => format!(
             "no answer from {host} within {} s (connected; the request may have been processed)",

@@ -323,6 +323,8 @@ impl Judge<'_> {
         }
         let mut r = Report::new(Kind::Returned, Some(self.request));
         r.confirmed_by_retry = true;
+        r.code = Some(wx.code.clone());
+        r.message = wx.message.clone();
         r.notes.push(format!(
             "confirmed by retry: an earlier attempt with request number {} may have reached WeChat Pay, \
              and WeChat Pay now answers RESOURCE_ALREADY_EXISTS (已使用过此单号退券) for this same \
