@@ -19,11 +19,23 @@ _wxcoupon() {
             wxcoupon,completions)
                 cmd="wxcoupon__subcmd__completions"
                 ;;
+            wxcoupon,demo)
+                cmd="wxcoupon__subcmd__demo"
+                ;;
+            wxcoupon,doctor)
+                cmd="wxcoupon__subcmd__doctor"
+                ;;
+            wxcoupon,emulator)
+                cmd="wxcoupon__subcmd__emulator"
+                ;;
             wxcoupon,explain)
                 cmd="wxcoupon__subcmd__explain"
                 ;;
             wxcoupon,help)
                 cmd="wxcoupon__subcmd__help"
+                ;;
+            wxcoupon,man)
+                cmd="wxcoupon__subcmd__man"
                 ;;
             wxcoupon,return)
                 cmd="wxcoupon__subcmd__return"
@@ -37,11 +49,23 @@ _wxcoupon() {
             wxcoupon__subcmd__help,completions)
                 cmd="wxcoupon__subcmd__help__subcmd__completions"
                 ;;
+            wxcoupon__subcmd__help,demo)
+                cmd="wxcoupon__subcmd__help__subcmd__demo"
+                ;;
+            wxcoupon__subcmd__help,doctor)
+                cmd="wxcoupon__subcmd__help__subcmd__doctor"
+                ;;
+            wxcoupon__subcmd__help,emulator)
+                cmd="wxcoupon__subcmd__help__subcmd__emulator"
+                ;;
             wxcoupon__subcmd__help,explain)
                 cmd="wxcoupon__subcmd__help__subcmd__explain"
                 ;;
             wxcoupon__subcmd__help,help)
                 cmd="wxcoupon__subcmd__help__subcmd__help"
+                ;;
+            wxcoupon__subcmd__help,man)
+                cmd="wxcoupon__subcmd__help__subcmd__man"
                 ;;
             wxcoupon__subcmd__help,return)
                 cmd="wxcoupon__subcmd__help__subcmd__return"
@@ -59,7 +83,7 @@ _wxcoupon() {
 
     case "${cmd}" in
         wxcoupon)
-            opts="-v -h -V --config --profile --json --verbose --help --version return explain sign verify completions help"
+            opts="-v -h -V --config --profile --json --verbose --help --version return explain sign verify completions emulator demo doctor man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -102,6 +126,88 @@ _wxcoupon() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        wxcoupon__subcmd__demo)
+            opts="-v -h -V --config --profile --json --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wxcoupon__subcmd__doctor)
+            opts="-v -h -V --config --profile --json --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wxcoupon__subcmd__emulator)
+            opts="-v -h -V --listen --coupons --fault --delay --config --profile --json --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --coupons)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --delay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         wxcoupon__subcmd__explain)
             opts="-v -h -V --message --config --profile --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -129,7 +235,7 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__help)
-            opts="return explain sign verify completions help"
+            opts="return explain sign verify completions emulator demo doctor man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -143,6 +249,48 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wxcoupon__subcmd__help__subcmd__demo)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wxcoupon__subcmd__help__subcmd__doctor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wxcoupon__subcmd__help__subcmd__emulator)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -171,6 +319,20 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wxcoupon__subcmd__help__subcmd__man)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -219,6 +381,28 @@ _wxcoupon() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wxcoupon__subcmd__man)
+            opts="-v -h -V --config --profile --json --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -32,6 +32,10 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
             cand sign 'Sign a request by hand and print its Authorization header (for debugging SIGN_ERROR)'
             cand verify 'Check a WeChat Pay answer''s or callback''s signature by hand'
             cand completions 'Print a shell completion script to stdout'
+            cand emulator 'Run a local WeChat Pay stand-in for the return API (loopback only, sample keys)'
+            cand demo 'See the whole flow in seconds: returns against an in-process emulator, nothing real'
+            cand doctor 'Check a profile offline and say what is wrong'
+            cand man 'Print the man page (roff) to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'wxcoupon;return'= {
@@ -112,12 +116,64 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'wxcoupon;emulator'= {
+            cand --listen 'Address to listen on; loopback only. Port 0 picks a free port'
+            cand --coupons 'Seed the coupons from a JSON array of {coupon_code, stock_id, state[, mchid]}'
+            cand --fault 'Inject a fault into the next N requests: drop-before, drop-after, delay, 500, 429 (repeatable)'
+            cand --delay 'Seconds the `delay` fault holds an answer back'
+            cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
+            cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
+            cand --json 'Print exactly one JSON object on stdout, whatever the outcome'
+            cand -v 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+            cand --verbose 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'wxcoupon;demo'= {
+            cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
+            cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
+            cand --json 'Print exactly one JSON object on stdout, whatever the outcome'
+            cand -v 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+            cand --verbose 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'wxcoupon;doctor'= {
+            cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
+            cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
+            cand --json 'Print exactly one JSON object on stdout, whatever the outcome'
+            cand -v 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+            cand --verbose 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'wxcoupon;man'= {
+            cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
+            cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
+            cand --json 'Print exactly one JSON object on stdout, whatever the outcome'
+            cand -v 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+            cand --verbose 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'wxcoupon;help'= {
             cand return 'Return a used coupon to the user''s wallet (POST /v3/marketing/busifavor/coupons/return)'
             cand explain 'Explain a WeChat Pay error code offline, in Chinese and English'
             cand sign 'Sign a request by hand and print its Authorization header (for debugging SIGN_ERROR)'
             cand verify 'Check a WeChat Pay answer''s or callback''s signature by hand'
             cand completions 'Print a shell completion script to stdout'
+            cand emulator 'Run a local WeChat Pay stand-in for the return API (loopback only, sample keys)'
+            cand demo 'See the whole flow in seconds: returns against an in-process emulator, nothing real'
+            cand doctor 'Check a profile offline and say what is wrong'
+            cand man 'Print the man page (roff) to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'wxcoupon;help;return'= {
@@ -129,6 +185,14 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
         &'wxcoupon;help;verify'= {
         }
         &'wxcoupon;help;completions'= {
+        }
+        &'wxcoupon;help;emulator'= {
+        }
+        &'wxcoupon;help;demo'= {
+        }
+        &'wxcoupon;help;doctor'= {
+        }
+        &'wxcoupon;help;man'= {
         }
         &'wxcoupon;help;help'= {
         }

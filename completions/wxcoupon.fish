@@ -35,6 +35,10 @@ complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -f -a "explain" -d 'Expl
 complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -f -a "sign" -d 'Sign a request by hand and print its Authorization header (for debugging SIGN_ERROR)'
 complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -f -a "verify" -d 'Check a WeChat Pay answer\'s or callback\'s signature by hand'
 complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -f -a "emulator" -d 'Run a local WeChat Pay stand-in for the return API (loopback only, sample keys)'
+complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -f -a "demo" -d 'See the whole flow in seconds: returns against an in-process emulator, nothing real'
+complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -f -a "doctor" -d 'Check a profile offline and say what is wrong'
+complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -f -a "man" -d 'Print the man page (roff) to stdout'
 complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l code -d 'The coupon\'s code (coupon_code)' -r
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l stock -d 'The coupon\'s batch id (stock_id)' -r
@@ -89,9 +93,41 @@ complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand completions" -l json -
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand completions" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return explain sign verify completions help" -f -a "return" -d 'Return a used coupon to the user\'s wallet (POST /v3/marketing/busifavor/coupons/return)'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return explain sign verify completions help" -f -a "explain" -d 'Explain a WeChat Pay error code offline, in Chinese and English'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return explain sign verify completions help" -f -a "sign" -d 'Sign a request by hand and print its Authorization header (for debugging SIGN_ERROR)'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return explain sign verify completions help" -f -a "verify" -d 'Check a WeChat Pay answer\'s or callback\'s signature by hand'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return explain sign verify completions help" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return explain sign verify completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l listen -d 'Address to listen on; loopback only. Port 0 picks a free port' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l coupons -d 'Seed the coupons from a JSON array of {coupon_code, stock_id, state[, mchid]}' -r -F
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l fault -d 'Inject a fault into the next N requests: drop-before, drop-after, delay, 500, 429 (repeatable)' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l delay -d 'Seconds the `delay` fault holds an answer back' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -s h -l help -d 'Print help'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -s V -l version -d 'Print version'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand demo" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand demo" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand demo" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand demo" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand demo" -s h -l help -d 'Print help'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand demo" -s V -l version -d 'Print version'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand doctor" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand doctor" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand doctor" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand doctor" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand doctor" -s h -l help -d 'Print help'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand doctor" -s V -l version -d 'Print version'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand man" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand man" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand man" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand man" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand man" -s h -l help -d 'Print help'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand man" -s V -l version -d 'Print version'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return explain sign verify completions emulator demo doctor man help" -f -a "return" -d 'Return a used coupon to the user\'s wallet (POST /v3/marketing/busifavor/coupons/return)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return explain sign verify completions emulator demo doctor man help" -f -a "explain" -d 'Explain a WeChat Pay error code offline, in Chinese and English'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return explain sign verify completions emulator demo doctor man help" -f -a "sign" -d 'Sign a request by hand and print its Authorization header (for debugging SIGN_ERROR)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return explain sign verify completions emulator demo doctor man help" -f -a "verify" -d 'Check a WeChat Pay answer\'s or callback\'s signature by hand'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return explain sign verify completions emulator demo doctor man help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return explain sign verify completions emulator demo doctor man help" -f -a "emulator" -d 'Run a local WeChat Pay stand-in for the return API (loopback only, sample keys)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return explain sign verify completions emulator demo doctor man help" -f -a "demo" -d 'See the whole flow in seconds: returns against an in-process emulator, nothing real'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return explain sign verify completions emulator demo doctor man help" -f -a "doctor" -d 'Check a profile offline and say what is wrong'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return explain sign verify completions emulator demo doctor man help" -f -a "man" -d 'Print the man page (roff) to stdout'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return explain sign verify completions emulator demo doctor man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

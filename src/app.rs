@@ -66,11 +66,15 @@ pub fn run(cli: &Cli, env: &Env) -> Printed {
         Command::Sign(a) => cmd_sign(g, a, env),
         Command::Verify(a) => cmd_verify(g, a, env),
         Command::Completions(a) => cmd_completions(a),
+        Command::Emulator(a) => crate::emulator::command::run(g, a, env),
+        Command::Demo => crate::demo::run(g, env),
+        Command::Doctor => crate::doctor::run(g, env),
+        Command::Man => cmd_man(),
     };
     result.unwrap_or_else(|e| Printed::invalid(&e, g.json))
 }
 
-fn report(r: &Report, json: bool) -> Printed {
+pub fn report(r: &Report, json: bool) -> Printed {
     if json {
         Printed {
             stdout: outcome::render_json(r),
@@ -91,7 +95,7 @@ fn now_unix() -> i64 {
     OffsetDateTime::now_utc().unix_timestamp()
 }
 
-fn load_profile(g: &GlobalOpts, env: &Env) -> Result<Profile> {
+pub fn load_profile(g: &GlobalOpts, env: &Env) -> Result<Profile> {
     let path = profile::locate(g.config.as_deref(), env)?;
     profile::load(&path, g.profile.as_deref(), env)
 }
@@ -133,7 +137,7 @@ struct Prepared {
     retries: u32,
 }
 
-fn prepare(g: &GlobalOpts, a: &ReturnArgs, env: &Env) -> Result<Prepared> {
+fn prepare(g: &GlobalOpts, a: &ReturnArgs, env: &Env, given: Option<Profile>) -> Result<Prepared> {
     if let Some(t) = a.timeout {
         profile::check_timeout(t).map_err(|e| anyhow!("--timeout {t}: {e}"))?;
     }
@@ -142,7 +146,10 @@ fn prepare(g: &GlobalOpts, a: &ReturnArgs, env: &Env) -> Result<Prepared> {
     {
         bail!("--retries {n}: must be from 0 to 10");
     }
-    let profile = load_profile(g, env)?;
+    let profile = match given {
+        Some(p) => p,
+        None => load_profile(g, env)?,
+    };
     let private_key = profile.load_private_key()?;
     let public_key = profile.load_public_key()?;
     let roots = profile.load_roots()?.map(std::sync::Arc::new);
@@ -285,6 +292,12 @@ fn redacted(authorization: &str) -> String {
 }
 
 fn cmd_return(g: &GlobalOpts, a: &ReturnArgs, env: &Env) -> Report {
+    return_with(g, a, env, None)
+}
+
+/// One return, through the whole normal path; `given` replaces the config
+/// file's profile (the demo's in-memory one).
+pub fn return_with(g: &GlobalOpts, a: &ReturnArgs, env: &Env, given: Option<Profile>) -> Report {
     // Flags first: nothing else is read while they are wrong.
     let (req, generated) = match request::validate(&a.code, &a.stock, a.request_no.as_deref()) {
         Ok(v) => v,
@@ -296,7 +309,7 @@ fn cmd_return(g: &GlobalOpts, a: &ReturnArgs, env: &Env) -> Report {
             return r;
         }
     };
-    let p = match prepare(g, a, env) {
+    let p = match prepare(g, a, env, given) {
         Ok(p) => p,
         Err(e) => return Report::invalid(Some(&req), &e),
     };
@@ -590,6 +603,17 @@ fn cmd_completions(a: &CompletionsArgs) -> Result<Printed> {
     let script = completion_script(a.shell);
     Ok(Printed {
         stdout: String::from_utf8(script).map_err(|_| anyhow!("completion script is not UTF-8"))?,
+        ..Printed::default()
+    })
+}
+
+fn cmd_man() -> Result<Printed> {
+    let mut buf = Vec::new();
+    clap_mangen::Man::new(Cli::command())
+        .render(&mut buf)
+        .map_err(|e| anyhow!("rendering the man page: {e}"))?;
+    Ok(Printed {
+        stdout: String::from_utf8(buf).map_err(|_| anyhow!("the man page is not UTF-8"))?,
         ..Printed::default()
     })
 }

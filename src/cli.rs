@@ -72,6 +72,38 @@ pub enum Command {
 
     /// Print a shell completion script to stdout
     Completions(CompletionsArgs),
+
+    /// Run a local WeChat Pay stand-in for the return API (loopback only, sample keys)
+    Emulator(EmulatorArgs),
+
+    /// See the whole flow in seconds: returns against an in-process emulator, nothing real
+    Demo,
+
+    /// Check a profile offline and say what is wrong
+    Doctor,
+
+    /// Print the man page (roff) to stdout
+    #[command(hide = true)]
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct EmulatorArgs {
+    /// Address to listen on; loopback only. Port 0 picks a free port
+    #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR:PORT")]
+    pub listen: String,
+
+    /// Seed the coupons from a JSON array of {coupon_code, stock_id, state[, mchid]}
+    #[arg(long, value_name = "FILE")]
+    pub coupons: Option<PathBuf>,
+
+    /// Inject a fault into the next N requests: drop-before, drop-after, delay, 500, 429 (repeatable)
+    #[arg(long, value_name = "KIND[:N]")]
+    pub fault: Vec<String>,
+
+    /// Seconds the `delay` fault holds an answer back
+    #[arg(long, default_value_t = 15, value_name = "SECS")]
+    pub delay: u64,
 }
 
 #[derive(Debug, Args)]

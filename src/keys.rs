@@ -69,7 +69,6 @@ impl PrivateKey {
     }
 
     /// The PKCS#1 DER of the public half.
-    #[cfg(test)]
     pub fn public_der(&self) -> &[u8] {
         self.pair.public().as_ref()
     }
@@ -150,6 +149,10 @@ impl PublicKey {
             pkcs1: der.to_vec(),
             bits,
         })
+    }
+
+    pub fn bits(&self) -> usize {
+        self.bits
     }
 
     /// Checks an RSASSA-PKCS1-v1_5 SHA-256 signature (raw bytes).

@@ -3,6 +3,9 @@
 mod app;
 mod cli;
 mod client;
+mod demo;
+mod doctor;
+mod emulator;
 mod escape;
 mod explain;
 mod keys;

@@ -104,6 +104,21 @@ struct RawConfig {
     profile: BTreeMap<String, RawProfile>,
 }
 
+/// The keys a `[profile.NAME]` table may have (kept in step with `RawProfile`).
+pub const PROFILE_KEYS: &[&str] = &[
+    "mchid",
+    "merchant_serial_no",
+    "private_key_file",
+    "wechatpay_public_key_id",
+    "wechatpay_public_key_file",
+    "base_url",
+    "backup_base_url",
+    "timeout_secs",
+    "retries",
+    "proxy",
+    "ca_file",
+];
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawProfile {
@@ -183,17 +198,35 @@ pub fn is_loopback(host: &str) -> bool {
         || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
+/// PEM text that must never be printed: its `Debug` is redacted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretPem(pub String);
+
+impl fmt::Debug for SecretPem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretPem(redacted)")
+    }
+}
+
+/// Where a key comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeySource {
-    Env,
+    /// The PEM text of `WXCOUPON_PRIVATE_KEY`.
+    Env(SecretPem),
     File(PathBuf),
+    /// A sample key compiled into wxcoupon (emulator and demo only).
+    Builtin {
+        name: &'static str,
+        pem: &'static str,
+    },
 }
 
 impl fmt::Display for KeySource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            KeySource::Env => write!(f, "the private key in {PRIVATE_KEY_ENV}"),
-            KeySource::File(p) => write!(f, "private key file {}", p.display()),
+            KeySource::Env(_) => write!(f, "the key in {PRIVATE_KEY_ENV}"),
+            KeySource::File(p) => write!(f, "key file {}", p.display()),
+            KeySource::Builtin { name, .. } => write!(f, "the built-in {name}"),
         }
     }
 }
@@ -208,7 +241,7 @@ pub struct Profile {
     pub merchant_serial_no: String,
     pub private_key: KeySource,
     pub wechatpay_public_key_id: String,
-    pub wechatpay_public_key_file: PathBuf,
+    pub wechatpay_public_key: KeySource,
     pub base_url: BaseUrl,
     pub backup_base_url: Option<BaseUrl>,
     pub timeout: Duration,
@@ -217,18 +250,17 @@ pub struct Profile {
     pub proxy: Option<String>,
     /// A PEM bundle that replaces the Mozilla roots.
     pub ca_file: Option<PathBuf>,
-    env_private_key: Option<String>,
 }
 
 impl Profile {
     pub fn load_private_key(&self) -> Result<PrivateKey> {
         match &self.private_key {
-            KeySource::Env => {
-                let text = self.env_private_key.as_deref().unwrap_or_default();
-                PrivateKey::from_pem(text.as_bytes())
-                    .with_context(|| format!("reading the private key in {PRIVATE_KEY_ENV}"))
-            }
+            KeySource::Env(SecretPem(text)) => PrivateKey::from_pem(text.as_bytes())
+                .with_context(|| format!("reading the private key in {PRIVATE_KEY_ENV}")),
             KeySource::File(path) => read_private_key(path),
+            KeySource::Builtin { pem, name } => {
+                PrivateKey::from_pem(pem.as_bytes()).with_context(|| format!("the built-in {name}"))
+            }
         }
     }
 
@@ -260,7 +292,14 @@ impl Profile {
     }
 
     pub fn load_public_key(&self) -> Result<PublicKey> {
-        read_public_key(&self.wechatpay_public_key_file).context(
+        let key = match &self.wechatpay_public_key {
+            KeySource::File(path) => read_public_key(path),
+            KeySource::Env(SecretPem(text)) => PublicKey::from_pem(text.as_bytes()),
+            KeySource::Builtin { pem, name } => {
+                PublicKey::from_pem(pem.as_bytes()).with_context(|| format!("the built-in {name}"))
+            }
+        };
+        key.context(
             "check wechatpay_public_key_file: it must be the WeChat Pay public key (pub_key.pem) \
              downloaded from the merchant platform",
         )
@@ -368,7 +407,7 @@ pub fn load(path: &Path, chosen: Option<&str>, env: &Env) -> Result<Profile> {
                 "{PRIVATE_KEY_ENV} is set but empty; put the key's PEM text in it, or unset it to use private_key_file"
             )
         }
-        (Some(_), _) => KeySource::Env,
+        (Some(v), _) => KeySource::Env(SecretPem(v.clone())),
         (None, Some(f)) => KeySource::File(resolve(f).with_context(|| field("private_key_file"))?),
         (None, None) => bail!(
             "config file {}: {} is missing and {PRIVATE_KEY_ENV} is not set; \
@@ -377,8 +416,10 @@ pub fn load(path: &Path, chosen: Option<&str>, env: &Env) -> Result<Profile> {
             field("private_key_file")
         ),
     };
-    let wechatpay_public_key_file = resolve(&p.wechatpay_public_key_file)
-        .with_context(|| field("wechatpay_public_key_file"))?;
+    let wechatpay_public_key = KeySource::File(
+        resolve(&p.wechatpay_public_key_file)
+            .with_context(|| field("wechatpay_public_key_file"))?,
+    );
 
     let url = |s: &Spanned<String>, f: &str| -> Result<BaseUrl> {
         BaseUrl::parse(s.get_ref())
@@ -444,14 +485,13 @@ pub fn load(path: &Path, chosen: Option<&str>, env: &Env) -> Result<Profile> {
         merchant_serial_no: serial.clone(),
         private_key,
         wechatpay_public_key_id: key_id.clone(),
-        wechatpay_public_key_file,
+        wechatpay_public_key,
         base_url,
         backup_base_url,
         timeout: Duration::from_secs(timeout_secs),
         retries,
         proxy,
         ca_file,
-        env_private_key: env.private_key.clone(),
     })
 }
 
@@ -517,7 +557,10 @@ wechatpay_public_key_file = "pub_key.pem"
             p.private_key,
             KeySource::File(dir.path().join("apiclient_key.pem"))
         );
-        assert_eq!(p.wechatpay_public_key_file, dir.path().join("pub_key.pem"));
+        assert_eq!(
+            p.wechatpay_public_key,
+            KeySource::File(dir.path().join("pub_key.pem"))
+        );
     }
 
     #[test]
@@ -610,7 +653,11 @@ wechatpay_public_key_file = "pub_key.pem"
             private_key: Some("PEM".into()),
             ..Env::default()
         };
-        assert_eq!(load(&path, None, &env).unwrap().private_key, KeySource::Env);
+        assert_eq!(
+            load(&path, None, &env).unwrap().private_key,
+            KeySource::Env(SecretPem("PEM".into()))
+        );
+        assert!(!format!("{:?}", load(&path, None, &env).unwrap()).contains("PEM\""));
         let env = Env {
             private_key: Some(String::new()),
             ..Env::default()
@@ -658,6 +705,32 @@ wechatpay_public_key_file = "pub_key.pem"
             e.contains(".config/wxcoupon/config.toml") && e.contains("config.example.toml"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn profile_keys_match_what_the_parser_accepts() {
+        let mut text = GOOD.to_string();
+        for k in [
+            "base_url = \"https://a\"",
+            "backup_base_url = \"\"",
+            "timeout_secs = 5",
+            "retries = 1",
+            "proxy = \"\"",
+            "ca_file = \"ca.pem\"",
+        ] {
+            text.push_str(k);
+            text.push('\n');
+        }
+        let (_d, path) = write(&text);
+        load(&path, None, &Env::default()).unwrap();
+        let keys: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.split_once(" = ").map(|(k, _)| k))
+            .collect();
+        assert_eq!(keys.len(), PROFILE_KEYS.len());
+        for k in keys {
+            assert!(PROFILE_KEYS.contains(&k), "{k}");
+        }
     }
 
     #[test]

@@ -273,3 +273,26 @@ fn committed_completions_are_fresh() {
         );
     }
 }
+
+/// The committed man page is what the clap definition generates.
+/// `WXCOUPON_BLESS=1 cargo test --test tools` rewrites it.
+#[test]
+fn committed_man_page_is_fresh() {
+    let h = home();
+    let out = run(wxcoupon(h.path()).arg("man"));
+    assert_eq!(out.code, 0);
+    assert!(out.stdout.starts_with(".ie"), "roff expected");
+    for word in ["return", "emulator", "doctor", "demo"] {
+        assert!(out.stdout.contains(word), "{word}");
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("man/wxcoupon.1");
+    if std::env::var_os("WXCOUPON_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &out.stdout).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == out.stdout,
+        "man/wxcoupon.1 is stale; regenerate with: WXCOUPON_BLESS=1 cargo test --test tools"
+    );
+}

@@ -1,0 +1,218 @@
+//! `wxcoupon emulator`: check the flags, pick the merchant, write the public
+//! key file, print a profile that points at the emulator, serve until Ctrl-C.
+
+use std::io::Write;
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow, bail};
+use serde_json::json;
+
+use super::gateway::{Coupon, Identity};
+use super::{
+    EMULATOR_KEY_ID, Fault, SAMPLE_MCHID, SAMPLE_MERCHANT_KEY, SAMPLE_SERIAL, SAMPLE_WECHATPAY_KEY,
+    SAMPLE_WECHATPAY_PUB,
+};
+use crate::app::{Printed, load_profile};
+use crate::cli::{EmulatorArgs, GlobalOpts};
+use crate::keys::{PrivateKey, PublicKey};
+use crate::profile::{self, Env, KeySource};
+
+/// The merchant the emulator authenticates.
+struct Merchant {
+    mchid: String,
+    serial: String,
+    key: PrivateKey,
+    /// The `private_key_file` line of the printed profile, if there is a file.
+    key_file: Option<PathBuf>,
+    origin: String,
+}
+
+fn toml_str(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+/// Writes `text` to `path` through a temporary file and a rename.
+fn write_atomically(path: &Path, text: &str, private: bool) -> Result<()> {
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    let mut f =
+        std::fs::File::create(&tmp).with_context(|| format!("writing {}", tmp.display()))?;
+    if private {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            f.set_permissions(std::fs::Permissions::from_mode(0o600))
+                .with_context(|| format!("setting permissions of {}", tmp.display()))?;
+        }
+    }
+    f.write_all(text.as_bytes())
+        .with_context(|| format!("writing {}", tmp.display()))?;
+    drop(f);
+    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
+}
+
+pub fn read_coupons(path: &Path) -> Result<Vec<Coupon>> {
+    let text =
+        std::fs::read(path).with_context(|| format!("reading --coupons {}", path.display()))?;
+    let coupons: Vec<Coupon> = serde_json::from_slice(&text).map_err(|e| {
+        anyhow!(
+            "--coupons {}: {e}; expected a JSON array of {{\"coupon_code\", \"stock_id\", \"state\": \
+             USED|SENDED|EXPIRED|DELETED[, \"mchid\"]}}",
+            path.display()
+        )
+    })?;
+    let mut seen = std::collections::BTreeSet::new();
+    for c in &coupons {
+        if c.coupon_code.is_empty() || c.stock_id.is_empty() {
+            bail!(
+                "--coupons {}: a coupon has an empty coupon_code or stock_id",
+                path.display()
+            );
+        }
+        if !seen.insert(&c.coupon_code) {
+            bail!(
+                "--coupons {}: coupon {} appears twice",
+                path.display(),
+                c.coupon_code
+            );
+        }
+    }
+    Ok(coupons)
+}
+
+/// The selected profile's merchant; the built-in sample merchant when no
+/// config file exists and none was named.
+fn merchant(g: &GlobalOpts, env: &Env, folder: &Path) -> Result<Merchant> {
+    let named = g.config.is_some() || env.config.is_some();
+    if !named && profile::locate(None, env).is_err() {
+        let key_file = folder.join("sample_merchant_key.pem");
+        write_atomically(&key_file, SAMPLE_MERCHANT_KEY, true)?;
+        return Ok(Merchant {
+            mchid: SAMPLE_MCHID.into(),
+            serial: SAMPLE_SERIAL.into(),
+            key: PrivateKey::from_pem(SAMPLE_MERCHANT_KEY.as_bytes())?,
+            key_file: Some(key_file),
+            origin: "the built-in sample merchant (no config file found)".into(),
+        });
+    }
+    let p = load_profile(g, env)?;
+    let key = p.load_private_key()?;
+    let key_file = match &p.private_key {
+        KeySource::File(f) => Some(std::path::absolute(f).unwrap_or_else(|_| f.clone())),
+        _ => None,
+    };
+    Ok(Merchant {
+        origin: format!("profile `{}` of {}", p.name, p.config_path.display()),
+        mchid: p.mchid,
+        serial: p.merchant_serial_no,
+        key,
+        key_file,
+    })
+}
+
+pub fn run(g: &GlobalOpts, a: &EmulatorArgs, env: &Env) -> Result<Printed> {
+    let listen: SocketAddr = a.listen.parse().map_err(|_| {
+        anyhow!(
+            "--listen {:?}: expected IP:PORT, e.g. 127.0.0.1:8080 (port 0 picks a free one)",
+            a.listen
+        )
+    })?;
+    if !listen.ip().is_loopback() {
+        bail!(
+            "--listen {listen}: the emulator listens on loopback addresses only (127.0.0.0/8, [::1]); \
+             it is for local tests, never for a network"
+        );
+    }
+    let faults = a
+        .fault
+        .iter()
+        .map(|f| f.parse::<Fault>().map_err(|e| anyhow!("--fault {f}: {e}")))
+        .collect::<Result<Vec<_>>>()?;
+    profile::check_timeout(a.delay).map_err(|e| anyhow!("--delay {}: {e}", a.delay))?;
+    let coupons = match &a.coupons {
+        Some(path) => read_coupons(path)?,
+        None => super::sample_coupons(),
+    };
+
+    let folder = std::env::temp_dir().join("wxcoupon-emulator");
+    std::fs::create_dir_all(&folder).with_context(|| format!("creating {}", folder.display()))?;
+    let m = merchant(g, env, &folder)?;
+    let pub_file = folder.join("wechatpay_pub.pem");
+    write_atomically(&pub_file, SAMPLE_WECHATPAY_PUB, false)?;
+    let identity = Identity {
+        mchid: m.mchid.clone(),
+        merchant_serial_no: m.serial.clone(),
+        merchant_public_key: PublicKey::from_pkcs1_der(m.key.public_der())?,
+        wechatpay_key: PrivateKey::from_pem(SAMPLE_WECHATPAY_KEY.as_bytes())?,
+        wechatpay_key_id: EMULATOR_KEY_ID.into(),
+    };
+
+    let listener = TcpListener::bind(listen).with_context(|| format!("listening on {listen}"))?;
+    let running = super::start(
+        listener,
+        super::Setup {
+            identity,
+            coupons,
+            faults,
+            delay: Duration::from_secs(a.delay),
+        },
+        Box::new(|e| {
+            let _ = writeln!(std::io::stderr(), "emulator: {}", super::log_line(e));
+        }),
+    )
+    .context("starting the emulator")?;
+    let base_url = running.base_url();
+
+    let mut out = String::new();
+    if g.json {
+        out = format!(
+            "{}\n",
+            json!({
+                "base_url": base_url, "mchid": m.mchid, "merchant_serial_no": m.serial,
+                "private_key_file": m.key_file.as_ref().map(|f| f.display().to_string()),
+                "wechatpay_public_key_id": EMULATOR_KEY_ID,
+                "wechatpay_public_key_file": pub_file.display().to_string(),
+            })
+        );
+    } else {
+        out.push_str("# wxcoupon emulator: a local stand-in for WeChat Pay. Sample keys; nothing here is real.\n");
+        out.push_str("# Save this table in a config file, then: wxcoupon --config FILE return --code ... --stock ...\n");
+        out.push_str("[profile.emulator]\n");
+        out.push_str(&format!("mchid = {}\n", toml_str(&m.mchid)));
+        out.push_str(&format!("merchant_serial_no = {}\n", toml_str(&m.serial)));
+        match &m.key_file {
+            Some(f) => out.push_str(&format!(
+                "private_key_file = {}\n",
+                toml_str(&f.display().to_string())
+            )),
+            None => out.push_str(
+                "# private key: from WXCOUPON_PRIVATE_KEY, as for the profile it came from\n",
+            ),
+        }
+        out.push_str(&format!(
+            "wechatpay_public_key_id = {}\n",
+            toml_str(EMULATOR_KEY_ID)
+        ));
+        out.push_str(&format!(
+            "wechatpay_public_key_file = {}\n",
+            toml_str(&pub_file.display().to_string())
+        ));
+        out.push_str(&format!("base_url = {}\n", toml_str(&base_url)));
+    }
+    let _ = std::io::stdout().write_all(out.as_bytes());
+    let _ = std::io::stdout().flush();
+    let _ = writeln!(
+        std::io::stderr(),
+        "emulator: listening on {base_url} for {}; merchant {} ({}); Ctrl-C stops it",
+        crate::request::PATH,
+        m.mchid,
+        m.origin
+    );
+    ctrlc::set_handler(running.stopper()).context("installing the Ctrl-C handler")?;
+    running.wait();
+    Ok(Printed {
+        stderr: "emulator: stopped\n".into(),
+        ..Printed::default()
+    })
+}

@@ -1,0 +1,588 @@
+//! What the emulated WeChat Pay gateway decides for one request: authentication
+//! as WeChat Pay does it, then the business rules of the return API's error
+//! table. Pure: no sockets, the clock passed in.
+
+use std::collections::{BTreeMap, HashMap};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde::Deserialize;
+use serde_json::json;
+use time::OffsetDateTime;
+use time::UtcOffset;
+use time::format_description::well_known::Rfc3339;
+
+use crate::keys::{PrivateKey, PublicKey};
+use crate::request::PATH;
+use crate::sign;
+
+/// Requests whose timestamp is this far from the emulator's clock are refused.
+const MAX_SKEW_SECS: i64 = 300;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum State {
+    /// Used (核销): the only state that can be returned.
+    #[serde(rename = "USED")]
+    Used,
+    /// Sent to the user and usable.
+    #[serde(rename = "SENDED")]
+    Sended,
+    #[serde(rename = "EXPIRED")]
+    Expired,
+    #[serde(rename = "DELETED")]
+    Deleted,
+}
+
+/// One seeded coupon (`--coupons FILE` is a JSON array of these).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Coupon {
+    pub coupon_code: String,
+    pub stock_id: String,
+    pub state: State,
+    /// The owning merchant; the profile's mchid when absent.
+    pub mchid: Option<String>,
+}
+
+/// Who the emulator believes the caller is, and who it is itself.
+pub struct Identity {
+    pub mchid: String,
+    pub merchant_serial_no: String,
+    pub merchant_public_key: PublicKey,
+    pub wechatpay_key: PrivateKey,
+    pub wechatpay_key_id: String,
+}
+
+/// The mutable part: coupons, used request numbers, recent nonces.
+#[derive(Debug, Default)]
+pub struct Ledger {
+    coupons: BTreeMap<String, Coupon>,
+    request_nos: BTreeMap<String, String>,
+    /// nonce → timestamp, kept for the skew window.
+    nonces: HashMap<String, i64>,
+    pub returns: u32,
+}
+
+impl Ledger {
+    pub fn new(coupons: Vec<Coupon>) -> Self {
+        Ledger {
+            coupons: coupons
+                .into_iter()
+                .map(|c| (c.coupon_code.clone(), c))
+                .collect(),
+            ..Ledger::default()
+        }
+    }
+
+    pub fn state(&self, code: &str) -> Option<State> {
+        self.coupons.get(code).map(|c| c.state)
+    }
+}
+
+/// An HTTP request as received.
+pub struct Incoming<'a> {
+    pub method: &'a str,
+    pub target: &'a str,
+    pub headers: &'a [(String, String)],
+    pub body: &'a [u8],
+}
+
+impl Incoming<'_> {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// An answer before signing, plus a line for the request log.
+pub struct Verdict {
+    pub status: u16,
+    pub body: String,
+    pub log: String,
+}
+
+fn error(status: u16, code: &str, message: &str, log: impl Into<String>) -> Verdict {
+    Verdict {
+        status,
+        body: json!({"code": code, "message": message}).to_string(),
+        log: log.into(),
+    }
+}
+
+/// The Authorization header's five fields.
+struct Authorization {
+    mchid: String,
+    nonce: String,
+    signature: String,
+    timestamp: String,
+    serial_no: String,
+}
+
+/// Strict: the scheme, then exactly the five `key="value"` fields, once each.
+fn parse_authorization(value: &str) -> Result<Authorization, String> {
+    let rest = value
+        .strip_prefix(sign::SCHEME)
+        .and_then(|r| r.strip_prefix(' '))
+        .ok_or_else(|| format!("the scheme is not {}", sign::SCHEME))?;
+    let mut fields: BTreeMap<&str, &str> = BTreeMap::new();
+    for part in rest.split(',') {
+        let (k, v) = part
+            .split_once('=')
+            .ok_or_else(|| format!("`{part}` is not key=\"value\""))?;
+        let v = v
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .ok_or_else(|| format!("the value of {k} is not in double quotes"))?;
+        if fields.insert(k, v).is_some() {
+            return Err(format!("{k} appears twice"));
+        }
+    }
+    let mut take = |k: &str| {
+        fields
+            .remove(k)
+            .map(str::to_string)
+            .ok_or_else(|| format!("{k} is missing"))
+    };
+    let auth = Authorization {
+        mchid: take("mchid")?,
+        nonce: take("nonce_str")?,
+        signature: take("signature")?,
+        timestamp: take("timestamp")?,
+        serial_no: take("serial_no")?,
+    };
+    if let Some(k) = fields.keys().next() {
+        return Err(format!("unknown field {k}"));
+    }
+    Ok(auth)
+}
+
+fn sign_error(req: &Incoming<'_>, issue: &str, message: &[u8]) -> Verdict {
+    let text = String::from_utf8_lossy(message);
+    let truncated: String = text.chars().take(128).collect();
+    Verdict {
+        status: 401,
+        body: json!({
+            "code": "SIGN_ERROR",
+            "message": "签名错误",
+            "detail": {
+                "detail": {"issue": issue},
+                "field": "signature",
+                "location": "authorization",
+                "sign_information": {
+                    "method": req.method,
+                    "sign_message_length": message.len(),
+                    "truncated_sign_message": truncated,
+                    "url": req.target,
+                }
+            }
+        })
+        .to_string(),
+        log: format!("SIGN_ERROR ({issue})"),
+    }
+}
+
+#[derive(Deserialize)]
+struct ReturnBody {
+    coupon_code: Option<String>,
+    stock_id: Option<String>,
+    return_request_no: Option<String>,
+}
+
+/// Decides the answer to one request.
+pub fn decide(id: &Identity, ledger: &mut Ledger, req: &Incoming<'_>, now_unix: i64) -> Verdict {
+    if req.target != PATH {
+        return error(
+            404,
+            "RESOURCE_NOT_EXISTS",
+            "该接口不存在（本模拟器只提供申请退券）",
+            format!("no such API {}", req.target),
+        );
+    }
+    if req.method != "POST" {
+        return error(
+            405,
+            "INVALID_REQUEST",
+            "请求方法应为 POST",
+            format!("method {}", req.method),
+        );
+    }
+    for h in ["Accept", "User-Agent"] {
+        if req.header(h).is_none_or(|v| v.trim().is_empty()) {
+            return error(
+                400,
+                "INVALID_REQUEST",
+                "Http头缺少Accept或User-Agent",
+                format!("no {h} header"),
+            );
+        }
+    }
+    if !req
+        .header("Content-Type")
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/json"))
+    {
+        return error(
+            400,
+            "INVALID_REQUEST",
+            "Http头Content-Type值必须为application/json",
+            "no JSON Content-Type",
+        );
+    }
+
+    // Authentication, in WeChat Pay's order: the header, who, when, the signature.
+    let Some(header) = req.header("Authorization") else {
+        return error(
+            401,
+            "SIGN_ERROR",
+            "Http头缺少Authorization",
+            "no Authorization header",
+        );
+    };
+    let auth = match parse_authorization(header) {
+        Ok(a) => a,
+        Err(why) => {
+            return error(
+                401,
+                "SIGN_ERROR",
+                "Authorization格式错误",
+                format!("SIGN_ERROR (Authorization: {why})"),
+            );
+        }
+    };
+    // The message, rebuilt from what was received, byte for byte.
+    let mut message = format!(
+        "{}\n{}\n{}\n{}\n",
+        req.method, req.target, auth.timestamp, auth.nonce
+    )
+    .into_bytes();
+    message.extend_from_slice(req.body);
+    message.push(b'\n');
+    if auth.mchid != id.mchid {
+        return sign_error(
+            req,
+            &format!("mchid {} is not this merchant", auth.mchid),
+            &message,
+        );
+    }
+    if auth.serial_no != id.merchant_serial_no {
+        return sign_error(
+            req,
+            &format!(
+                "serial_no {} is not the merchant certificate's",
+                auth.serial_no
+            ),
+            &message,
+        );
+    }
+    let Ok(ts) = auth.timestamp.parse::<i64>() else {
+        return sign_error(req, "timestamp is not a number", &message);
+    };
+    if (ts - now_unix).abs() > MAX_SKEW_SECS {
+        return sign_error(
+            req,
+            &format!(
+                "timestamp is {} s away from the server's clock",
+                ts - now_unix
+            ),
+            &message,
+        );
+    }
+    let raw = STANDARD.decode(&auth.signature).ok();
+    if !raw.is_some_and(|sig| id.merchant_public_key.verify(&message, &sig)) {
+        return sign_error(req, "sign not match", &message);
+    }
+    ledger
+        .nonces
+        .retain(|_, t| (*t - now_unix).abs() <= MAX_SKEW_SECS);
+    if ledger.nonces.insert(auth.nonce.clone(), ts).is_some() {
+        return sign_error(req, "nonce_str was used already (replay)", &message);
+    }
+
+    let Ok(body) = serde_json::from_slice::<ReturnBody>(req.body) else {
+        return error(
+            400,
+            "PARAM_ERROR",
+            "请求体不是合法的JSON",
+            "body is not JSON",
+        );
+    };
+    let (Some(code), Some(stock), Some(no)) =
+        (body.coupon_code, body.stock_id, body.return_request_no)
+    else {
+        return error(
+            400,
+            "PARAM_ERROR",
+            "缺少参数coupon_code、stock_id或return_request_no",
+            "missing parameter",
+        );
+    };
+    if no.is_empty() || no.len() > 128 {
+        return error(
+            400,
+            "PARAM_ERROR",
+            "return_request_no长度应为1到128",
+            "bad request number",
+        );
+    }
+    if let Some(earlier) = ledger.request_nos.get(&no) {
+        return error(
+            400,
+            "RESOURCE_ALREADY_EXISTS",
+            "已使用过此单号退券",
+            format!("request number {no} already returned {earlier}"),
+        );
+    }
+    let Some(coupon) = ledger.coupons.get_mut(&code) else {
+        return error(
+            404,
+            "RESOURCE_NOT_EXISTS",
+            "券不存在",
+            format!("no coupon {code}"),
+        );
+    };
+    if coupon.stock_id != stock {
+        return error(
+            404,
+            "RESOURCE_NOT_EXISTS",
+            "券不存在",
+            format!("coupon {code} is not in stock {stock}"),
+        );
+    }
+    if coupon.mchid.as_deref().is_some_and(|m| m != id.mchid) {
+        return error(
+            403,
+            "NO_AUTH",
+            "商户无权限操作该券",
+            format!("coupon {code} belongs to another merchant"),
+        );
+    }
+    match coupon.state {
+        State::Used => {
+            coupon.state = State::Sended;
+            ledger.request_nos.insert(no.clone(), code.clone());
+            ledger.returns += 1;
+            let time = rfc3339(now_unix);
+            Verdict {
+                status: 200,
+                body: json!({"wechatpay_return_time": time}).to_string(),
+                log: format!("returned {code} (request number {no}); USED -> SENDED"),
+            }
+        }
+        State::Sended => error(
+            403,
+            "RULE_LIMIT",
+            "券当前是可用的",
+            format!("{code} is usable (SENDED)"),
+        ),
+        State::Expired => error(
+            403,
+            "RULE_LIMIT",
+            "券已不在使用有效期",
+            format!("{code} is EXPIRED"),
+        ),
+        State::Deleted => error(
+            404,
+            "RESOURCE_NOT_EXISTS",
+            "券已被删除",
+            format!("{code} is DELETED"),
+        ),
+    }
+}
+
+/// RFC 3339 in China Standard Time, as WeChat Pay writes times.
+fn rfc3339(unix: i64) -> String {
+    let cst = UtcOffset::from_hms(8, 0, 0).unwrap_or(UtcOffset::UTC);
+    OffsetDateTime::from_unix_timestamp(unix)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        .to_offset(cst)
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
+/// The headers that sign an answer, as WeChat Pay sends them.
+pub fn signature_headers(
+    id: &Identity,
+    body: &[u8],
+    now_unix: i64,
+) -> anyhow::Result<Vec<(String, String)>> {
+    let nonce = sign::random_alphanumeric(32)?;
+    let ts = now_unix.to_string();
+    let signature = id
+        .wechatpay_key
+        .sign_base64(&crate::verify::message(&ts, &nonce, body))?;
+    Ok(vec![
+        ("Wechatpay-Timestamp".into(), ts),
+        ("Wechatpay-Nonce".into(), nonce),
+        ("Wechatpay-Signature".into(), signature),
+        ("Wechatpay-Serial".into(), id.wechatpay_key_id.clone()),
+        ("Wechatpay-Signature-Type".into(), sign::SCHEME.into()),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emulator::{
+        EMULATOR_KEY_ID, SAMPLE_MCHID, SAMPLE_MERCHANT_KEY, SAMPLE_SERIAL, SAMPLE_WECHATPAY_KEY,
+        sample_coupons,
+    };
+    use crate::sign::Signer;
+
+    const NOW: i64 = 1_800_000_000;
+
+    fn identity() -> Identity {
+        let merchant = PrivateKey::from_pem(SAMPLE_MERCHANT_KEY.as_bytes()).unwrap();
+        Identity {
+            mchid: SAMPLE_MCHID.into(),
+            merchant_serial_no: SAMPLE_SERIAL.into(),
+            merchant_public_key: PublicKey::from_pkcs1_der(merchant.public_der()).unwrap(),
+            wechatpay_key: PrivateKey::from_pem(SAMPLE_WECHATPAY_KEY.as_bytes()).unwrap(),
+            wechatpay_key_id: EMULATOR_KEY_ID.into(),
+        }
+    }
+
+    struct Req {
+        key: &'static str,
+        ts: i64,
+        nonce: String,
+        body: String,
+        headers: Vec<(String, String)>,
+    }
+
+    fn req(code: &str, no: &str) -> Req {
+        Req {
+            key: SAMPLE_MERCHANT_KEY,
+            ts: NOW,
+            nonce: sign::random_alphanumeric(32).unwrap(),
+            body: json!({"coupon_code": code, "stock_id": "9856000", "return_request_no": no})
+                .to_string(),
+            headers: vec![
+                ("Accept".into(), "application/json".into()),
+                ("Content-Type".into(), "application/json".into()),
+                ("User-Agent".into(), "test".into()),
+            ],
+        }
+    }
+
+    fn send(ledger: &mut Ledger, r: &Req) -> Verdict {
+        let key = PrivateKey::from_pem(r.key.as_bytes()).unwrap();
+        let signed = Signer {
+            key: &key,
+            mchid: SAMPLE_MCHID,
+            serial_no: SAMPLE_SERIAL,
+        }
+        .sign("POST", PATH, r.ts, &r.nonce, r.body.as_bytes())
+        .unwrap();
+        let mut headers = r.headers.clone();
+        headers.push(("Authorization".into(), signed.authorization));
+        let incoming = Incoming {
+            method: "POST",
+            target: PATH,
+            headers: &headers,
+            body: r.body.as_bytes(),
+        };
+        decide(&identity(), ledger, &incoming, NOW)
+    }
+
+    fn code(v: &Verdict) -> String {
+        let body: serde_json::Value = serde_json::from_str(&v.body).unwrap();
+        format!(
+            "{} {} {}",
+            v.status,
+            body["code"].as_str().unwrap_or("-"),
+            body["message"].as_str().unwrap_or("-")
+        )
+    }
+
+    #[test]
+    fn each_coupon_state_gets_its_documented_answer() {
+        let mut l = Ledger::new(sample_coupons());
+        let v = send(&mut l, &req("COUPON-USED-1", "R1"));
+        assert_eq!(v.status, 200, "{}", v.body);
+        assert!(v.body.contains("wechatpay_return_time"));
+        assert_eq!(l.state("COUPON-USED-1"), Some(State::Sended));
+        for (coupon, no, expected) in [
+            ("COUPON-USED-1", "R2", "403 RULE_LIMIT 券当前是可用的"),
+            (
+                "COUPON-USED-2",
+                "R1",
+                "400 RESOURCE_ALREADY_EXISTS 已使用过此单号退券",
+            ),
+            ("COUPON-AVAILABLE", "R3", "403 RULE_LIMIT 券当前是可用的"),
+            ("COUPON-EXPIRED", "R4", "403 RULE_LIMIT 券已不在使用有效期"),
+            ("COUPON-DELETED", "R5", "404 RESOURCE_NOT_EXISTS 券已被删除"),
+            ("NO-SUCH-COUPON", "R6", "404 RESOURCE_NOT_EXISTS 券不存在"),
+            (
+                "COUPON-OTHER-MERCHANT",
+                "R7",
+                "403 NO_AUTH 商户无权限操作该券",
+            ),
+        ] {
+            assert_eq!(code(&send(&mut l, &req(coupon, no))), expected, "{coupon}");
+        }
+        let mut r = req("COUPON-USED-2", "R8");
+        r.body = r.body.replace("9856000", "1");
+        assert_eq!(code(&send(&mut l, &r)), "404 RESOURCE_NOT_EXISTS 券不存在");
+        assert_eq!(l.returns, 1);
+    }
+
+    #[test]
+    fn authentication_failures_are_sign_error_with_sign_information() {
+        let mut l = Ledger::new(sample_coupons());
+        let mut r = req("COUPON-USED-1", "R1");
+        r.key = SAMPLE_WECHATPAY_KEY;
+        let v = send(&mut l, &r);
+        assert_eq!(code(&v), "401 SIGN_ERROR 签名错误");
+        let body: serde_json::Value = serde_json::from_str(&v.body).unwrap();
+        let info = &body["detail"]["sign_information"];
+        assert!(
+            info["truncated_sign_message"]
+                .as_str()
+                .unwrap()
+                .starts_with("POST\n/v3/marketing")
+        );
+        assert_eq!(info["url"], PATH);
+
+        let mut r = req("COUPON-USED-1", "R1");
+        r.ts = NOW - 301;
+        assert!(send(&mut l, &r).log.contains("timestamp"));
+
+        let r = req("COUPON-USED-1", "R1");
+        assert_eq!(send(&mut l, &r).status, 200);
+        let v = send(
+            &mut l,
+            &Req {
+                body: r.body.replace("R1", "R2"),
+                ..r
+            },
+        );
+        assert!(v.log.contains("nonce_str was used already"), "{}", v.log);
+        assert_eq!(l.returns, 1);
+    }
+
+    #[test]
+    fn missing_headers_are_invalid_request() {
+        let mut l = Ledger::new(sample_coupons());
+        for h in ["Accept", "User-Agent", "Content-Type"] {
+            let mut r = req("COUPON-USED-1", "R1");
+            r.headers.retain(|(k, _)| k != h);
+            assert_eq!(send(&mut l, &r).status, 400, "{h}");
+        }
+        assert_eq!(l.returns, 0);
+    }
+
+    #[test]
+    fn the_authorization_header_is_parsed_strictly() {
+        assert!(parse_authorization("WECHATPAY2-SHA256-RSA2048 mchid=\"1\",nonce_str=\"n\",signature=\"s\",timestamp=\"1\",serial_no=\"x\"").is_ok());
+        for bad in [
+            "Bearer x",
+            "WECHATPAY2-SHA256-RSA2048 mchid=1,nonce_str=\"n\",signature=\"s\",timestamp=\"1\",serial_no=\"x\"",
+            "WECHATPAY2-SHA256-RSA2048 mchid=\"1\",mchid=\"1\",nonce_str=\"n\",signature=\"s\",timestamp=\"1\",serial_no=\"x\"",
+            "WECHATPAY2-SHA256-RSA2048 mchid=\"1\",nonce_str=\"n\",signature=\"s\",timestamp=\"1\"",
+            "WECHATPAY2-SHA256-RSA2048 mchid=\"1\",nonce_str=\"n\",signature=\"s\",timestamp=\"1\",serial_no=\"x\",extra=\"y\"",
+        ] {
+            assert!(parse_authorization(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,530 @@
+//! A local stand-in for WeChat Pay's coupon-return API, on loopback only:
+//! it authenticates requests like WeChat Pay, applies the error table's rules,
+//! signs every answer, and can inject faults. Used by `wxcoupon emulator` and
+//! `wxcoupon demo`.
+//!
+//! HTTP is parsed with httparse over std's TcpListener rather than a server
+//! crate, because the faults (dropping a connection before or after
+//! processing) need the socket itself.
+
+pub mod command;
+pub mod gateway;
+
+use std::collections::VecDeque;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+use gateway::{Coupon, Identity, Incoming, Ledger, State, Verdict};
+
+/// The sample keys: labelled as such inside the files, and sign nothing real.
+pub const SAMPLE_MERCHANT_KEY: &str = include_str!("sample_merchant_key.pem");
+pub const SAMPLE_WECHATPAY_KEY: &str = include_str!("sample_wechatpay_key.pem");
+pub const SAMPLE_WECHATPAY_PUB: &str = include_str!("sample_wechatpay_pub.pem");
+pub const SAMPLE_MCHID: &str = "1230000109";
+pub const SAMPLE_SERIAL: &str = "3775B6A45ACD588826D15E583A95F5DD2C3A8E0A";
+/// The emulator's WeChat Pay public key id: obviously not a real one.
+pub const EMULATOR_KEY_ID: &str = "PUB_KEY_ID_0000000000000000000000000000000001";
+pub const SAMPLE_STOCK: &str = "9856000";
+
+const MAX_HEAD: usize = 16 * 1024;
+const MAX_BODY: usize = 64 * 1024;
+
+/// The coupons that exist when no `--coupons FILE` is given.
+pub fn sample_coupons() -> Vec<Coupon> {
+    let c = |code: &str, state, mchid: Option<&str>| Coupon {
+        coupon_code: code.into(),
+        stock_id: SAMPLE_STOCK.into(),
+        state,
+        mchid: mchid.map(str::to_string),
+    };
+    vec![
+        c("COUPON-USED-1", State::Used, None),
+        c("COUPON-USED-2", State::Used, None),
+        c("COUPON-USED-3", State::Used, None),
+        c("COUPON-AVAILABLE", State::Sended, None),
+        c("COUPON-EXPIRED", State::Expired, None),
+        c("COUPON-DELETED", State::Deleted, None),
+        c("COUPON-OTHER-MERCHANT", State::Used, Some("1900000999")),
+    ]
+}
+
+/// What the emulator does to a request instead of answering it normally.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultKind {
+    /// Reset the connection after reading the request, before processing it.
+    DropBefore,
+    /// Process the request, then reset the connection without answering.
+    DropAfter,
+    /// Process the request, then answer only after the delay.
+    Delay,
+    /// Answer 500 SYSTEM_ERROR without processing.
+    Error500,
+    /// Answer 429 FREQUENCY_LIMITED (Retry-After: 1) without processing.
+    TooMany429,
+}
+
+/// `KIND[:N]`: apply KIND to the next N requests (default 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fault {
+    pub kind: FaultKind,
+    pub count: u32,
+}
+
+pub const FAULT_KINDS: &str = "drop-before, drop-after, delay, 500, 429";
+
+impl FromStr for Fault {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (kind, count) = match s.split_once(':') {
+            Some((k, n)) => (
+                k,
+                n.parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=1000).contains(n))
+                    .ok_or_else(|| format!("`{n}` is not a count from 1 to 1000"))?,
+            ),
+            None => (s, 1),
+        };
+        let kind = match kind {
+            "drop-before" => FaultKind::DropBefore,
+            "drop-after" => FaultKind::DropAfter,
+            "delay" => FaultKind::Delay,
+            "500" => FaultKind::Error500,
+            "429" => FaultKind::TooMany429,
+            other => {
+                return Err(format!(
+                    "unknown fault `{other}`; the kinds are: {FAULT_KINDS}"
+                ));
+            }
+        };
+        Ok(Fault { kind, count })
+    }
+}
+
+/// One request and its answer, for the log and for `demo`.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    pub method: String,
+    pub target: String,
+    pub request_headers: Vec<(String, String)>,
+    pub request_body: String,
+    pub status: Option<u16>,
+    pub response_headers: Vec<(String, String)>,
+    pub response_body: String,
+    pub note: String,
+}
+
+type LogFn = Box<dyn Fn(&Exchange) + Send + Sync>;
+
+struct Shared {
+    identity: Identity,
+    ledger: Mutex<Ledger>,
+    faults: Mutex<VecDeque<FaultKind>>,
+    delay: Duration,
+    log: LogFn,
+    exchanges: Mutex<Vec<Exchange>>,
+}
+
+/// A running emulator; stops when dropped.
+pub struct Running {
+    pub addr: SocketAddr,
+    shared: Arc<Shared>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Running {
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn exchanges(&self) -> Vec<Exchange> {
+        self.shared
+            .exchanges
+            .lock()
+            .map(|e| e.clone())
+            .unwrap_or_default()
+    }
+
+    pub fn coupon_state(&self, code: &str) -> Option<State> {
+        self.shared.ledger.lock().ok()?.state(code)
+    }
+
+    /// A handle that stops the server from another thread (Ctrl-C).
+    pub fn stopper(&self) -> impl Fn() + Send + Sync + 'static {
+        let (stop, addr) = (self.stop.clone(), self.addr);
+        move || {
+            stop.store(true, Ordering::SeqCst);
+            let _ = TcpStream::connect(addr);
+        }
+    }
+
+    /// Blocks until the server stops.
+    pub fn wait(mut self) {
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(self.addr);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+pub struct Setup {
+    pub identity: Identity,
+    pub coupons: Vec<Coupon>,
+    pub faults: Vec<Fault>,
+    pub delay: Duration,
+}
+
+/// Starts serving on `listener` (which the caller bound to a loopback address).
+pub fn start(listener: TcpListener, setup: Setup, log: LogFn) -> std::io::Result<Running> {
+    let addr = listener.local_addr()?;
+    let faults = setup
+        .faults
+        .iter()
+        .flat_map(|f| std::iter::repeat_n(f.kind, f.count as usize))
+        .collect();
+    let shared = Arc::new(Shared {
+        identity: setup.identity,
+        ledger: Mutex::new(Ledger::new(setup.coupons)),
+        faults: Mutex::new(faults),
+        delay: setup.delay,
+        log,
+        exchanges: Mutex::new(Vec::new()),
+    });
+    let stop = Arc::new(AtomicBool::new(false));
+    let (s, halt) = (shared.clone(), stop.clone());
+    let thread = std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            if halt.load(Ordering::SeqCst) {
+                break;
+            }
+            let Ok(stream) = stream else { continue };
+            let s = s.clone();
+            std::thread::spawn(move || serve(stream, &s));
+        }
+    });
+    Ok(Running {
+        addr,
+        shared,
+        stop,
+        thread: Some(thread),
+    })
+}
+
+struct Raw {
+    method: String,
+    target: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+enum ReadError {
+    Closed,
+    TooLarge,
+    Malformed,
+}
+
+fn read_request(stream: &mut TcpStream) -> Result<Raw, ReadError> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let (head_len, method, target, headers) = loop {
+        let n = stream.read(&mut chunk).map_err(|_| ReadError::Closed)?;
+        if n == 0 {
+            return Err(ReadError::Closed);
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        let mut hs = [httparse::EMPTY_HEADER; 64];
+        let mut rq = httparse::Request::new(&mut hs);
+        match rq.parse(&buf) {
+            Ok(httparse::Status::Complete(len)) => {
+                let headers = rq
+                    .headers
+                    .iter()
+                    .map(|h| {
+                        (
+                            h.name.to_string(),
+                            String::from_utf8_lossy(h.value).into_owned(),
+                        )
+                    })
+                    .collect::<Vec<_>>();
+                let method = rq.method.unwrap_or_default().to_string();
+                let target = rq.path.unwrap_or_default().to_string();
+                break (len, method, target, headers);
+            }
+            Ok(httparse::Status::Partial) if buf.len() < MAX_HEAD => {}
+            Ok(httparse::Status::Partial) => return Err(ReadError::TooLarge),
+            Err(_) => return Err(ReadError::Malformed),
+        }
+    };
+    let length = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("Content-Length"))
+        .map(|(_, v)| v.trim().parse::<usize>().map_err(|_| ReadError::Malformed))
+        .transpose()?
+        .unwrap_or(0);
+    if length > MAX_BODY {
+        return Err(ReadError::TooLarge);
+    }
+    let mut body = buf[head_len..].to_vec();
+    while body.len() < length {
+        let n = stream.read(&mut chunk).map_err(|_| ReadError::Closed)?;
+        if n == 0 {
+            return Err(ReadError::Closed);
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    body.truncate(length);
+    Ok(Raw {
+        method,
+        target,
+        headers,
+        body,
+    })
+}
+
+fn now_unix() -> i64 {
+    OffsetDateTime::now_utc().unix_timestamp()
+}
+
+fn http_date() -> String {
+    OffsetDateTime::now_utc()
+        .format(time::macros::format_description!(
+            "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+        ))
+        .unwrap_or_default()
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        413 => "Payload Too Large",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        _ => "Unknown",
+    }
+}
+
+/// Resets the connection (RST) instead of closing it politely.
+fn reset(stream: TcpStream) {
+    let _ = socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO));
+    drop(stream);
+}
+
+fn serve(mut stream: TcpStream, s: &Shared) {
+    let raw = match read_request(&mut stream) {
+        Ok(raw) => raw,
+        Err(ReadError::Closed) => return,
+        Err(ReadError::TooLarge) => {
+            let _ = answer(
+                &mut stream,
+                s,
+                413,
+                r#"{"code":"PARAM_ERROR","message":"请求过大"}"#,
+                &[],
+            );
+            return;
+        }
+        Err(ReadError::Malformed) => {
+            let _ = answer(
+                &mut stream,
+                s,
+                400,
+                r#"{"code":"INVALID_REQUEST","message":"HTTP请求格式错误"}"#,
+                &[],
+            );
+            return;
+        }
+    };
+    let fault = s.faults.lock().ok().and_then(|mut f| f.pop_front());
+    let mut exchange = Exchange {
+        method: raw.method.clone(),
+        target: raw.target.clone(),
+        request_headers: raw.headers.clone(),
+        request_body: String::from_utf8_lossy(&raw.body).into_owned(),
+        status: None,
+        response_headers: Vec::new(),
+        response_body: String::new(),
+        note: String::new(),
+    };
+    let incoming = Incoming {
+        method: &raw.method,
+        target: &raw.target,
+        headers: &raw.headers,
+        body: &raw.body,
+    };
+    let verdict = match fault {
+        Some(FaultKind::DropBefore) => {
+            exchange.note = "fault drop-before: connection reset, request not processed".into();
+            record(s, exchange);
+            return reset(stream);
+        }
+        Some(FaultKind::Error500) => Verdict {
+            status: 500,
+            body: r#"{"code":"SYSTEM_ERROR","message":"系统异常，请稍后重试"}"#.into(),
+            log: "fault 500: not processed".into(),
+        },
+        Some(FaultKind::TooMany429) => Verdict {
+            status: 429,
+            body: r#"{"code":"FREQUENCY_LIMITED","message":"频率超限"}"#.into(),
+            log: "fault 429: not processed".into(),
+        },
+        _ => match s.ledger.lock() {
+            Ok(mut ledger) => gateway::decide(&s.identity, &mut ledger, &incoming, now_unix()),
+            Err(_) => Verdict {
+                status: 500,
+                body: r#"{"code":"SYSTEM_ERROR","message":"模拟器内部错误"}"#.into(),
+                log: "internal error".into(),
+            },
+        },
+    };
+    exchange.status = Some(verdict.status);
+    exchange.note = verdict.log.clone();
+    match fault {
+        Some(FaultKind::DropAfter) => {
+            exchange.note = format!(
+                "{}; fault drop-after: answer dropped, connection reset",
+                verdict.log
+            );
+            exchange.status = None;
+            record(s, exchange);
+            return reset(stream);
+        }
+        Some(FaultKind::Delay) => {
+            exchange.note = format!(
+                "{}; fault delay: answered after {} s",
+                verdict.log,
+                s.delay.as_secs()
+            );
+            std::thread::sleep(s.delay);
+        }
+        _ => {}
+    }
+    let extra: &[(&str, &str)] = if fault == Some(FaultKind::TooMany429) {
+        &[("Retry-After", "1")]
+    } else {
+        &[]
+    };
+    if let Ok((headers, body)) = answer(&mut stream, s, verdict.status, &verdict.body, extra) {
+        exchange.response_headers = headers;
+        exchange.response_body = body;
+    }
+    record(s, exchange);
+}
+
+fn record(s: &Shared, exchange: Exchange) {
+    (s.log)(&exchange);
+    if let Ok(mut all) = s.exchanges.lock() {
+        all.push(exchange);
+    }
+}
+
+/// Writes a signed answer; returns its headers and body for the log.
+fn answer(
+    stream: &mut TcpStream,
+    s: &Shared,
+    status: u16,
+    body: &str,
+    extra: &[(&str, &str)],
+) -> anyhow::Result<(Vec<(String, String)>, String)> {
+    let mut headers = vec![
+        (
+            "Content-Type".to_string(),
+            "application/json; charset=utf-8".to_string(),
+        ),
+        ("Content-Length".to_string(), body.len().to_string()),
+        ("Date".to_string(), http_date()),
+        ("Connection".to_string(), "close".to_string()),
+        (
+            "Request-ID".to_string(),
+            format!("EMU-{}", crate::sign::random_alphanumeric(24)?),
+        ),
+    ];
+    headers.extend(gateway::signature_headers(
+        &s.identity,
+        body.as_bytes(),
+        now_unix(),
+    )?);
+    headers.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let mut out = format!("HTTP/1.1 {status} {}\r\n", reason(status));
+    for (k, v) in &headers {
+        out.push_str(&format!("{k}: {v}\r\n"));
+    }
+    out.push_str("\r\n");
+    out.push_str(body);
+    stream.write_all(out.as_bytes())?;
+    stream.flush()?;
+    Ok((headers, body.to_string()))
+}
+
+/// One line per request for the log.
+pub fn log_line(e: &Exchange) -> String {
+    let status = e.status.map_or("---".to_string(), |s| s.to_string());
+    format!(
+        "{} {} {} {}",
+        e.method,
+        e.target,
+        status,
+        crate::escape::term(&e.note)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn faults_parse_with_counts_and_refuse_unknown_kinds() {
+        assert_eq!(
+            "drop-after:3".parse::<Fault>().unwrap(),
+            Fault {
+                kind: FaultKind::DropAfter,
+                count: 3
+            }
+        );
+        assert_eq!("500".parse::<Fault>().unwrap().count, 1);
+        assert!("boom".parse::<Fault>().unwrap_err().contains("drop-before"));
+        assert!("429:0".parse::<Fault>().is_err());
+    }
+
+    #[test]
+    fn the_sample_keys_are_labelled_and_parse() {
+        for pem in [
+            SAMPLE_MERCHANT_KEY,
+            SAMPLE_WECHATPAY_KEY,
+            SAMPLE_WECHATPAY_PUB,
+        ] {
+            assert!(pem.starts_with("SAMPLE KEY"), "unlabelled sample key");
+            assert!(pem.contains("signs nothing real"));
+        }
+        crate::keys::PrivateKey::from_pem(SAMPLE_MERCHANT_KEY.as_bytes()).unwrap();
+        let k = crate::keys::PrivateKey::from_pem(SAMPLE_WECHATPAY_KEY.as_bytes()).unwrap();
+        let p = crate::keys::PublicKey::from_pem(SAMPLE_WECHATPAY_PUB.as_bytes()).unwrap();
+        let sig = k.sign_base64(b"m").unwrap();
+        assert!(crate::verify::signature(&p, "m", "", b"", &sig).is_err());
+        let msg = crate::verify::message("1", "n", b"b");
+        let sig = k.sign_base64(&msg).unwrap();
+        assert!(crate::verify::signature(&p, "1", "n", b"b", &sig).is_ok());
+    }
+}
