@@ -163,6 +163,8 @@ pub fn run(g: &GlobalOpts, a: &EmulatorArgs, env: &Env) -> Result<Printed> {
     )
     .context("starting the emulator")?;
     let base_url = running.base_url();
+    // Before the profile is printed: whoever read it may press Ctrl-C at once.
+    ctrlc::set_handler(running.stopper()).context("installing the Ctrl-C handler")?;
 
     let mut out = String::new();
     if g.json {
@@ -209,7 +211,6 @@ pub fn run(g: &GlobalOpts, a: &EmulatorArgs, env: &Env) -> Result<Printed> {
         m.mchid,
         m.origin
     );
-    ctrlc::set_handler(running.stopper()).context("installing the Ctrl-C handler")?;
     running.wait();
     Ok(Printed {
         stderr: "emulator: stopped\n".into(),

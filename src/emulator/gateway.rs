@@ -330,7 +330,7 @@ pub fn decide(id: &Identity, ledger: &mut Ledger, req: &Incoming<'_>, now_unix: 
             400,
             "RESOURCE_ALREADY_EXISTS",
             "已使用过此单号退券",
-            format!("request number {no} already returned {earlier}"),
+            format!("request number {no} was used already (for {earlier})"),
         );
     }
     let Some(coupon) = ledger.coupons.get_mut(&code) else {

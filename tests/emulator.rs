@@ -1,0 +1,617 @@
+//! `wxcoupon emulator`, `wxcoupon demo` and `wxcoupon doctor`, end to end.
+//! The emulator is tested against the tool and on its own: raw requests
+//! signed by this harness (ring, not wxcoupon's signer), its answers verified
+//! with the public key file it printed.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use common::*;
+use ring::signature::{self, UnparsedPublicKey};
+
+struct Emu {
+    child: Child,
+    /// The `[profile.emulator]` table it printed.
+    profile: String,
+    base_url: String,
+    config: PathBuf,
+    stderr: PathBuf,
+    _tmp: tempfile::TempDir,
+    home: tempfile::TempDir,
+}
+
+impl Drop for Emu {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn value_of<'a>(profile: &'a str, key: &str) -> &'a str {
+    let line = profile
+        .lines()
+        .find(|l| l.starts_with(&format!("{key} = ")))
+        .unwrap_or_else(|| panic!("no {key} in\n{profile}"));
+    line.split_once(" = ").unwrap().1.trim_matches('"')
+}
+
+/// Starts the emulator with an empty HOME (no config: the sample merchant)
+/// unless `config` is given, and reads the profile it prints.
+fn emulator(config: Option<&Path>, args: &[&str]) -> Emu {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let stderr = tmp.path().join("stderr.log");
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("wxcoupon"));
+    cmd.env_clear()
+        .env("HOME", home.path())
+        .env("TMPDIR", tmp.path());
+    if let Some(c) = config {
+        cmd.arg("--config").arg(c);
+    }
+    let mut child = cmd
+        .arg("emulator")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&stderr).unwrap())
+        .spawn()
+        .unwrap();
+    let mut profile = String::new();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    while !profile.contains("base_url = ") {
+        let line = lines
+            .next()
+            .expect("the emulator stopped before printing its profile")
+            .unwrap();
+        profile.push_str(&line);
+        profile.push('\n');
+    }
+    let base_url = value_of(&profile, "base_url").to_string();
+    let config = home.path().join("emulator.toml");
+    std::fs::write(&config, &profile).unwrap();
+    Emu {
+        child,
+        profile,
+        base_url,
+        config,
+        stderr,
+        _tmp: tmp,
+        home,
+    }
+}
+
+impl Emu {
+    fn ret(&self, args: &[&str]) -> Out {
+        let mut c = wxcoupon(self.home.path());
+        c.arg("--config").arg(&self.config).arg("return").args(args);
+        run(&mut c)
+    }
+
+    fn addr(&self) -> String {
+        self.base_url.trim_start_matches("http://").to_string()
+    }
+}
+
+/// A raw HTTP exchange: full control over every header.
+struct RawAnswer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl RawAnswer {
+    fn header(&self, name: &str) -> &str {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_else(|| panic!("no {name} header"))
+    }
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap()
+    }
+}
+
+fn raw_post(addr: &str, headers: &[(&str, String)], body: &str) -> RawAnswer {
+    let mut s = TcpStream::connect(addr).unwrap();
+    let mut req = format!(
+        "POST {PATH} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    s.write_all(req.as_bytes()).unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).unwrap();
+    let mut hs = [httparse::EMPTY_HEADER; 32];
+    let mut resp = httparse::Response::new(&mut hs);
+    let httparse::Status::Complete(len) = resp.parse(&buf).unwrap() else {
+        panic!("incomplete answer")
+    };
+    RawAnswer {
+        status: resp.code.unwrap(),
+        headers: resp
+            .headers
+            .iter()
+            .map(|h| {
+                (
+                    h.name.to_string(),
+                    String::from_utf8_lossy(h.value).into_owned(),
+                )
+            })
+            .collect(),
+        body: buf[len..].to_vec(),
+    }
+}
+
+/// Signs like a merchant, with the key in `key_file` (PKCS#8).
+fn signed_headers(
+    key_file: &Path,
+    mchid: &str,
+    serial: &str,
+    ts: i64,
+    nonce: &str,
+    body: &str,
+) -> Vec<(&'static str, String)> {
+    let pem = pem::parse(std::fs::read(key_file).unwrap()).unwrap();
+    let pair = signature::RsaKeyPair::from_pkcs8(pem.contents()).unwrap();
+    let message = format!("POST\n{PATH}\n{ts}\n{nonce}\n{body}\n");
+    let mut sig = vec![0; pair.public().modulus_len()];
+    pair.sign(
+        &signature::RSA_PKCS1_SHA256,
+        &ring::rand::SystemRandom::new(),
+        message.as_bytes(),
+        &mut sig,
+    )
+    .unwrap();
+    vec![
+        ("Accept", "application/json".into()),
+        ("Content-Type", "application/json".into()),
+        ("User-Agent", "emulator-test/1".into()),
+        (
+            "Authorization",
+            format!(
+                "WECHATPAY2-SHA256-RSA2048 mchid=\"{mchid}\",nonce_str=\"{nonce}\",signature=\"{}\",timestamp=\"{ts}\",serial_no=\"{serial}\"",
+                STANDARD.encode(sig)
+            ),
+        ),
+    ]
+}
+
+/// Verifies an answer with an SPKI PEM file, as any WeChat Pay client would.
+fn verify_answer(pub_file: &Path, a: &RawAnswer) -> bool {
+    let pem = pem::parse(std::fs::read(pub_file).unwrap()).unwrap();
+    let spki = spki::SubjectPublicKeyInfoRef::try_from(pem.contents()).unwrap();
+    let key = spki.subject_public_key.as_bytes().unwrap();
+    let mut message = format!(
+        "{}\n{}\n",
+        a.header("Wechatpay-Timestamp"),
+        a.header("Wechatpay-Nonce")
+    )
+    .into_bytes();
+    message.extend_from_slice(&a.body);
+    message.push(b'\n');
+    let sig = STANDARD.decode(a.header("Wechatpay-Signature")).unwrap();
+    UnparsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, key)
+        .verify(&message, &sig)
+        .is_ok()
+}
+
+fn body(code: &str, no: &str) -> String {
+    serde_json::json!({"coupon_code": code, "stock_id": "9856000", "return_request_no": no})
+        .to_string()
+}
+
+#[test]
+fn the_demo_runs_and_leaves_nothing_behind() {
+    let home = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = run(wxcoupon(home.path()).env("TMPDIR", tmp.path()).arg("demo"));
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("Everything behaved as documented"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("wxcoupon says (exit 0)"));
+    assert!(out.stdout.contains("wxcoupon says (exit 3)"));
+    assert!(out.stdout.contains("RULE_LIMIT"));
+    assert!(
+        out.stdout.contains("[profile.shop]"),
+        "ends with the config for a real account"
+    );
+    assert!(out.stdout.contains("signature=\"(redacted)\""));
+    assert_eq!(
+        std::fs::read_dir(tmp.path()).unwrap().count(),
+        0,
+        "files left in TMPDIR"
+    );
+    assert_eq!(
+        std::fs::read_dir(home.path()).unwrap().count(),
+        0,
+        "files left in HOME"
+    );
+
+    let out = run(wxcoupon(home.path()).args(["demo", "--json"]));
+    assert_eq!(out.code, 0);
+    let v = out.json();
+    assert_eq!(v["outcome"], "demo_ok");
+    assert_eq!(v["steps"][0]["outcome"], "returned");
+    assert_eq!(v["steps"][1]["code"], "RULE_LIMIT");
+}
+
+#[test]
+fn the_tool_returns_a_seeded_coupon_through_the_printed_profile() {
+    let emu = emulator(None, &[]);
+    assert!(emu.profile.contains("[profile.emulator]"));
+    assert!(emu.base_url.starts_with("http://127.0.0.1:"));
+    let out = emu.ret(&[
+        "--code",
+        "COUPON-USED-1",
+        "--stock",
+        "9856000",
+        "--request-no",
+        "E-1",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.trim_end().ends_with("+08:00"), "{}", out.stdout);
+
+    for (code, no, exit, words) in [
+        ("COUPON-USED-1", "E-2", 3, "RULE_LIMIT (HTTP 403)"),
+        ("COUPON-USED-2", "E-1", 3, "RESOURCE_ALREADY_EXISTS"),
+        ("COUPON-AVAILABLE", "E-3", 3, "currently usable"),
+        ("COUPON-EXPIRED", "E-4", 3, "outside its validity period"),
+        ("COUPON-DELETED", "E-5", 3, "was deleted"),
+        ("NO-SUCH-COUPON", "E-6", 3, "No such coupon"),
+        ("COUPON-OTHER-MERCHANT", "E-7", 3, "NO_AUTH"),
+    ] {
+        let out = emu.ret(&["--code", code, "--stock", "9856000", "--request-no", no]);
+        assert_eq!(out.code, exit, "{code}: {}", out.stderr);
+        assert!(out.stderr.contains(words), "{code}: {}", out.stderr);
+    }
+    let log = std::fs::read_to_string(&emu.stderr).unwrap();
+    assert!(log.contains("returned COUPON-USED-1"), "{log}");
+    assert_eq!(
+        log.matches("emulator: POST").count(),
+        8,
+        "one line per request:\n{log}"
+    );
+}
+
+#[test]
+fn the_emulator_authenticates_like_wechat_pay_and_signs_its_answers() {
+    let emu = emulator(None, &[]);
+    let key_file = PathBuf::from(value_of(&emu.profile, "private_key_file"));
+    let pub_file = PathBuf::from(value_of(&emu.profile, "wechatpay_public_key_file"));
+    let mchid = value_of(&emu.profile, "mchid").to_string();
+    let serial = value_of(&emu.profile, "merchant_serial_no").to_string();
+    let key_id = value_of(&emu.profile, "wechatpay_public_key_id").to_string();
+    let addr = emu.addr();
+
+    // A correct request: 200, signed with the key it printed.
+    let b = body("COUPON-USED-3", "RAW-1");
+    let h = signed_headers(
+        &key_file,
+        &mchid,
+        &serial,
+        now(),
+        "NONCE0000000000000000000000000001",
+        &b,
+    );
+    let a = raw_post(&addr, &h, &b);
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    assert!(
+        verify_answer(&pub_file, &a),
+        "the answer's signature does not verify"
+    );
+    assert_eq!(a.header("Wechatpay-Serial"), key_id);
+    assert_eq!(
+        a.header("Wechatpay-Signature-Type"),
+        "WECHATPAY2-SHA256-RSA2048"
+    );
+    assert!(!a.header("Request-ID").is_empty());
+    assert!(a.json()["wechatpay_return_time"].as_str().is_some());
+
+    // The same nonce again: refused as a replay.
+    let b2 = body("COUPON-USED-2", "RAW-2");
+    let h = signed_headers(
+        &key_file,
+        &mchid,
+        &serial,
+        now(),
+        "NONCE0000000000000000000000000001",
+        &b2,
+    );
+    let a = raw_post(&addr, &h, &b2);
+    assert_eq!(a.status, 401);
+    assert_eq!(a.json()["code"], "SIGN_ERROR");
+    assert!(verify_answer(&pub_file, &a), "error answers are signed too");
+
+    // Signed with another key: SIGN_ERROR with the server's view of the message.
+    let h = signed_headers(
+        &fixture("other_key.pem"),
+        &mchid,
+        &serial,
+        now(),
+        "NONCE0000000000000000000000000002",
+        &b2,
+    );
+    let a = raw_post(&addr, &h, &b2);
+    assert_eq!(a.status, 401);
+    let v = a.json();
+    assert_eq!(v["detail"]["detail"]["issue"], "sign not match");
+    assert!(
+        v["detail"]["sign_information"]["truncated_sign_message"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("POST\n{PATH}\n"))
+    );
+
+    // A stale timestamp; a wrong mchid; a wrong serial.
+    for (ts, m, s) in [
+        (now() - 301, mchid.as_str(), serial.as_str()),
+        (now(), "1900000001", serial.as_str()),
+        (
+            now(),
+            mchid.as_str(),
+            "0000000000000000000000000000000000000000",
+        ),
+    ] {
+        let nonce = format!("N{}", ts + m.len() as i64 + s.len() as i64);
+        let h = signed_headers(&key_file, m, s, ts, &nonce, &b2);
+        let a = raw_post(&addr, &h, &b2);
+        assert_eq!(a.status, 401, "{ts} {m} {s}");
+        assert_eq!(a.json()["code"], "SIGN_ERROR");
+    }
+
+    // Missing User-Agent, Accept or Content-Type: INVALID_REQUEST.
+    for missing in ["User-Agent", "Accept", "Content-Type"] {
+        let h: Vec<_> = signed_headers(
+            &key_file,
+            &mchid,
+            &serial,
+            now(),
+            &format!("M{missing}"),
+            &b2,
+        )
+        .into_iter()
+        .filter(|(k, _)| *k != missing)
+        .collect();
+        let a = raw_post(&addr, &h, &b2);
+        assert_eq!(a.status, 400, "{missing}");
+        assert_eq!(a.json()["code"], "INVALID_REQUEST");
+    }
+
+    // None of the refused requests returned COUPON-USED-2.
+    let out = emu.ret(&["--code", "COUPON-USED-2", "--stock", "9856000"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+#[test]
+fn the_emulator_uses_the_selected_profile_and_seeded_coupons() {
+    let home = tempfile::tempdir().unwrap();
+    let cfg = write_config(home.path(), "https://api.mch.weixin.qq.com", "");
+    let coupons = home.path().join("coupons.json");
+    std::fs::write(
+        &coupons,
+        r#"[{"coupon_code":"MINE","stock_id":"77","state":"USED"},
+            {"coupon_code":"THEIRS","stock_id":"77","state":"USED","mchid":"1900000999"}]"#,
+    )
+    .unwrap();
+    let emu = emulator(Some(&cfg), &["--coupons", coupons.to_str().unwrap()]);
+    assert_eq!(value_of(&emu.profile, "mchid"), MCHID);
+    assert_eq!(value_of(&emu.profile, "merchant_serial_no"), SERIAL);
+    assert_eq!(
+        value_of(&emu.profile, "private_key_file"),
+        fixture("merchant_key.pem").display().to_string()
+    );
+    let out = emu.ret(&["--code", "MINE", "--stock", "77"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = emu.ret(&["--code", "THEIRS", "--stock", "77"]);
+    assert_eq!(out.code, 3);
+    assert!(out.stderr.contains("NO_AUTH"));
+    let out = emu.ret(&["--code", "COUPON-USED-1", "--stock", "9856000"]);
+    assert_eq!(out.code, 3, "the samples are replaced by --coupons");
+}
+
+#[test]
+fn faults_are_survived_by_the_tool_without_returning_twice() {
+    let emu = emulator(None, &["--fault", "drop-after", "--fault", "500"]);
+    let out = emu.ret(&[
+        "--code",
+        "COUPON-USED-1",
+        "--stock",
+        "9856000",
+        "--request-no",
+        "F-1",
+        "--json",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    let v = out.json();
+    assert_eq!(v["confirmed_by_retry"], true);
+    assert_eq!(v["attempts"], 3);
+    let log = std::fs::read_to_string(&emu.stderr).unwrap();
+    assert_eq!(
+        log.matches("USED -> SENDED").count(),
+        1,
+        "returned once:\n{log}"
+    );
+    assert!(log.contains("fault drop-after"), "{log}");
+    assert!(log.contains("fault 500"), "{log}");
+}
+
+#[test]
+fn bad_emulator_flags_are_exit_2() {
+    let home = tempfile::tempdir().unwrap();
+    let bad = home.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        r#"[{"coupon_code":"A","stock_id":"1","state":"USED","colour":"red"}]"#,
+    )
+    .unwrap();
+    for (args, words) in [
+        (
+            vec!["--listen", "0.0.0.0:0"],
+            "loopback addresses only".to_string(),
+        ),
+        (
+            vec!["--listen", "localhost"],
+            "expected IP:PORT".to_string(),
+        ),
+        (
+            vec!["--fault", "explode"],
+            "unknown fault `explode`".to_string(),
+        ),
+        (vec!["--fault", "500:x"], "not a count".to_string()),
+        (
+            vec!["--coupons", "/nonexistent.json"],
+            "reading --coupons /nonexistent.json".to_string(),
+        ),
+        (
+            vec!["--coupons", bad.to_str().unwrap()],
+            format!("--coupons {}: unknown field `colour`", bad.display()),
+        ),
+    ] {
+        let out = run(wxcoupon(home.path()).arg("emulator").args(&args));
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains(&words), "{args:?}: {}", out.stderr);
+    }
+}
+
+#[test]
+fn ctrl_c_stops_the_emulator_cleanly() {
+    let mut emu = emulator(None, &[]);
+    let status = Command::new("kill")
+        .args(["-INT", &emu.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = emu.child.wait().unwrap();
+    assert_eq!(exit.code(), Some(0));
+    let log = std::fs::read_to_string(&emu.stderr).unwrap();
+    assert!(log.ends_with("emulator: stopped\n"), "{log}");
+}
+
+fn doctor(home: &Path, cfg: &Path, json: bool) -> Out {
+    let mut c = wxcoupon(home);
+    c.arg("--config").arg(cfg).arg("doctor");
+    if json {
+        c.arg("--json");
+    }
+    run(&mut c)
+}
+
+#[test]
+fn doctor_says_all_good_or_lists_every_problem() {
+    let home = tempfile::tempdir().unwrap();
+    let key = home.path().join("apiclient_key.pem");
+    std::fs::copy(fixture("merchant_key.pem"), &key).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let good = config_text("https://api.mch.weixin.qq.com", "").replace(
+        &fixture("merchant_key.pem").display().to_string(),
+        &key.display().to_string(),
+    );
+    let cfg = home.path().join("config.toml");
+    std::fs::write(&cfg, &good).unwrap();
+    let out = doctor(home.path(), &cfg, false);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert!(out.stdout.ends_with("all good\n"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains(&format!("ok       config file: {}", cfg.display())),
+        "{}",
+        out.stdout
+    );
+
+    // A group-readable key is a warning, not a problem.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let out = doctor(home.path(), &cfg, false);
+        assert_eq!(out.code, 0, "{}", out.stdout);
+        assert!(
+            out.stdout.contains("warning  private key permissions"),
+            "{}",
+            out.stdout
+        );
+        assert!(out.stdout.contains("chmod 600"), "{}", out.stdout);
+    }
+
+    // Several problems at once are all listed.
+    let bad = good
+        .replace(SERIAL, "ABC123")
+        .replace(KEY_ID, "1234")
+        .replace("https://api.mch.weixin.qq.com", "http://example.com");
+    std::fs::write(&cfg, &bad).unwrap();
+    let out = doctor(home.path(), &cfg, false);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(out.stdout.contains("base_url"), "{}", out.stdout);
+    let bad = good.replace(SERIAL, "ABC123").replace(KEY_ID, "1234");
+    std::fs::write(&cfg, &bad).unwrap();
+    let out = doctor(home.path(), &cfg, true);
+    assert_eq!(out.code, 2);
+    let v = out.json();
+    assert_eq!(v["ok"], false);
+    let problems: Vec<&str> = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "problem")
+        .map(|c| c["check"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        problems,
+        ["merchant_serial_no", "wechatpay_public_key_id"],
+        "{v}"
+    );
+
+    // Unknown keys: every one, with its line.
+    std::fs::write(&cfg, format!("{good}mchld = \"1\"\ntimeout = 5\n")).unwrap();
+    let out = doctor(home.path(), &cfg, false);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stdout.contains("line 8: profile.test.mchld"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("line 9: profile.test.timeout"),
+        "{}",
+        out.stdout
+    );
+
+    // A missing key file; no config at all.
+    std::fs::write(
+        &cfg,
+        good.replace(&key.display().to_string(), "/nonexistent/key.pem"),
+    )
+    .unwrap();
+    let out = doctor(home.path(), &cfg, false);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stdout
+            .contains("problem  private key: reading private key file /nonexistent/key.pem"),
+        "{}",
+        out.stdout
+    );
+    let out = run(wxcoupon(home.path()).arg("doctor"));
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stdout.contains("no config file found"),
+        "{}",
+        out.stdout
+    );
+}
