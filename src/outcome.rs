@@ -325,6 +325,12 @@ impl Judge<'_> {
         r.confirmed_by_retry = true;
         r.code = Some(wx.code.clone());
         r.message = wx.message.clone();
+        r.explanation = Some(
+            "已退券：之前用同一退券单号发出的请求已被处理（微信支付答复 RESOURCE_ALREADY_EXISTS）。 \
+             Returned: an earlier request with this same request number was processed \
+             (WeChat Pay answers RESOURCE_ALREADY_EXISTS); no return time is known."
+                .into(),
+        );
         r.notes.push(format!(
             "confirmed by retry: an earlier attempt with request number {} may have reached WeChat Pay, \
              and WeChat Pay now answers RESOURCE_ALREADY_EXISTS (已使用过此单号退券) for this same \

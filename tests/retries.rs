@@ -121,6 +121,12 @@ fn an_answer_lost_after_processing_is_a_confirmed_return() {
     assert_eq!(v["wechatpay_return_time"], Value::Null);
     assert_eq!(v["attempts"], 2);
     assert_eq!(v["code"], "RESOURCE_ALREADY_EXISTS", "the evidence is kept");
+    assert!(
+        v["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("no return time is known")
+    );
     assert_eq!(state(&coupons), ("SENDED".into(), 1));
 }
 
