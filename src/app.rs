@@ -239,7 +239,7 @@ impl retry::Effects for Live<'_> {
             self.trace(format!(
                 "attempt {attempt}: POST {to}{} with {}",
                 request::PATH,
-                redacted(&signed.authorization)
+                sign::redact_authorization(&signed.authorization)
             ));
         }
         self.last_signed = signed.message;
@@ -274,21 +274,6 @@ impl retry::Effects for Live<'_> {
             let _ = writeln!(std::io::stderr(), "wxcoupon: {}", escape::term(&line));
         }
     }
-}
-
-/// The Authorization header with its signature hidden, for traces.
-fn redacted(authorization: &str) -> String {
-    authorization
-        .split(',')
-        .map(|part| {
-            if part.starts_with("signature=") {
-                "signature=\"(redacted)\""
-            } else {
-                part
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(",")
 }
 
 fn cmd_return(g: &GlobalOpts, a: &ReturnArgs, env: &Env) -> Report {

@@ -14,10 +14,10 @@ use crate::cli::{GlobalOpts, ReturnArgs};
 use crate::emulator::gateway::Identity;
 use crate::emulator::{
     self, EMULATOR_KEY_ID, Exchange, SAMPLE_MCHID, SAMPLE_MERCHANT_KEY, SAMPLE_SERIAL,
-    SAMPLE_STOCK, SAMPLE_WECHATPAY_KEY, SAMPLE_WECHATPAY_PUB,
+    SAMPLE_STOCK, SAMPLE_WECHATPAY_PUB,
 };
 use crate::escape;
-use crate::keys::{PrivateKey, PublicKey};
+use crate::keys::PrivateKey;
 use crate::outcome::{self, Kind, Report};
 use crate::profile::{BaseUrl, Env, KeySource, Profile};
 
@@ -49,17 +49,7 @@ fn sample_profile(base_url: &str) -> Result<Profile> {
 
 fn redact(name: &str, value: &str) -> String {
     if name.eq_ignore_ascii_case("Authorization") {
-        value
-            .split(',')
-            .map(|p| {
-                if p.starts_with("signature=") {
-                    "signature=\"(redacted)\""
-                } else {
-                    p
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(",")
+        crate::sign::redact_authorization(value)
     } else if name.eq_ignore_ascii_case("Wechatpay-Signature") {
         format!("{}…", value.chars().take(24).collect::<String>())
     } else {
@@ -116,13 +106,7 @@ values (商户平台 → 账户中心 → API安全), check it with `wxcoupon do
 
 pub fn run(g: &GlobalOpts, _env: &Env) -> Result<Printed> {
     let merchant = PrivateKey::from_pem(SAMPLE_MERCHANT_KEY.as_bytes())?;
-    let identity = Identity {
-        mchid: SAMPLE_MCHID.into(),
-        merchant_serial_no: SAMPLE_SERIAL.into(),
-        merchant_public_key: PublicKey::from_pkcs1_der(merchant.public_der())?,
-        wechatpay_key: PrivateKey::from_pem(SAMPLE_WECHATPAY_KEY.as_bytes())?,
-        wechatpay_key_id: EMULATOR_KEY_ID.into(),
-    };
+    let identity = Identity::with_sample_wechatpay_key(SAMPLE_MCHID, SAMPLE_SERIAL, &merchant)?;
     let listener = TcpListener::bind("127.0.0.1:0").context("listening on 127.0.0.1")?;
     let running = emulator::start(
         listener,

@@ -94,6 +94,21 @@ pub fn nonce() -> Result<String> {
     random_alphanumeric(32)
 }
 
+/// The Authorization header with its signature hidden, for traces and the demo.
+pub fn redact_authorization(authorization: &str) -> String {
+    authorization
+        .split(',')
+        .map(|part| {
+            if part.starts_with("signature=") {
+                "signature=\"(redacted)\""
+            } else {
+                part
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// Shows a signed message with its line ends made visible, for people.
 pub fn visible(message: &[u8]) -> String {
     crate::escape::term(&String::from_utf8_lossy(message)).replace("\\n", "\\n\n")
@@ -184,6 +199,14 @@ mod tests {
                  serial_no=\"408B07E79B8269FEC3D5D3E6AB8ED163A6A380DB\""
             )
         );
+    }
+
+    #[test]
+    fn redaction_hides_only_the_signature() {
+        let h = authorization("1", "N", "SIG+/=", 5, "AB");
+        let r = redact_authorization(&h);
+        assert!(!r.contains("SIG+/="));
+        assert_eq!(r, h.replace("SIG+/=", "(redacted)"));
     }
 
     #[test]

@@ -11,12 +11,11 @@ use serde_json::json;
 
 use super::gateway::{Coupon, Identity};
 use super::{
-    EMULATOR_KEY_ID, Fault, SAMPLE_MCHID, SAMPLE_MERCHANT_KEY, SAMPLE_SERIAL, SAMPLE_WECHATPAY_KEY,
-    SAMPLE_WECHATPAY_PUB,
+    EMULATOR_KEY_ID, Fault, SAMPLE_MCHID, SAMPLE_MERCHANT_KEY, SAMPLE_SERIAL, SAMPLE_WECHATPAY_PUB,
 };
 use crate::app::{Printed, load_profile};
 use crate::cli::{EmulatorArgs, GlobalOpts};
-use crate::keys::{PrivateKey, PublicKey};
+use crate::keys::PrivateKey;
 use crate::profile::{self, Env, KeySource};
 
 /// The merchant the emulator authenticates.
@@ -140,13 +139,7 @@ pub fn run(g: &GlobalOpts, a: &EmulatorArgs, env: &Env) -> Result<Printed> {
     let m = merchant(g, env, &folder)?;
     let pub_file = folder.join("wechatpay_pub.pem");
     write_atomically(&pub_file, SAMPLE_WECHATPAY_PUB, false)?;
-    let identity = Identity {
-        mchid: m.mchid.clone(),
-        merchant_serial_no: m.serial.clone(),
-        merchant_public_key: PublicKey::from_pkcs1_der(m.key.public_der())?,
-        wechatpay_key: PrivateKey::from_pem(SAMPLE_WECHATPAY_KEY.as_bytes())?,
-        wechatpay_key_id: EMULATOR_KEY_ID.into(),
-    };
+    let identity = Identity::with_sample_wechatpay_key(&m.mchid, &m.serial, &m.key)?;
 
     let listener = TcpListener::bind(listen).with_context(|| format!("listening on {listen}"))?;
     let running = super::start(

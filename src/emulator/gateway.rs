@@ -53,6 +53,23 @@ pub struct Identity {
     pub wechatpay_key_id: String,
 }
 
+impl Identity {
+    /// The emulator's identity for this merchant, signing with the sample WeChat Pay key.
+    pub fn with_sample_wechatpay_key(
+        mchid: &str,
+        serial: &str,
+        merchant_key: &PrivateKey,
+    ) -> anyhow::Result<Self> {
+        Ok(Identity {
+            mchid: mchid.into(),
+            merchant_serial_no: serial.into(),
+            merchant_public_key: PublicKey::from_pkcs1_der(merchant_key.public_der())?,
+            wechatpay_key: PrivateKey::from_pem(super::SAMPLE_WECHATPAY_KEY.as_bytes())?,
+            wechatpay_key_id: super::EMULATOR_KEY_ID.into(),
+        })
+    }
+}
+
 /// The mutable part: coupons, used request numbers, recent nonces.
 #[derive(Debug, Default)]
 pub struct Ledger {
@@ -424,8 +441,7 @@ pub fn signature_headers(
 mod tests {
     use super::*;
     use crate::emulator::{
-        EMULATOR_KEY_ID, SAMPLE_MCHID, SAMPLE_MERCHANT_KEY, SAMPLE_SERIAL, SAMPLE_WECHATPAY_KEY,
-        sample_coupons,
+        SAMPLE_MCHID, SAMPLE_MERCHANT_KEY, SAMPLE_SERIAL, SAMPLE_WECHATPAY_KEY, sample_coupons,
     };
     use crate::sign::Signer;
 
@@ -433,13 +449,7 @@ mod tests {
 
     fn identity() -> Identity {
         let merchant = PrivateKey::from_pem(SAMPLE_MERCHANT_KEY.as_bytes()).unwrap();
-        Identity {
-            mchid: SAMPLE_MCHID.into(),
-            merchant_serial_no: SAMPLE_SERIAL.into(),
-            merchant_public_key: PublicKey::from_pkcs1_der(merchant.public_der()).unwrap(),
-            wechatpay_key: PrivateKey::from_pem(SAMPLE_WECHATPAY_KEY.as_bytes()).unwrap(),
-            wechatpay_key_id: EMULATOR_KEY_ID.into(),
-        }
+        Identity::with_sample_wechatpay_key(SAMPLE_MCHID, SAMPLE_SERIAL, &merchant).unwrap()
     }
 
     struct Req {
