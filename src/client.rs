@@ -156,6 +156,10 @@ fn describe(e: &ureq::Error, host: &str, connected: bool, timeout: Duration) -> 
         ),
         E::HostNotFound => format!("cannot resolve {host} (DNS)"),
         E::ConnectionFailed => format!("cannot connect to {host}"),
+        // rustls reports a failed handshake through an I/O error.
+        E::Io(io) if io.get_ref().is_some_and(|e| e.is::<rustls::Error>()) => {
+            tls_words(host, &io.to_string())
+        }
         E::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
             format!("cannot connect to {host}: connection refused")
         }

@@ -204,7 +204,14 @@ pub fn run(g: &GlobalOpts, env: &Env) -> Result<Printed> {
     match profile::locate(g.config.as_deref(), env) {
         Err(e) => c.problem("config file", format!("{e:#}")),
         Ok(path) => {
-            c.ok("config file", path.display().to_string());
+            let how = if g.config.is_some() {
+                "from --config"
+            } else if env.config.is_some() {
+                "from WXCOUPON_CONFIG"
+            } else {
+                "the default location"
+            };
+            c.ok("config file", format!("{} ({how})", path.display()));
             config = Some(path.display().to_string());
             match std::fs::read_to_string(&path) {
                 Err(e) => c.problem("config file", format!("reading {}: {e}", path.display())),

@@ -557,3 +557,35 @@ fn bad_proxy_and_ca_file_settings_are_exit_2_and_send_nothing() {
     assert!(out.stderr.contains("--retries 11"), "{}", out.stderr);
     assert!(server.seen().is_empty());
 }
+
+#[test]
+fn tls_errors_name_the_host_and_ca_file_fixes_an_inspecting_network() {
+    let (server, coupons) = one_coupon();
+    let (port, ca_pem) = tls_front(&server.base_url);
+    let base = format!("https://localhost:{port}");
+
+    // The certificate is not under the Mozilla roots: a TLS error, nothing processed.
+    let s = setup(&base, "");
+    let out = s.ret(&[&ARGS[..], &["--retries", "1", "--json"]].concat());
+    assert_eq!(out.code, 4, "{}", out.stdout);
+    let v = out.json();
+    let message = v["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("TLS error with localhost:{port}")),
+        "{message}"
+    );
+    assert!(message.contains("ca_file"), "{message}");
+    assert_eq!(v["attempts"], 2);
+    assert!(server.seen().is_empty());
+    assert_eq!(state(&coupons), ("USED".into(), 0));
+
+    // With the network's CA in ca_file, the same endpoint works.
+    let ca = s.home.path().join("corp-ca.pem");
+    std::fs::write(&ca, ca_pem).unwrap();
+    let s = setup(&base, &format!("ca_file = \"{}\"\n", ca.display()));
+    let out = s.ret(&ARGS);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout, format!("{RETURN_TIME}\n"));
+    assert_attempts(&server.seen(), 1);
+    assert_eq!(state(&coupons), ("SENDED".into(), 1));
+}
