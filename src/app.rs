@@ -50,7 +50,7 @@ impl Printed {
             }
         } else {
             Printed {
-                stderr: format!("wxcoupon: error: {}\n", escape::term(&message)),
+                stderr: format!("wxcoupon: error: {}\n", escape::term_lines(&message, "  ")),
                 code: Kind::Invalid.exit_code(),
                 ..Printed::default()
             }
@@ -335,7 +335,7 @@ pub fn return_with(g: &GlobalOpts, a: &ReturnArgs, env: &Env, given: Option<Prof
     if r.retryable {
         r.retry_command = Some(retry_command(g, &req));
     }
-    if generated && r.outcome != Kind::Returned {
+    if generated && !matches!(r.outcome, Kind::Returned | Kind::Invalid) {
         r.notes.push(format!(
             "request number {} was generated; pass it as --request-no to repeat this same return",
             req.return_request_no

@@ -18,6 +18,15 @@ pub fn term(s: &str) -> String {
     out
 }
 
+/// Like `term`, but keeps line breaks, indenting every line after the first
+/// by `indent` — for wxcoupon's own multi-line messages, which may quote input.
+pub fn term_lines(s: &str, indent: &str) -> String {
+    s.lines()
+        .map(term)
+        .collect::<Vec<_>>()
+        .join(&format!("\n{indent}"))
+}
+
 fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
@@ -43,6 +52,11 @@ mod tests {
         assert_eq!(term("a\x1b[31mb\n"), "a\\u{001b}[31mb\\n");
         assert_eq!(term("券不存在"), "券不存在");
         assert_eq!(term("x\u{202e}y\u{9b}"), "x\\u{202e}y\\u{009b}");
+    }
+
+    #[test]
+    fn multi_line_messages_keep_their_lines() {
+        assert_eq!(term_lines("a\nb\x1b", "  "), "a\n  b\\u{001b}");
     }
 
     #[test]

@@ -478,7 +478,11 @@ pub fn render_text(r: &Report) -> (String, String) {
             err.push_str("dry run: the request above was built and signed; nothing was sent\n");
         }
         Kind::Invalid => {
-            err.push_str(&format!("wxcoupon: error: {}\n", field(&r.message)));
+            let message = r.message.as_deref().unwrap_or_default();
+            err.push_str(&format!(
+                "wxcoupon: error: {}\n",
+                escape::term_lines(message, "  ")
+            ));
             err.push_str("  nothing was sent\n");
         }
         Kind::Rejected => {
@@ -553,7 +557,9 @@ pub fn render_text(r: &Report) -> (String, String) {
     if let Some(id) = &r.request_id {
         err.push_str(&format!("  Request-ID: {}\n", escape::term(id)));
     }
-    if let Some(no) = &r.return_request_no {
+    if r.outcome != Kind::Invalid
+        && let Some(no) = &r.return_request_no
+    {
         err.push_str(&format!("  request number: {}\n", escape::term(no)));
     }
     if r.retryable
