@@ -14,25 +14,6 @@ use std::time::Duration;
 use common::*;
 use serde_json::Value;
 
-struct Setup {
-    home: tempfile::TempDir,
-    config: std::path::PathBuf,
-}
-
-fn setup(base_url: &str, extra: &str) -> Setup {
-    let home = tempfile::tempdir().unwrap();
-    let config = write_config(home.path(), base_url, extra);
-    Setup { home, config }
-}
-
-impl Setup {
-    fn ret(&self, args: &[&str]) -> Out {
-        let mut c = wxcoupon(self.home.path());
-        c.arg("--config").arg(&self.config).arg("return").args(args);
-        run(&mut c)
-    }
-}
-
 fn one_coupon() -> (Server, Arc<Mutex<Coupons>>) {
     Server::with_coupons(Coupons::with(&[("C1", "9856000", "USED")]))
 }

@@ -22,25 +22,6 @@ const JSON_FIELDS: [&str; 13] = [
     "attempts",
 ];
 
-struct Setup {
-    home: tempfile::TempDir,
-    config: std::path::PathBuf,
-}
-
-fn setup(server: &Server, extra: &str) -> Setup {
-    let home = tempfile::tempdir().unwrap();
-    let config = write_config(home.path(), &server.base_url, extra);
-    Setup { home, config }
-}
-
-impl Setup {
-    fn ret(&self, args: &[&str]) -> Out {
-        let mut c = wxcoupon(self.home.path());
-        c.arg("--config").arg(&self.config).arg("return").args(args);
-        run(&mut c)
-    }
-}
-
 fn assert_json_shape(v: &Value) {
     let obj = v.as_object().unwrap();
     for f in JSON_FIELDS {
@@ -51,7 +32,7 @@ fn assert_json_shape(v: &Value) {
 #[test]
 fn a_used_coupon_is_returned_and_the_request_is_exactly_as_documented() {
     let (server, coupons) = Server::with_coupons(Coupons::with(&[("C100", "9856000", "USED")]));
-    let s = setup(&server, "");
+    let s = setup(&server.base_url, "");
     let out = s.ret(&[
         "--code",
         "C100",
@@ -102,7 +83,7 @@ fn a_used_coupon_is_returned_and_the_request_is_exactly_as_documented() {
 #[test]
 fn json_success_has_every_field() {
     let (server, _) = Server::with_coupons(Coupons::with(&[("C1", "1", "USED")]));
-    let s = setup(&server, "");
+    let s = setup(&server.base_url, "");
     let out = s.ret(&["--code", "C1", "--stock", "1", "--json"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(out.stderr, "");
@@ -124,7 +105,7 @@ fn json_success_has_every_field() {
 #[test]
 fn a_generated_request_number_is_shown_on_stderr_in_text_mode() {
     let (server, _) = Server::with_coupons(Coupons::with(&[]));
-    let s = setup(&server, "");
+    let s = setup(&server.base_url, "");
     let out = s.ret(&["--code", "NOPE", "--stock", "1"]);
     assert_eq!(out.code, 3);
     let sent = server.seen()[0].json()["return_request_no"]
@@ -149,7 +130,7 @@ fn millisecond_return_times_are_accepted() {
     let server = Server::start(|_| {
         Reply::ok(r#"{"wechatpay_return_time":"2020-05-20T13:29:35.120+08:00"}"#)
     });
-    let s = setup(&server, "");
+    let s = setup(&server.base_url, "");
     let out = s.ret(&["--code", "C1", "--stock", "1"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(out.stdout, "2020-05-20T13:29:35.120+08:00\n");
@@ -168,7 +149,7 @@ fn each_rejection_is_exit_3_with_its_own_explanation() {
     coupons.coupons.get_mut("THEIRS").unwrap().2 = "1900000999".into();
     coupons.used_request_nos.push("DUP".into());
     let (server, _) = Server::with_coupons(coupons);
-    let s = setup(&server, "");
+    let s = setup(&server.base_url, "");
     for (code, no, status, wx_code, words) in [
         ("AVAIL", "R1", 403, "RULE_LIMIT", "currently usable"),
         (
@@ -240,7 +221,7 @@ fn param_error_and_invalid_request_are_rejections_with_the_server_detail() {
         r.body = r#"{"code":"PARAM_ERROR","message":"批次号格式错误","detail":{"field":"/stock_id","value":"x","issue":"bad","location":"body"}}"#.into();
         r
     });
-    let s = setup(&server, "");
+    let s = setup(&server.base_url, "");
     let out = s.ret(&["--code", "C", "--stock", "x"]);
     assert_eq!(out.code, 3);
     assert!(
@@ -262,7 +243,7 @@ fn param_error_and_invalid_request_are_rejections_with_the_server_detail() {
 fn sign_error_compares_the_signed_message_with_the_servers() {
     let (server, _) = Server::with_coupons(Coupons::with(&[("C", "1", "USED")]));
     // The profile's private key is not the one the server knows.
-    let s = setup(&server, "");
+    let s = setup(&server.base_url, "");
     let text = std::fs::read_to_string(&s.config)
         .unwrap()
         .replace("merchant_key.pem", "other_key.pem");
@@ -301,7 +282,7 @@ fn sign_error_points_at_the_first_difference() {
             headers: vec![],
         }
     });
-    let s = setup(&server, "");
+    let s = setup(&server.base_url, "");
     let out = s.ret(&["--code", "C", "--stock", "1"]);
     assert_eq!(out.code, 3);
     assert!(out.stderr.contains("line 2 (URL)"), "{}", out.stderr);
@@ -349,7 +330,7 @@ fn no_definitive_answer_is_exit_4_with_the_retry_command() {
     ] {
         let status = reply.status;
         let server = Server::start(move |_| reply.clone());
-        let s = setup(&server, "");
+        let s = setup(&server.base_url, "");
         let args = [
             "--code",
             "C",
@@ -434,7 +415,7 @@ fn an_answer_that_fails_verification_is_never_a_success() {
         (Sig::WrongSerial, "signed by key `PUB_KEY_ID_0000"),
     ] {
         let server = Server::start(move |_| Reply::returned().sig(sig));
-        let s = setup(&server, "");
+        let s = setup(&server.base_url, "");
         let out = s.ret(&["--code", "C", "--stock", "1"]);
         assert_eq!(out.code, 5, "{sig:?}: {}", out.stderr);
         assert_eq!(out.stdout, "", "{sig:?}: no return time may be printed");
@@ -459,7 +440,7 @@ fn an_answer_that_fails_verification_is_never_a_success() {
 #[test]
 fn a_verified_answer_with_an_unexpected_body_is_unverified() {
     let server = Server::start(|_| Reply::ok(r#"{"status":"ok"}"#));
-    let s = setup(&server, "");
+    let s = setup(&server.base_url, "");
     let out = s.ret(&["--code", "C", "--stock", "1"]);
     assert_eq!(out.code, 5, "{}", out.stderr);
     assert!(out.stderr.contains("not the documented"), "{}", out.stderr);
@@ -470,7 +451,7 @@ fn text_from_the_network_is_escaped() {
     let server = Server::start(|_| {
         Reply::error(403, "RULE_LIMIT", "券当前是可用的\u{1b}[2J\nFAKE: returned")
     });
-    let s = setup(&server, "");
+    let s = setup(&server.base_url, "");
     let out = s.ret(&["--code", "C", "--stock", "1"]);
     assert_eq!(out.code, 3);
     assert!(!out.stderr.contains('\u{1b}'), "{}", out.stderr);
@@ -484,7 +465,7 @@ fn text_from_the_network_is_escaped() {
 #[test]
 fn dry_run_signs_correctly_and_sends_nothing() {
     let server = Server::start(|_| Reply::returned());
-    let s = setup(&server, "");
+    let s = setup(&server.base_url, "");
     let out = s.ret(&[
         "--code",
         "C7",
@@ -613,7 +594,7 @@ fn invalid_input_is_exit_2_and_sends_nothing() {
         ),
     ];
     for (name, extra, args, words) in cases {
-        let s = setup(&server, &extra);
+        let s = setup(&server.base_url, &extra);
         for json in [false, true] {
             let mut args = args.clone();
             if json {
@@ -646,7 +627,7 @@ fn invalid_input_is_exit_2_and_sends_nothing() {
 #[test]
 fn bad_config_values_name_the_file_and_line() {
     let server = Server::start(|_| Reply::returned());
-    let s = setup(&server, "mchld = \"1\"\n");
+    let s = setup(&server.base_url, "mchld = \"1\"\n");
     let out = s.ret(&["--code", "C", "--stock", "1"]);
     assert!(
         out.stderr.contains(&s.config.display().to_string()),
@@ -703,7 +684,7 @@ fn bad_keys_name_the_file_and_send_nothing() {
             "no PEM block".to_string(),
         ),
     ] {
-        let s = setup(&server, "");
+        let s = setup(&server.base_url, "");
         let text = std::fs::read_to_string(&s.config)
             .unwrap()
             .replace(&from.display().to_string(), &to.display().to_string());
@@ -718,7 +699,7 @@ fn bad_keys_name_the_file_and_send_nothing() {
 #[test]
 fn the_pkcs1_private_key_form_works_end_to_end() {
     let (server, coupons) = Server::with_coupons(Coupons::with(&[("C", "1", "USED")]));
-    let s = setup(&server, "");
+    let s = setup(&server.base_url, "");
     let text = std::fs::read_to_string(&s.config)
         .unwrap()
         .replace("merchant_key.pem", "merchant_key_pkcs1.pem");

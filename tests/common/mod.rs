@@ -603,6 +603,27 @@ base_url = "{base_url}"
     )
 }
 
+/// A HOME of its own with a config file for the test merchant at `base_url`.
+pub struct Setup {
+    pub home: tempfile::TempDir,
+    pub config: PathBuf,
+}
+
+pub fn setup(base_url: &str, extra: &str) -> Setup {
+    let home = tempfile::tempdir().unwrap();
+    let config = write_config(home.path(), base_url, extra);
+    Setup { home, config }
+}
+
+impl Setup {
+    /// `wxcoupon --config CONFIG return ARGS`
+    pub fn ret(&self, args: &[&str]) -> Out {
+        let mut c = wxcoupon(self.home.path());
+        c.arg("--config").arg(&self.config).arg("return").args(args);
+        run(&mut c)
+    }
+}
+
 /// The binary with an empty environment but for HOME: no proxies, no
 /// XDG_CONFIG_HOME, no WXCOUPON_* from the machine running the tests.
 pub fn wxcoupon(home: &Path) -> assert_cmd::Command {
