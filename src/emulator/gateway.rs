@@ -320,8 +320,8 @@ pub fn decide(id: &Identity, ledger: &mut Ledger, req: &Incoming<'_>, now_unix: 
         return error(
             400,
             "PARAM_ERROR",
-            "请求体不是合法的JSON",
-            "body is not JSON",
+            "请求体不是合法的JSON，或参数不是字符串",
+            "body is not JSON with string fields",
         );
     };
     let (Some(code), Some(stock), Some(no)) =
