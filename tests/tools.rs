@@ -296,3 +296,29 @@ fn committed_man_page_is_fresh() {
         "man/wxcoupon.1 is stale; regenerate with: WXCOUPON_BLESS=1 cargo test --test tools"
     );
 }
+
+/// `wxcoupon … | head -1` is not a crash: the reader is gone before the
+/// writer starts, the write fails with EPIPE, and wxcoupon still exits 0
+/// without a panic message.
+#[test]
+fn a_closed_pipe_is_not_a_crash() {
+    let h = home();
+    let bin = assert_cmd::cargo::cargo_bin("wxcoupon");
+    let status = h.path().join("status");
+    let output = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "(sleep 0.3; '{}' man; echo $? > '{}') | true",
+            bin.display(),
+            status.display()
+        ))
+        .env_clear()
+        .env("HOME", h.path())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!stderr.contains("internal error"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&status).unwrap().trim(), "0");
+}
