@@ -615,3 +615,48 @@ fn doctor_says_all_good_or_lists_every_problem() {
         out.stdout
     );
 }
+
+#[test]
+fn the_emulator_prints_its_profile_as_json_when_asked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("wxcoupon"))
+        .env_clear()
+        .env("HOME", home.path())
+        .env("TMPDIR", tmp.path())
+        .args(["emulator", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert!(
+        v["base_url"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://127.0.0.1:")
+    );
+    assert_eq!(
+        v["wechatpay_public_key_id"].as_str().unwrap(),
+        "PUB_KEY_ID_0000000000000000000000000000000001"
+    );
+    let pub_file = PathBuf::from(v["wechatpay_public_key_file"].as_str().unwrap());
+    assert!(pub_file.starts_with(tmp.path()), "written under TMPDIR");
+    assert!(
+        std::fs::read_to_string(pub_file)
+            .unwrap()
+            .contains("BEGIN PUBLIC KEY")
+    );
+    assert!(
+        v["private_key_file"]
+            .as_str()
+            .unwrap()
+            .ends_with("sample_merchant_key.pem")
+    );
+}
