@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 use serde_json::Value;
+use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-use time::{OffsetDateTime, PrimitiveDateTime};
 
 use crate::client::{Answer, NetError};
 use crate::escape;
@@ -358,13 +358,7 @@ fn return_time(body: &[u8]) -> Option<String> {
 /// The offset between the local clock and the server's `Date` header.
 fn clock_note(answer: &Answer, now_unix: i64) -> Option<String> {
     let date = answer.header("Date")?;
-    let format = time::macros::format_description!(
-        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-    );
-    let server = PrimitiveDateTime::parse(date, format)
-        .ok()?
-        .assume_utc()
-        .unix_timestamp();
+    let server = crate::http_date::parse(date)?.unix_timestamp();
     let offset = now_unix - server;
     let side = if offset >= 0 { "ahead of" } else { "behind" };
     Some(format!(

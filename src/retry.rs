@@ -6,7 +6,6 @@
 use std::time::Duration;
 
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc2822;
 
 use crate::client::{Answer, NetError};
 use crate::profile::BaseUrl;
@@ -42,7 +41,7 @@ pub fn retry_after(value: &str, now: OffsetDateTime) -> Option<Duration> {
     let delay = match value.parse::<u64>() {
         Ok(secs) => Duration::from_secs(secs),
         Err(_) => {
-            let at = OffsetDateTime::parse(&value.replace("GMT", "+0000"), &Rfc2822).ok()?;
+            let at = crate::http_date::parse(value)?;
             let secs = (at - now).whole_seconds().max(0) as u64;
             Duration::from_secs(secs)
         }

@@ -303,14 +303,6 @@ fn now_unix() -> i64 {
     OffsetDateTime::now_utc().unix_timestamp()
 }
 
-fn http_date() -> String {
-    OffsetDateTime::now_utc()
-        .format(time::macros::format_description!(
-            "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-        ))
-        .unwrap_or_default()
-}
-
 fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
@@ -454,7 +446,10 @@ fn answer(
             "application/json; charset=utf-8".to_string(),
         ),
         ("Content-Length".to_string(), body.len().to_string()),
-        ("Date".to_string(), http_date()),
+        (
+            "Date".to_string(),
+            crate::http_date::format(OffsetDateTime::now_utc()),
+        ),
         ("Connection".to_string(), "close".to_string()),
         (
             "Request-ID".to_string(),
