@@ -133,8 +133,30 @@ struct Prepared {
     private_key: PrivateKey,
     public_key: PublicKey,
     route: client::Route,
-    backup_route_proxy: Option<ureq::Proxy>,
+    /// The route to `backup_base_url`: the same but for its proxy.
+    backup_route: Option<client::Route>,
     retries: u32,
+}
+
+impl Prepared {
+    /// Signs the return request afresh: a new timestamp and nonce each time.
+    fn sign(&self, body: &[u8]) -> Result<sign::Signed> {
+        let signer = Signer {
+            key: &self.private_key,
+            mchid: &self.profile.mchid,
+            serial_no: &self.profile.merchant_serial_no,
+        };
+        let nonce = sign::nonce()?;
+        signer.sign(request::METHOD, request::PATH, now_unix(), &nonce, body)
+    }
+
+    /// The route to `to`, one of the profile's base URLs.
+    fn route_for(&self, to: &profile::BaseUrl) -> &client::Route {
+        match &self.backup_route {
+            Some(backup) if Some(to) == self.profile.backup_base_url.as_ref() => backup,
+            _ => &self.route,
+        }
+    }
 }
 
 fn prepare(g: &GlobalOpts, a: &ReturnArgs, env: &Env, given: Option<Profile>) -> Result<Prepared> {
@@ -170,8 +192,11 @@ fn prepare(g: &GlobalOpts, a: &ReturnArgs, env: &Env, given: Option<Profile>) ->
         proxy: proxy(&profile.base_url)?,
         roots,
     };
-    let backup_route_proxy = match &profile.backup_base_url {
-        Some(b) => proxy(b)?,
+    let backup_route = match &profile.backup_base_url {
+        Some(b) => Some(client::Route {
+            proxy: proxy(b)?,
+            ..route.clone()
+        }),
         None => None,
     };
     Ok(Prepared {
@@ -180,7 +205,7 @@ fn prepare(g: &GlobalOpts, a: &ReturnArgs, env: &Env, given: Option<Profile>) ->
         private_key,
         public_key,
         route,
-        backup_route_proxy,
+        backup_route,
     })
 }
 
@@ -215,26 +240,11 @@ impl retry::Effects for Live<'_> {
         to: &profile::BaseUrl,
         attempt: u32,
     ) -> Result<client::Answer, client::NetError> {
-        let signer = Signer {
-            key: &self.p.private_key,
-            mchid: &self.p.profile.mchid,
-            serial_no: &self.p.profile.merchant_serial_no,
-        };
-        let signed = sign::nonce()
-            .and_then(|nonce| {
-                signer.sign(
-                    request::METHOD,
-                    request::PATH,
-                    now_unix(),
-                    &nonce,
-                    self.body,
-                )
-            })
-            .map_err(|e| client::NetError {
-                what: format!("{e:#}"),
-                may_have_reached: false,
-                elapsed: std::time::Duration::ZERO,
-            })?;
+        let signed = self.p.sign(self.body).map_err(|e| client::NetError {
+            what: format!("{e:#}"),
+            may_have_reached: false,
+            elapsed: std::time::Duration::ZERO,
+        })?;
         if self.verbose {
             self.trace(format!(
                 "attempt {attempt}: POST {to}{} with {}",
@@ -248,11 +258,7 @@ impl retry::Effects for Live<'_> {
             &self.ua,
             &self.p.profile.wechatpay_public_key_id,
         );
-        let mut route = self.p.route.clone();
-        if Some(to) == self.p.profile.backup_base_url.as_ref() && *to != self.p.profile.base_url {
-            route.proxy = self.p.backup_route_proxy.clone();
-        }
-        client::post(&route, to, request::PATH, &headers, self.body)
+        client::post(self.p.route_for(to), to, request::PATH, &headers, self.body)
     }
 
     fn sleep(&mut self, d: std::time::Duration) {
@@ -345,14 +351,7 @@ pub fn return_with(g: &GlobalOpts, a: &ReturnArgs, env: &Env, given: Option<Prof
 }
 
 fn dry_run(p: &Prepared, req: &ReturnRequest, body: &[u8]) -> Report {
-    let signer = Signer {
-        key: &p.private_key,
-        mchid: &p.profile.mchid,
-        serial_no: &p.profile.merchant_serial_no,
-    };
-    let signed = match sign::nonce()
-        .and_then(|nonce| signer.sign(request::METHOD, request::PATH, now_unix(), &nonce, body))
-    {
+    let signed = match p.sign(body) {
         Ok(s) => s,
         Err(e) => return Report::invalid(Some(req), &e),
     };
