@@ -41,7 +41,7 @@ impl Printed {
     }
 
     fn invalid(error: &anyhow::Error, json: bool) -> Self {
-        let message = format!("{error:#}");
+        let message = crate::redact::secrets(&format!("{error:#}")).into_owned();
         if json {
             Printed {
                 stdout: format!("{}\n", json!({"outcome": "invalid", "message": message})),
@@ -180,7 +180,10 @@ fn prepare(g: &GlobalOpts, a: &ReturnArgs, env: &Env, given: Option<Profile>) ->
         client::proxy_for(scheme, &url.host, profile.proxy.as_deref(), &env.proxies)
             .map(|p| {
                 ureq::Proxy::new(p).map_err(|_| {
-                    anyhow!("proxy {p:?} (from the environment) is not a valid proxy URL")
+                    anyhow!(
+                        "proxy {:?} (from the environment) is not a valid proxy URL",
+                        crate::redact::url(p)
+                    )
                 })
             })
             .transpose()

@@ -42,10 +42,11 @@ struct Checks(Vec<Check>);
 
 impl Checks {
     fn add(&mut self, check: &'static str, status: Status, detail: impl Into<String>) {
+        let detail = detail.into();
         self.0.push(Check {
             check,
             status,
-            detail: detail.into(),
+            detail: crate::redact::secrets(&detail).into_owned(),
         });
     }
     fn ok(&mut self, check: &'static str, detail: impl Into<String>) {
@@ -168,7 +169,10 @@ fn check_profile(c: &mut Checks, p: &Profile) {
     if let Some(proxy) = &p.proxy {
         c.ok(
             "proxy",
-            format!("requests to WeChat Pay go through {proxy}"),
+            format!(
+                "requests to WeChat Pay go through {}",
+                crate::redact::url(proxy)
+            ),
         );
     }
     if p.ca_file.is_some() {

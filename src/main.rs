@@ -12,6 +12,7 @@ mod http_date;
 mod keys;
 mod outcome;
 mod profile;
+mod redact;
 mod request;
 mod retry;
 mod sign;
@@ -30,7 +31,7 @@ fn main() -> ExitCode {
 /// A bug still gets a message and exit code 1, never a backtrace dump.
 fn install_panic_hook(json: bool) {
     std::panic::set_hook(Box::new(move |info| {
-        let what = format!("{info}");
+        let what = redact::secrets(&format!("{info}")).into_owned();
         if json {
             println!(
                 "{}",

@@ -105,7 +105,7 @@ impl Report {
     /// Input, configuration or key error: nothing was sent.
     pub fn invalid(req: Option<&ReturnRequest>, error: &anyhow::Error) -> Self {
         let mut r = Report::new(Kind::Invalid, req);
-        r.message = Some(format!("{error:#}"));
+        r.message = Some(crate::redact::secrets(&format!("{error:#}")).into_owned());
         r
     }
 

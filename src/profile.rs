@@ -323,6 +323,8 @@ pub fn read_public_key(path: &Path) -> Result<PublicKey> {
 pub fn load(path: &Path, chosen: Option<&str>, env: &Env) -> Result<Profile> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading config file {}", path.display()))?;
+    let at = Locator { path, text: &text };
+    refuse_pem(&at)?;
     let raw: RawConfig = toml::from_str(&text).map_err(|e| {
         anyhow!(
             "config file {}: {}",
@@ -330,7 +332,6 @@ pub fn load(path: &Path, chosen: Option<&str>, env: &Env) -> Result<Profile> {
             e.to_string().trim_end()
         )
     })?;
-    let at = Locator { path, text: &text };
 
     if raw.profile.is_empty() {
         bail!(
@@ -395,11 +396,22 @@ pub fn load(path: &Path, chosen: Option<&str>, env: &Env) -> Result<Profile> {
         );
     }
     let folder = path.parent().unwrap_or(Path::new("."));
-    let resolve = |s: &Spanned<String>| -> Result<PathBuf> {
-        if s.get_ref().is_empty() {
-            bail!("{}: the file name is empty", at.line(s));
+    let resolve = |s: &Spanned<String>, f: &str| -> Result<PathBuf> {
+        let value = s.get_ref();
+        if value.is_empty() {
+            bail!("{}: {}: the file name is empty", at.line(s), field(f));
         }
-        Ok(folder.join(s.get_ref()))
+        if crate::redact::looks_like_key(value) {
+            bail!(
+                "{}: {} holds what looks like key material ({} characters), not a file name; \
+                 put the key in a file of its own (chmod 600) and name that file here, or pass \
+                 the PEM text in {PRIVATE_KEY_ENV}",
+                at.line(s),
+                field(f),
+                value.chars().count()
+            );
+        }
+        Ok(folder.join(value))
     };
     let private_key = match (&env.private_key, &p.private_key_file) {
         (Some(v), _) if v.trim().is_empty() => {
@@ -408,7 +420,7 @@ pub fn load(path: &Path, chosen: Option<&str>, env: &Env) -> Result<Profile> {
             )
         }
         (Some(v), _) => KeySource::Env(SecretPem(v.clone())),
-        (None, Some(f)) => KeySource::File(resolve(f).with_context(|| field("private_key_file"))?),
+        (None, Some(f)) => KeySource::File(resolve(f, "private_key_file")?),
         (None, None) => bail!(
             "config file {}: {} is missing and {PRIVATE_KEY_ENV} is not set; \
              one of them must give the merchant's API private key (apiclient_key.pem)",
@@ -416,10 +428,10 @@ pub fn load(path: &Path, chosen: Option<&str>, env: &Env) -> Result<Profile> {
             field("private_key_file")
         ),
     };
-    let wechatpay_public_key = KeySource::File(
-        resolve(&p.wechatpay_public_key_file)
-            .with_context(|| field("wechatpay_public_key_file"))?,
-    );
+    let wechatpay_public_key = KeySource::File(resolve(
+        &p.wechatpay_public_key_file,
+        "wechatpay_public_key_file",
+    )?);
 
     let url = |s: &Spanned<String>, f: &str| -> Result<BaseUrl> {
         BaseUrl::parse(s.get_ref())
@@ -466,7 +478,7 @@ pub fn load(path: &Path, chosen: Option<&str>, env: &Env) -> Result<Profile> {
                     "{}: {} = {:?}: not a proxy URL; expected http://host:port",
                     at.line(s),
                     field("proxy"),
-                    s.get_ref()
+                    crate::redact::url(s.get_ref())
                 )
             })?;
             Some(s.get_ref().clone())
@@ -474,7 +486,7 @@ pub fn load(path: &Path, chosen: Option<&str>, env: &Env) -> Result<Profile> {
         None => None,
     };
     let ca_file = match &p.ca_file {
-        Some(f) => Some(resolve(f).with_context(|| field("ca_file"))?),
+        Some(f) => Some(resolve(f, "ca_file")?),
         None => None,
     };
 
@@ -493,6 +505,32 @@ pub fn load(path: &Path, chosen: Option<&str>, env: &Env) -> Result<Profile> {
         proxy,
         ca_file,
     })
+}
+
+/// A config file holds names of key files, never keys: a PEM block in it
+/// is refused before the TOML parser could quote it in an error.
+fn refuse_pem(at: &Locator<'_>) -> Result<()> {
+    let Some(start) = at.text.find("-----BEGIN") else {
+        return Ok(());
+    };
+    let line = at.text[..start].matches('\n').count() + 1;
+    let place = format!("{}:{line}", at.path.display());
+    let tail = &at.text[start..];
+    let header_end = tail[10..].find("-----").map_or(tail.len(), |e| e + 15);
+    let header = &tail[..header_end.min(tail.len())];
+    if header.contains("PRIVATE KEY") {
+        bail!(
+            "{place}: this config file holds a PEM private key (`-----BEGIN PRIVATE KEY-----`); \
+             a config file names the key's file instead. Put the key in a file of its own \
+             (chmod 600) and set private_key_file = \"apiclient_key.pem\", or pass the PEM text \
+             in {PRIVATE_KEY_ENV}"
+        );
+    }
+    bail!(
+        "{place}: this config file holds a PEM block; a config file names files instead \
+         (private_key_file, wechatpay_public_key_file, ca_file): put the PEM text in a file of \
+         its own and name that file"
+    )
 }
 
 /// A timeout in seconds, from 1 to 600.

@@ -862,3 +862,63 @@ fn a_usage_error_is_exit_2() {
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("--stock"), "{}", out.stderr);
 }
+
+/// A private key pasted into the config file is never echoed, in text or JSON,
+/// and the message says what to do instead.
+#[test]
+fn a_private_key_pasted_into_the_config_is_never_echoed() {
+    let server = Server::start(|_| Reply::returned());
+    let pem = std::fs::read_to_string(fixture("merchant_key.pem")).unwrap();
+    let one_line = pem.trim_end().replace('\n', "\\n");
+    let s = setup(&server.base_url, &format!("private_key = \"{one_line}\"\n"));
+    let config = s.config.display().to_string();
+    let expected = format!(
+        "wxcoupon: error: {config}:8: this config file holds a PEM private key (`-----BEGIN PRIVATE KEY-----`); \
+         a config file names the key's file instead. Put the key in a file of its own (chmod 600) and set \
+         private_key_file = \"apiclient_key.pem\", or pass the PEM text in WXCOUPON_PRIVATE_KEY\n  nothing was sent\n"
+    );
+    let out = s.ret(&["--code", "C", "--stock", "1"]);
+    assert_eq!((out.code, out.stdout.as_str()), (2, ""));
+    assert_eq!(out.stderr, expected);
+    let out = s.ret(&["--code", "C", "--stock", "1", "--json"]);
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.json()["message"],
+        expected
+            .trim_start_matches("wxcoupon: error: ")
+            .trim_end_matches("\n  nothing was sent\n")
+    );
+
+    // The PEM text given where a file name belongs.
+    let text = config_text(&server.base_url, "").replace(
+        &fixture("merchant_key.pem").display().to_string(),
+        &one_line,
+    );
+    std::fs::write(&s.config, text).unwrap();
+    let out = s.ret(&["--code", "C", "--stock", "1"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .starts_with(&format!("wxcoupon: error: {config}:4: ")),
+        "{}",
+        out.stderr
+    );
+
+    // Key material without PEM armour, where a file name belongs.
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let text = config_text(&server.base_url, "")
+        .replace(&fixture("merchant_key.pem").display().to_string(), &body);
+    std::fs::write(&s.config, text).unwrap();
+    let out = s.ret(&["--code", "C", "--stock", "1", "--json"]);
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.json()["message"],
+        format!(
+            "{config}:4: profile.test.private_key_file holds what looks like key material ({} characters), \
+             not a file name; put the key in a file of its own (chmod 600) and name that file here, or pass \
+             the PEM text in WXCOUPON_PRIVATE_KEY",
+            body.len()
+        )
+    );
+    assert!(server.seen().is_empty());
+}

@@ -322,3 +322,59 @@ fn a_closed_pipe_is_not_a_crash() {
     assert!(!stderr.contains("internal error"), "{stderr}");
     assert_eq!(std::fs::read_to_string(&status).unwrap().trim(), "0");
 }
+
+/// A password in a proxy URL is never printed: not by doctor, not in errors.
+#[test]
+fn proxy_passwords_are_never_printed() {
+    let h = home();
+    let cfg = write_config(
+        h.path(),
+        "https://api.example.com",
+        "proxy = \"http://alice:s3cret@proxy.corp:3128\"\n",
+    );
+    for json in [false, true] {
+        let mut c = wxcoupon(h.path());
+        c.arg("--config").arg(&cfg).arg("doctor");
+        if json {
+            c.arg("--json");
+        }
+        let out = run(&mut c);
+        assert!(
+            out.stdout
+                .contains("proxy: requests to WeChat Pay go through http://***@proxy.corp:3128")
+                || out.stdout.contains(
+                    "\"detail\":\"requests to WeChat Pay go through http://***@proxy.corp:3128\""
+                ),
+            "{}",
+            out.stdout
+        );
+        assert!(!out.stdout.contains("s3cret") && !out.stderr.contains("s3cret"));
+    }
+    // An invalid proxy URL in the profile is named without its password.
+    let cfg = write_config(
+        h.path(),
+        "https://api.example.com",
+        "proxy = \"ftp://alice:s3cret@[proxy\"\n",
+    );
+    let out = run(wxcoupon(h.path())
+        .arg("--config")
+        .arg(&cfg)
+        .args(["return", "--code", "C", "--stock", "1"]));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_eq!(
+        out.stderr,
+        format!(
+            "wxcoupon: error: {}:8: profile.test.proxy = \"ftp://***@[proxy\": not a proxy URL; expected http://host:port\n  nothing was sent\n",
+            cfg.display()
+        )
+    );
+    // The same from the environment.
+    let cfg = write_config(h.path(), "https://api.example.com", "");
+    let out = run(wxcoupon(h.path())
+        .env("https_proxy", "ftp://bob:hunter2@[bad")
+        .arg("--config")
+        .arg(&cfg)
+        .args(["return", "--code", "C", "--stock", "1"]));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(!out.stderr.contains("hunter2"), "{}", out.stderr);
+}
