@@ -75,14 +75,20 @@ pub fn run(cli: &Cli, env: &Env) -> Printed {
 }
 
 pub fn report(r: &Report, json: bool) -> Printed {
+    let mut stderr: String = r
+        .warnings
+        .iter()
+        .map(|w| format!("wxcoupon: warning: {w}\n"))
+        .collect();
     if json {
         Printed {
             stdout: outcome::render_json(r),
+            stderr,
             code: r.exit_code(),
-            ..Printed::default()
         }
     } else {
-        let (stdout, stderr) = outcome::render_text(r);
+        let (stdout, text) = outcome::render_text(r);
+        stderr.push_str(&text);
         Printed {
             stdout,
             stderr,
@@ -308,6 +314,9 @@ pub fn return_with(g: &GlobalOpts, a: &ReturnArgs, env: &Env, given: Option<Prof
         Err(e) => return Report::invalid(Some(&req), &e),
     };
     let body = req.body();
+    let warnings: Vec<String> = profile::loose_key_file(&p.profile.private_key)
+        .into_iter()
+        .collect();
     let mut r = if a.dry_run {
         dry_run(&p, &req, &body)
     } else {
@@ -341,6 +350,7 @@ pub fn return_with(g: &GlobalOpts, a: &ReturnArgs, env: &Env, given: Option<Prof
         r.host = Some(fin.host.origin.clone());
         r
     };
+    r.warnings = warnings;
     if r.retryable {
         r.retry_command = Some(retry_command(g, &req));
     }

@@ -108,24 +108,12 @@ fn check_profile(c: &mut Checks, p: &Profile) {
                 "private key",
                 format!("{}: RSA-{}", p.private_key, k.bits()),
             );
-            #[cfg(unix)]
-            if let KeySource::File(path) = &p.private_key {
-                use std::os::unix::fs::PermissionsExt;
-                if let Ok(meta) = std::fs::metadata(path) {
-                    let mode = meta.permissions().mode() & 0o777;
-                    if mode & 0o077 != 0 {
-                        c.warn(
-                            "private key permissions",
-                            format!(
-                                "{} can be read by group or others (mode {mode:03o}); run: chmod 600 {}",
-                                path.display(),
-                                path.display()
-                            ),
-                        );
-                    } else {
-                        c.ok("private key permissions", format!("mode {mode:03o}"));
-                    }
+            match profile::loose_key_file(&p.private_key) {
+                Some(w) => c.warn("private key permissions", w),
+                None if matches!(p.private_key, KeySource::File(_)) => {
+                    c.ok("private key permissions", "readable by its owner only")
                 }
+                None => {}
             }
         }
         Err(e) => c.problem("private key", format!("{e:#}")),

@@ -76,6 +76,9 @@ pub struct Report {
     /// Extra lines for people (explanations, comparisons, hints).
     #[serde(skip)]
     pub notes: Vec<String>,
+    /// Warnings about the set-up, on stderr in text and JSON mode alike.
+    #[serde(skip)]
+    pub warnings: Vec<String>,
 }
 
 impl Report {
@@ -99,6 +102,7 @@ impl Report {
             retry_command: None,
             request: None,
             notes: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 

@@ -306,6 +306,23 @@ impl Profile {
     }
 }
 
+/// A warning when the private key file can be read by group or others.
+pub fn loose_key_file(source: &KeySource) -> Option<String> {
+    #[cfg(unix)]
+    if let KeySource::File(path) = source {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Some(format!(
+                "private key file {} can be read by group or others (mode {mode:03o}); run: chmod 600 {}",
+                path.display(),
+                crate::escape::shell(&path.display().to_string())
+            ));
+        }
+    }
+    None
+}
+
 pub fn read_private_key(path: &Path) -> Result<PrivateKey> {
     let text = std::fs::read(path)
         .with_context(|| format!("reading private key file {}", path.display()))?;

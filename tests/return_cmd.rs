@@ -922,3 +922,41 @@ fn a_private_key_pasted_into_the_config_is_never_echoed() {
     );
     assert!(server.seen().is_empty());
 }
+
+/// A private key file that group or others can read gets one warning line on
+/// stderr (text and JSON mode), and the return goes on.
+#[test]
+fn a_readable_private_key_file_is_warned_about_not_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let (server, coupons) =
+        Server::with_coupons(Coupons::with(&[("C1", "1", "USED"), ("C2", "1", "USED")]));
+    let s = setup(&server.base_url, "");
+    let key = s.home.path().join("apiclient_key.pem");
+    std::fs::copy(fixture("merchant_key.pem"), &key).unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let text = std::fs::read_to_string(&s.config).unwrap().replace(
+        &fixture("merchant_key.pem").display().to_string(),
+        &key.display().to_string(),
+    );
+    std::fs::write(&s.config, text).unwrap();
+    let warning = format!(
+        "wxcoupon: warning: private key file {0} can be read by group or others (mode 644); run: chmod 600 {0}\n",
+        key.display()
+    );
+    let out = s.ret(&["--code", "C1", "--stock", "1", "--request-no", "R1"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout, format!("{RETURN_TIME}\n"));
+    assert_eq!(
+        out.stderr,
+        format!(
+            "{warning}returned: coupon C1 (stock 1) is back in the user's wallet; WeChat Pay return time {RETURN_TIME}\n  \
+             Request-ID: 08F0D9F7B60610A70218E4AA8F6C20C6A10E-0\n  request number: R1\n"
+        )
+    );
+    let out = s.ret(&["--code", "C2", "--stock", "1", "--json"]);
+    assert_eq!((out.code, out.stderr.as_str()), (0, warning.as_str()));
+    assert_eq!(coupons.lock().unwrap().returns, 2);
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let out = s.ret(&["--code", "C3", "--stock", "1", "--json"]);
+    assert_eq!((out.code, out.stderr.as_str()), (3, ""));
+}
