@@ -436,9 +436,7 @@ fn cmd_explain(a: &ExplainArgs, json: bool) -> Result<Printed> {
 fn read_body(text: &Option<String>, file: Option<&Path>) -> Result<Vec<u8>> {
     match (text, file) {
         (Some(t), _) => Ok(t.clone().into_bytes()),
-        (None, Some(f)) => {
-            std::fs::read(f).with_context(|| format!("reading --body-file {}", f.display()))
-        }
+        (None, Some(f)) => crate::files::read(f, "--body-file", crate::files::BODY_MAX),
         (None, None) => Ok(Vec::new()),
     }
 }

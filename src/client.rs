@@ -13,9 +13,6 @@ use ureq::unversioned::transport::{ConnectionDetails, Connector, DefaultConnecto
 
 use crate::profile::BaseUrl;
 
-/// Answers larger than this are not read: the documented ones are tiny.
-const MAX_BODY: u64 = 1 << 20;
-
 /// What came back, untouched: the body bytes are the bytes the signature covers.
 #[derive(Debug)]
 pub struct Answer {
@@ -132,7 +129,7 @@ pub fn post(
     let body = resp
         .body_mut()
         .with_config()
-        .limit(MAX_BODY)
+        .limit(crate::files::BODY_MAX)
         .read_to_vec()
         .map_err(fail)?;
     Ok(Answer {

@@ -205,8 +205,8 @@ pub fn run(g: &GlobalOpts, env: &Env) -> Result<Printed> {
             };
             c.ok("config file", format!("{} ({how})", path.display()));
             config = Some(path.display().to_string());
-            match std::fs::read_to_string(&path) {
-                Err(e) => c.problem("config file", format!("reading {}: {e}", path.display())),
+            match crate::files::read_text(&path, "config file", crate::files::CONFIG_MAX) {
+                Err(e) => c.problem("config file", format!("{e:#}")),
                 Ok(text) => match unknown_keys(&text) {
                     Err(e) => c.problem("TOML", e.trim_end().to_string()),
                     Ok(unknown) if unknown.is_empty() => c.ok("keys", "every key is known"),

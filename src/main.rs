@@ -8,6 +8,7 @@ mod doctor;
 mod emulator;
 mod escape;
 mod explain;
+mod files;
 mod http_date;
 mod keys;
 mod outcome;

@@ -230,7 +230,7 @@ impl Judge<'_> {
                 r.message = Some(format!(
                     "the answer's signature is valid, but its body is not the documented \
                      {{\"wechatpay_return_time\": RFC 3339}}: {}",
-                    String::from_utf8_lossy(&answer.body)
+                    snippet(&answer.body)
                 ));
                 r.explanation = Some(UNVERIFIED_EXPLANATION.into());
                 r
@@ -289,13 +289,9 @@ impl Judge<'_> {
                 r.detail = wx.detail;
             }
             None => {
-                let snippet: String = String::from_utf8_lossy(&answer.body)
-                    .chars()
-                    .take(200)
-                    .collect();
                 r.message = Some(format!(
                     "HTTP {status} without a WeChat Pay error body (a gateway or proxy answered?): {}",
-                    snippet.trim()
+                    snippet(&answer.body)
                 ));
             }
         }
@@ -350,6 +346,21 @@ const AVAILABLE_AFTER_SEND: &str = "券当前是可用的，但之前的一次�
      WeChat Pay says the coupon is usable now (RULE_LIMIT 券当前是可用的), but an earlier attempt may \
      have been processed: most likely that attempt returned the coupon. Query the coupon's details \
      (查询券详情) or check the merchant platform to confirm its state.";
+
+/// At most this many characters of an unexpected body are quoted.
+const SNIPPET_CHARS: usize = 200;
+
+/// The start of a body for a message: white space folded, cut at
+/// `SNIPPET_CHARS` with the whole size said.
+fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if folded.chars().count() <= SNIPPET_CHARS {
+        return folded;
+    }
+    let cut: String = folded.chars().take(SNIPPET_CHARS).collect();
+    format!("{cut}… ({} bytes in all)", body.len())
+}
 
 /// The `wechatpay_return_time` of a 200 body, when it is an RFC 3339 time.
 fn return_time(body: &[u8]) -> Option<String> {
@@ -593,6 +604,19 @@ mod tests {
         assert_eq!(Kind::Rejected.exit_code(), 3);
         assert_eq!(Kind::Unknown.exit_code(), 4);
         assert_eq!(Kind::Unverified.exit_code(), 5);
+    }
+
+    #[test]
+    fn snippets_are_folded_and_cut_with_the_size() {
+        assert_eq!(
+            snippet(b"<html>\n  <b>Bad   Gateway</b>\n</html>\n"),
+            "<html> <b>Bad Gateway</b> </html>"
+        );
+        let long = "x".repeat(300);
+        assert_eq!(
+            snippet(long.as_bytes()),
+            format!("{}… (300 bytes in all)", "x".repeat(200))
+        );
     }
 
     #[test]

@@ -269,8 +269,7 @@ impl Profile {
         let Some(path) = &self.ca_file else {
             return Ok(None);
         };
-        let text =
-            std::fs::read(path).with_context(|| format!("reading ca_file {}", path.display()))?;
+        let text = crate::files::read(path, "ca_file", crate::files::CA_FILE_MAX)?;
         let mut certs = Vec::new();
         for item in ureq::tls::parse_pem(&text) {
             match item {
@@ -324,22 +323,23 @@ pub fn loose_key_file(source: &KeySource) -> Option<String> {
 }
 
 pub fn read_private_key(path: &Path) -> Result<PrivateKey> {
-    let text = std::fs::read(path)
-        .with_context(|| format!("reading private key file {}", path.display()))?;
+    let text = crate::files::read(path, "private key file", crate::files::KEY_FILE_MAX)?;
     PrivateKey::from_pem(&text).with_context(|| format!("private key file {}", path.display()))
 }
 
 pub fn read_public_key(path: &Path) -> Result<PublicKey> {
-    let text = std::fs::read(path)
-        .with_context(|| format!("reading WeChat Pay public key file {}", path.display()))?;
+    let text = crate::files::read(
+        path,
+        "WeChat Pay public key file",
+        crate::files::KEY_FILE_MAX,
+    )?;
     PublicKey::from_pem(&text)
         .with_context(|| format!("WeChat Pay public key file {}", path.display()))
 }
 
 /// Reads the config file at `path` and validates the chosen profile.
 pub fn load(path: &Path, chosen: Option<&str>, env: &Env) -> Result<Profile> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("reading config file {}", path.display()))?;
+    let text = crate::files::read_text(path, "config file", crate::files::CONFIG_MAX)?;
     let at = Locator { path, text: &text };
     refuse_pem(&at)?;
     let raw: RawConfig = toml::from_str(&text).map_err(|e| {
@@ -436,6 +436,11 @@ pub fn load(path: &Path, chosen: Option<&str>, env: &Env) -> Result<Profile> {
                 "{PRIVATE_KEY_ENV} is set but empty; put the key's PEM text in it, or unset it to use private_key_file"
             )
         }
+        (Some(v), _) if v.len() as u64 > crate::files::KEY_FILE_MAX => bail!(
+            "{PRIVATE_KEY_ENV} holds {} bytes; a PEM private key is about 2 KiB (at most {} are read)",
+            v.len(),
+            crate::files::size(crate::files::KEY_FILE_MAX)
+        ),
         (Some(v), _) => KeySource::Env(SecretPem(v.clone())),
         (None, Some(f)) => KeySource::File(resolve(f, "private_key_file")?),
         (None, None) => bail!(

@@ -960,3 +960,91 @@ fn a_readable_private_key_file_is_warned_about_not_refused() {
     let out = s.ret(&["--code", "C3", "--stock", "1", "--json"]);
     assert_eq!((out.code, out.stderr.as_str()), (3, ""));
 }
+
+/// Nothing is read without a limit: key files, config files and bodies, and
+/// a long unexpected answer is quoted short, with its size.
+#[test]
+fn what_is_read_is_capped_and_long_answers_are_quoted_short() {
+    let server = Server::start(|_| {
+        Reply::raw(
+            502,
+            &format!("<html>\n{}</html>\n", "<p>Bad Gateway</p>\n".repeat(10_000)),
+        )
+    });
+    let s = setup(&server.base_url, "retries = 0\n");
+    for (from, what) in [
+        ("merchant_key.pem", "private key file"),
+        (
+            "wechatpay_pub.pem",
+            "check wechatpay_public_key_file: it must be the WeChat Pay public key (pub_key.pem) \
+             downloaded from the merchant platform: WeChat Pay public key file",
+        ),
+    ] {
+        let text = config_text(&server.base_url, "")
+            .replace(&fixture(from).display().to_string(), "/dev/zero");
+        std::fs::write(&s.config, text).unwrap();
+        let out = s.ret(&["--code", "C", "--stock", "1", "--json"]);
+        assert_eq!(out.code, 2);
+        assert_eq!(
+            out.json()["message"]
+                .as_str()
+                .unwrap()
+                .lines()
+                .next()
+                .unwrap(),
+            format!(
+                "{what} /dev/zero is larger than 64 KiB, the most wxcoupon reads for it: is it the right file?"
+            )
+        );
+    }
+    let big = format!(
+        "{}{}",
+        "# padding\n".repeat(110_000),
+        config_text(&server.base_url, "")
+    );
+    std::fs::write(&s.config, big).unwrap();
+    let out = s.ret(&["--code", "C", "--stock", "1", "--json"]);
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.json()["message"],
+        format!(
+            "config file {} is larger than 1 MiB, the most wxcoupon reads for it: is it the right file?",
+            s.config.display()
+        )
+    );
+    assert!(server.seen().is_empty());
+
+    let out = run(wxcoupon(s.home.path())
+        .args([
+            "sign",
+            "--url",
+            "/v3/x",
+            "--body-file",
+            "/dev/zero",
+            "--key",
+        ])
+        .arg(fixture("merchant_key.pem"))
+        .args(["--mchid", "1", "--serial", "AB"]));
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.stderr,
+        "wxcoupon: error: --body-file /dev/zero is larger than 1 MiB, the most wxcoupon reads for it: is it the right file?\n"
+    );
+
+    std::fs::write(&s.config, config_text(&server.base_url, "retries = 0\n")).unwrap();
+    let out = s.ret(&["--code", "C", "--stock", "1", "--request-no", "R", "--json"]);
+    assert_eq!(out.code, 4);
+    let page = format!("<html>\n{}</html>\n", "<p>Bad Gateway</p>\n".repeat(10_000));
+    let shown: String = "<html> <p>Bad Gateway</p> "
+        .chars()
+        .chain("<p>Bad Gateway</p> ".repeat(20).chars())
+        .take(200)
+        .collect();
+    assert_eq!(
+        out.json()["message"],
+        format!(
+            "HTTP 502 without a WeChat Pay error body (a gateway or proxy answered?): {shown}… ({} bytes in all)",
+            page.len()
+        )
+    );
+}

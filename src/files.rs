@@ -1,0 +1,70 @@
+//! Reading the files wxcoupon is given: never more than a limit (a key file
+//! named `/dev/zero` must not fill the memory), and the path in every error.
+
+use std::io::Read;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+
+/// A PEM key is about 2 KiB; no key file is anywhere near this.
+pub const KEY_FILE_MAX: u64 = 64 << 10;
+/// A config file.
+pub const CONFIG_MAX: u64 = 1 << 20;
+/// A CA bundle (Mozilla's whole bundle is about 220 KiB).
+pub const CA_FILE_MAX: u64 = 4 << 20;
+/// A request or answer body: `--body-file`, and answers from WeChat Pay.
+pub const BODY_MAX: u64 = 1 << 20;
+
+/// `1 MiB`, `64 KiB`, `512 bytes`.
+pub fn size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
+        b if b >= 1 << 10 && b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
+        b => format!("{b} bytes"),
+    }
+}
+
+/// Reads at most `max` bytes of `path`; a longer file is an error that
+/// names `what` (e.g. "private key file") and the path.
+pub fn read(path: &Path, what: &str, max: u64) -> Result<Vec<u8>> {
+    let file =
+        std::fs::File::open(path).with_context(|| format!("reading {what} {}", path.display()))?;
+    let mut data = Vec::new();
+    file.take(max + 1)
+        .read_to_end(&mut data)
+        .with_context(|| format!("reading {what} {}", path.display()))?;
+    if data.len() as u64 > max {
+        bail!(
+            "{what} {} is larger than {}, the most wxcoupon reads for it: is it the right file?",
+            path.display(),
+            size(max)
+        );
+    }
+    Ok(data)
+}
+
+/// Like `read`, for text.
+pub fn read_text(path: &Path, what: &str, max: u64) -> Result<String> {
+    String::from_utf8(read(path, what, max)?)
+        .map_err(|_| anyhow::anyhow!("{what} {} is not UTF-8 text", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reading_stops_at_the_limit() {
+        let e = read(Path::new("/dev/zero"), "key file", 16).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "key file /dev/zero is larger than 16 bytes, the most wxcoupon reads for it: is it the right file?"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("k");
+        std::fs::write(&f, [b'x'; 16]).unwrap();
+        assert_eq!(read(&f, "key file", 16).unwrap().len(), 16);
+        assert_eq!(size(KEY_FILE_MAX), "64 KiB");
+        assert_eq!(size(CONFIG_MAX), "1 MiB");
+    }
+}
