@@ -28,10 +28,33 @@ pub const KEY_ID: &str = "PUB_KEY_ID_0119000001092024112700000000000001";
 pub const PATH: &str = "/v3/marketing/busifavor/coupons/return";
 pub const RETURN_TIME: &str = "2026-11-27T13:29:35+08:00";
 
+/// A file of tests/fixtures. Private keys are handed out as copies with mode
+/// 0600 (git keeps no such mode), as a careful user keeps them: wxcoupon
+/// warns about a key file that group or others can read.
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
-        .join(name)
+        .join(name);
+    if !name.contains("_key") {
+        return committed;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("private-fixtures");
+    let copy = dir.join(name.replace('/', "_"));
+    let fresh = std::fs::read(&copy).ok() == std::fs::read(&committed).ok()
+        && std::fs::metadata(&copy).is_ok_and(|m| m.permissions().mode() & 0o777 == 0o600);
+    if !fresh {
+        std::fs::create_dir_all(&dir).unwrap();
+        let tmp = dir.join(format!(
+            "{}.{}.tmp",
+            name.replace('/', "_"),
+            std::process::id()
+        ));
+        std::fs::copy(&committed, &tmp).unwrap();
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600)).unwrap();
+        std::fs::rename(&tmp, &copy).unwrap();
+    }
+    copy
 }
 
 fn key_pair(name: &str) -> RsaKeyPair {
