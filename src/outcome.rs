@@ -385,7 +385,11 @@ fn clock_note(answer: &Answer, now_unix: i64) -> Option<String> {
 }
 
 /// Compares what WeChat Pay says it checked (`detail.sign_information`) with
-/// the message wxcoupon signed, and points at the first difference.
+/// the message wxcoupon signed. WeChat Pay keeps the four header lines whole
+/// (method, URL, timestamp, nonce) but cuts the body to its first few
+/// characters, still ending with `\n`; `sign_message_length` is the byte
+/// length of the whole message it checked. So: the header lines exactly, the
+/// body as a prefix, then the lengths.
 pub fn sign_diff(ours: &[u8], detail: &Value) -> Vec<String> {
     let Some(info) = find_key(detail, "sign_information") else {
         return Vec::new();
@@ -393,53 +397,51 @@ pub fn sign_diff(ours: &[u8], detail: &Value) -> Vec<String> {
     let Some(theirs) = info.get("truncated_sign_message").and_then(Value::as_str) else {
         return Vec::new();
     };
-    let ours = String::from_utf8_lossy(ours);
     let their_len = info.get("sign_message_length").and_then(Value::as_u64);
+    let ours = String::from_utf8_lossy(ours);
     let ours_len = ours.len() as u64;
-    let mut notes = Vec::new();
-    match ours
-        .char_indices()
-        .zip(theirs.chars())
-        .find(|((_, a), b)| a != b)
-    {
-        None if ours.len() >= theirs.len() && their_len.is_none_or(|n| n == ours_len) => {
-            notes.push(format!(
-                "sign_information: WeChat Pay checked the same message wxcoupon signed ({ours_len} bytes), \
-                 so the signature itself does not match: the private key does not belong to \
-                 merchant_serial_no, or mchid / merchant_serial_no is wrong."
-            ));
-        }
-        None if ours.len() >= theirs.len() => {
-            notes.push(format!(
-                "sign_information: the message WeChat Pay shows agrees with ours as far as it goes, \
-                 but it counted {} bytes where wxcoupon signed {ours_len}: the body was changed on \
-                 the way (a proxy?).",
-                their_len.unwrap_or_default()
-            ));
-        }
-        None => notes.push(format!(
-            "sign_information: WeChat Pay's message is longer than ours after {ours_len} bytes: {}",
-            escape::term(theirs)
-        )),
-        Some(((at, _), _)) => {
-            let line = ours[..at].matches('\n').count() + 1;
-            let name = ["method", "URL", "timestamp", "nonce", "body"]
-                .get(line - 1)
-                .copied()
-                .unwrap_or("end");
-            let our_line = ours.split('\n').nth(line - 1).unwrap_or("");
-            let their_line = theirs.split('\n').nth(line - 1).unwrap_or("");
-            notes.push(format!(
-                "sign_information: the messages differ first at byte {at}, line {line} ({name}):"
-            ));
-            notes.push(format!("  wxcoupon signed:    {}", escape::term(our_line)));
-            notes.push(format!(
-                "  WeChat Pay checked: {}",
-                escape::term(their_line)
-            ));
+    let our_parts: Vec<&str> = ours.splitn(5, '\n').collect();
+    let their_parts: Vec<&str> = theirs.splitn(5, '\n').collect();
+    for (i, name) in ["method", "URL", "timestamp", "nonce"].iter().enumerate() {
+        let (a, b) = (our_parts.get(i), their_parts.get(i));
+        if b.is_some() && a != b {
+            return vec![
+                format!(
+                    "sign_information: the messages differ at line {} ({name}):",
+                    i + 1
+                ),
+                format!("  wxcoupon signed:    {}", escape::term(a.unwrap_or(&""))),
+                format!("  WeChat Pay checked: {}", escape::term(b.unwrap_or(&""))),
+            ];
         }
     }
-    notes
+    let body = |parts: &[&str]| {
+        let rest = parts.get(4).copied().unwrap_or_default();
+        rest.strip_suffix('\n').unwrap_or(rest).to_string()
+    };
+    let (our_body, their_body) = (body(&our_parts), body(&their_parts));
+    if !our_body.starts_with(&their_body) {
+        let ours_shown: String = our_body.chars().take(their_body.chars().count()).collect();
+        return vec![
+            "sign_information: the bodies differ: something between wxcoupon and WeChat Pay changed \
+             the body (a proxy?)"
+                .to_string(),
+            format!("  wxcoupon signed a body starting:    {}", escape::term(&ours_shown)),
+            format!("  WeChat Pay checked a body starting: {}", escape::term(&their_body)),
+        ];
+    }
+    match their_len {
+        Some(n) if n != ours_len => vec![format!(
+            "sign_information: the message WeChat Pay shows agrees with ours as far as it goes, \
+             but it counted {n} bytes where wxcoupon signed {ours_len}: the body was changed on \
+             the way (a proxy?)."
+        )],
+        _ => vec![format!(
+            "sign_information: WeChat Pay checked the same message wxcoupon signed ({ours_len} bytes), \
+             so the signature itself does not match: the private key does not belong to \
+             merchant_serial_no, or mchid / merchant_serial_no is wrong."
+        )],
+    }
 }
 
 fn find_key<'v>(v: &'v Value, key: &str) -> Option<&'v Value> {
@@ -636,28 +638,60 @@ mod tests {
     const OURS: &[u8] =
         b"POST\n/v3/marketing/busifavor/coupons/return\n1700000000\nNONCE\n{\"a\":1}\n";
 
-    #[test]
-    fn sign_diff_says_the_messages_agree_when_they_do() {
-        let d = json!({"sign_information": {"truncated_sign_message": "POST\n/v3/marketing/busifavor/coupons/return\n17", "sign_message_length": OURS.len()}});
-        let notes = sign_diff(OURS, &d);
-        assert!(notes[0].contains("same message"), "{notes:?}");
+    fn info(truncated: &str, length: usize) -> Value {
+        json!({"detail": {"issue": "sign not match"}, "sign_information": {
+            "truncated_sign_message": truncated, "sign_message_length": length}})
     }
 
     #[test]
-    fn sign_diff_points_at_the_first_difference() {
-        let d = json!({"detail": {"issue": "sign not match"}, "sign_information": {"truncated_sign_message": "POST\n/v3/marketing/busifavor/coupons/return\n1700000001\n"}});
+    fn sign_diff_says_the_messages_agree_when_the_headers_and_body_start_do() {
+        // As the real gateway answers: header lines whole, the body cut, a final \n.
+        let d = info(
+            "POST\n/v3/marketing/busifavor/coupons/return\n1700000000\nNONCE\n{\"a\n",
+            OURS.len(),
+        );
         let notes = sign_diff(OURS, &d);
-        assert!(notes[0].contains("line 3 (timestamp)"), "{notes:?}");
         assert!(
-            notes[1].ends_with("1700000000") && notes[2].ends_with("1700000001"),
+            notes[0].contains("checked the same message wxcoupon signed (69 bytes)"),
             "{notes:?}"
+        );
+        let d = info(
+            "POST\n/v3/marketing/busifavor/coupons/return\n1700000000\nNONCE\n\n",
+            OURS.len(),
+        );
+        assert!(sign_diff(OURS, &d)[0].contains("same message"));
+    }
+
+    #[test]
+    fn sign_diff_points_at_the_header_line_that_differs() {
+        let d = info(
+            "POST\n/v3/marketing/busifavor/coupons/return\n1700000001\nNONCE\n{\"a\n",
+            OURS.len(),
+        );
+        assert_eq!(
+            sign_diff(OURS, &d),
+            [
+                "sign_information: the messages differ at line 3 (timestamp):",
+                "  wxcoupon signed:    1700000000",
+                "  WeChat Pay checked: 1700000001",
+            ]
         );
     }
 
     #[test]
-    fn sign_diff_notices_a_changed_length() {
-        let d = json!({"sign_information": {"truncated_sign_message": "POST\n", "sign_message_length": 3}});
-        assert!(sign_diff(OURS, &d)[0].contains("counted 3 bytes"));
+    fn sign_diff_notices_a_changed_body_or_length() {
+        let d = info(
+            "POST\n/v3/marketing/busifavor/coupons/return\n1700000000\nNONCE\n{\"b\n",
+            OURS.len(),
+        );
+        let notes = sign_diff(OURS, &d);
+        assert!(notes[0].contains("the bodies differ"), "{notes:?}");
+        assert_eq!(notes[2], "  WeChat Pay checked a body starting: {\"b");
+        let d = info(
+            "POST\n/v3/marketing/busifavor/coupons/return\n1700000000\nNONCE\n{\"a\n",
+            3,
+        );
+        assert!(sign_diff(OURS, &d)[0].contains("counted 3 bytes where wxcoupon signed 69"));
         assert!(sign_diff(OURS, &json!({"field": "x"})).is_empty());
     }
 }

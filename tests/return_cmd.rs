@@ -272,7 +272,7 @@ fn sign_error_compares_the_signed_message_with_the_servers() {
 #[test]
 fn sign_error_points_at_the_first_difference() {
     let server = Server::start(|seen| {
-        let text = String::from_utf8_lossy(&seen.signed_message).replace(PATH, "/v3/other");
+        let text = truncated_like_wechat_pay(&seen.signed_message).replace(PATH, "/v3/other");
         Reply {
             status: 401,
             body: serde_json::json!({"code": "SIGN_ERROR", "message": "签名错误", "detail": {"sign_information": {
@@ -285,9 +285,19 @@ fn sign_error_points_at_the_first_difference() {
     let s = setup(&server.base_url, "");
     let out = s.ret(&["--code", "C", "--stock", "1"]);
     assert_eq!(out.code, 3);
-    assert!(out.stderr.contains("line 2 (URL)"), "{}", out.stderr);
-    assert!(
-        out.stderr.contains("WeChat Pay checked: /v3/other"),
+    let notes: Vec<&str> = out
+        .stderr
+        .lines()
+        .skip_while(|l| !l.contains("sign_information"))
+        .take(3)
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            "  sign_information: the messages differ at line 2 (URL):",
+            "    wxcoupon signed:    /v3/marketing/busifavor/coupons/return",
+            "    WeChat Pay checked: /v3/other",
+        ],
         "{}",
         out.stderr
     );

@@ -175,9 +175,29 @@ fn parse_authorization(value: &str) -> Result<Authorization, String> {
     Ok(auth)
 }
 
-fn sign_error(req: &Incoming<'_>, issue: &str, message: &[u8]) -> Verdict {
+/// How many characters of the body WeChat Pay's `truncated_sign_message` keeps.
+const SIGN_MESSAGE_BODY_CHARS: usize = 8;
+
+/// The message as WeChat Pay shows it in `sign_information`: the four header
+/// lines whole, the body cut to its first few characters, a final `\n`.
+fn truncated_sign_message(message: &[u8]) -> String {
     let text = String::from_utf8_lossy(message);
-    let truncated: String = text.chars().take(128).collect();
+    let parts: Vec<&str> = text.splitn(5, '\n').collect();
+    let body: String = parts
+        .get(4)
+        .map(|b| b.strip_suffix('\n').unwrap_or(b))
+        .unwrap_or_default()
+        .chars()
+        .take(SIGN_MESSAGE_BODY_CHARS)
+        .collect();
+    let mut out: String = parts.iter().take(4).map(|p| format!("{p}\n")).collect();
+    out.push_str(&body);
+    out.push('\n');
+    out
+}
+
+fn sign_error(req: &Incoming<'_>, issue: &str, message: &[u8]) -> Verdict {
+    let truncated = truncated_sign_message(message);
     Verdict {
         status: 401,
         body: json!({
@@ -546,12 +566,10 @@ mod tests {
         assert_eq!(code(&v), "401 SIGN_ERROR 签名错误");
         let body: serde_json::Value = serde_json::from_str(&v.body).unwrap();
         let info = &body["detail"]["sign_information"];
-        assert!(
-            info["truncated_sign_message"]
-                .as_str()
-                .unwrap()
-                .starts_with("POST\n/v3/marketing")
-        );
+        let shown = info["truncated_sign_message"].as_str().unwrap();
+        assert!(shown.starts_with("POST\n/v3/marketing"), "{shown}");
+        assert!(shown.ends_with("\n{\"coupon\n"), "{shown}");
+        assert_eq!(shown.lines().count(), 5, "{shown}");
         assert_eq!(info["url"], PATH);
 
         let mut r = req("COUPON-USED-1", "R1");

@@ -459,6 +459,18 @@ fn serve(
     let _ = stream.flush();
 }
 
+/// `sign_information.truncated_sign_message` as the real gateway writes it:
+/// the four header lines whole, the body cut to 8 characters, a final `\n`.
+pub fn truncated_like_wechat_pay(message: &[u8]) -> String {
+    let text = String::from_utf8_lossy(message);
+    let lines: Vec<&str> = text.splitn(5, '\n').collect();
+    let body: String = lines[4].trim_end_matches('\n').chars().take(8).collect();
+    format!(
+        "{}\n{}\n{}\n{}\n{body}\n",
+        lines[0], lines[1], lines[2], lines[3]
+    )
+}
+
 /// WeChat Pay's checks; `Some(answer)` refuses the request.
 fn authenticate(seen: &mut Seen) -> Option<Reply> {
     for h in ["Accept", "User-Agent", "Content-Type"] {
@@ -506,7 +518,7 @@ fn authenticate(seen: &mut Seen) -> Option<Reply> {
     };
     if let Some(p) = problem {
         seen.auth = Err(p.into());
-        let text = String::from_utf8_lossy(&message).into_owned();
+        let text = truncated_like_wechat_pay(&message);
         let detail = serde_json::json!({
             "detail": {"issue": p},
             "field": "signature",
