@@ -138,6 +138,47 @@ const UNVERIFIED_EXPLANATION: &str = "应答验签失败，不能当作成功：
      Pay public key shown on the merchant platform, that the local clock is right, and that no \
      proxy rewrites answers. Re-running with the same request number is safe.";
 
+const UNEXPECTED_BODY_EXPLANATION: &str = "应答签名有效（确实来自微信支付），但内容不是本接口文档所述的格式：退券可能已经成功，也可能没有。\
+     请查询券详情确认券状态，并附上 Request-ID 报告 wxcoupon 的问题。 \
+     The answer's signature is valid, so it came from WeChat Pay, but its body is not what this API \
+     documents: the return may or may not have happened. Query the coupon's details (查询券详情) to \
+     be sure, and report this to wxcoupon with the Request-ID. Re-running with the same request \
+     number is safe.";
+
+const PLATFORM_CERTIFICATE_EXPLANATION: &str = "应答由微信支付平台证书签名，而不是微信支付公钥：该商户尚未在商户平台开启“切换为微信支付公钥”。\
+     请在商户平台（账户中心 → API安全 → 微信支付公钥）完成切换；本版本 wxcoupon 不支持平台证书。退券可能已经成功，也可能没有。 \
+     The answer was signed by a WeChat Pay platform certificate, not by the WeChat Pay public key: \
+     this merchant has not turned on the switch to the WeChat Pay public key in the merchant \
+     platform, so WeChat Pay still signs with the certificate. Turn the switch on (账户中心 → \
+     API安全 → 微信支付公钥); this version of wxcoupon does not support platform certificates. The \
+     return may or may not have happened; re-running with the same request number is safe once \
+     the switch is on.";
+
+const UNSUPPORTED_TYPE_EXPLANATION: &str = "应答使用了 wxcoupon 无法验证的签名算法，不能当作成功：退券可能已经成功，也可能没有。 \
+     The answer is signed with an algorithm wxcoupon cannot check (it verifies \
+     WECHATPAY2-SHA256-RSA2048, the RSA scheme), so it is not a success: the return may or may \
+     not have happened. Query the coupon's details (查询券详情) to be sure.";
+
+const UNVERIFIED_CHECK: &str = "check: wechatpay_public_key_id and wechatpay_public_key_file match the merchant platform's \
+     WeChat Pay public key; the local clock; a proxy rewriting answers";
+
+/// What an answer that failed verification means, for the JSON `explanation`.
+fn unverified_explanation(failure: &verify::Failure) -> &'static str {
+    match failure {
+        verify::Failure::PlatformCertificate { .. } => PLATFORM_CERTIFICATE_EXPLANATION,
+        verify::Failure::UnsupportedType(_) => UNSUPPORTED_TYPE_EXPLANATION,
+        _ => UNVERIFIED_EXPLANATION,
+    }
+}
+
+/// The things to check by hand, when they can be the cause.
+fn unverified_check(failure: &verify::Failure) -> Option<&'static str> {
+    match failure {
+        verify::Failure::PlatformCertificate { .. } | verify::Failure::UnsupportedType(_) => None,
+        _ => Some(UNVERIFIED_CHECK),
+    }
+}
+
 /// What judging an answer needs besides the answer.
 pub struct Judge<'a> {
     pub request: &'a ReturnRequest,
@@ -197,6 +238,7 @@ impl Judge<'_> {
             nonce: answer.header("Wechatpay-Nonce"),
             signature: answer.header("Wechatpay-Signature"),
             serial: answer.header("Wechatpay-Serial"),
+            signature_type: answer.header("Wechatpay-Signature-Type"),
         };
         verify::answer(
             &headers,
@@ -211,11 +253,14 @@ impl Judge<'_> {
         if let Err(failure) = self.check_signature(answer) {
             let mut r = Report::new(Kind::Unverified, Some(self.request));
             r.message = Some(format!("answer not verified: {failure}"));
-            r.explanation = Some(UNVERIFIED_EXPLANATION.into());
+            r.explanation = Some(unverified_explanation(&failure).into());
             if let verify::Failure::Stale { .. } = failure
                 && let Some(note) = clock_note(answer, self.now_unix)
             {
                 r.notes.push(note);
+            }
+            if let Some(check) = unverified_check(&failure) {
+                r.notes.push(check.into());
             }
             return r;
         }
@@ -232,7 +277,7 @@ impl Judge<'_> {
                      {{\"wechatpay_return_time\": RFC 3339}}: {}",
                     snippet(&answer.body)
                 ));
-                r.explanation = Some(UNVERIFIED_EXPLANATION.into());
+                r.explanation = Some(UNEXPECTED_BODY_EXPLANATION.into());
                 r
             }
         }
@@ -318,7 +363,10 @@ impl Judge<'_> {
                 "RESOURCE_ALREADY_EXISTS would confirm that an earlier attempt returned the coupon, \
                  but the answer is not verified: {failure}"
             ));
-            r.explanation = Some(UNVERIFIED_EXPLANATION.into());
+            r.explanation = Some(unverified_explanation(&failure).into());
+            if let Some(check) = unverified_check(&failure) {
+                r.notes.push(check.into());
+            }
             return r;
         }
         let mut r = Report::new(Kind::Returned, Some(self.request));
@@ -532,12 +580,6 @@ pub fn render_text(r: &Report) -> (String, String) {
         for line in note.lines() {
             err.push_str(&format!("  {line}\n"));
         }
-    }
-    if matches!(r.outcome, Kind::Unverified) {
-        err.push_str(
-            "  check: wechatpay_public_key_id and wechatpay_public_key_file match the merchant platform's \
-             WeChat Pay public key; the local clock; a proxy rewriting answers\n",
-        );
     }
     if matches!(r.outcome, Kind::Rejected | Kind::Unknown)
         && let Some(msg) = &r.message

@@ -20,14 +20,27 @@ pub struct SignatureHeaders<'a> {
     pub nonce: Option<&'a str>,
     pub signature: Option<&'a str>,
     pub serial: Option<&'a str>,
+    /// `Wechatpay-Signature-Type`; absent means the RSA scheme.
+    pub signature_type: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
     MissingHeader(&'static str),
-    SerialMismatch { got: String, expected: String },
+    SerialMismatch {
+        got: String,
+        expected: String,
+    },
+    /// Signed by a platform certificate (a hexadecimal serial) where the
+    /// profile has the WeChat Pay public key: the merchant has not switched.
+    PlatformCertificate {
+        serial: String,
+    },
+    UnsupportedType(String),
     BadTimestamp(String),
-    Stale { offset_secs: i64 },
+    Stale {
+        offset_secs: i64,
+    },
     Probe,
     NotBase64,
     BadSignature,
@@ -40,6 +53,16 @@ impl fmt::Display for Failure {
             Failure::SerialMismatch { got, expected } => write!(
                 f,
                 "the answer is signed by key `{got}`, but the profile's wechatpay_public_key_id is `{expected}`"
+            ),
+            Failure::PlatformCertificate { serial } => write!(
+                f,
+                "the answer is signed by a WeChat Pay platform certificate (serial `{serial}`), \
+                 not by the WeChat Pay public key the profile names"
+            ),
+            Failure::UnsupportedType(t) => write!(
+                f,
+                "the answer is signed with `{t}`, which wxcoupon cannot check (it verifies {} only)",
+                crate::sign::SCHEME
             ),
             Failure::BadTimestamp(t) => {
                 write!(f, "Wechatpay-Timestamp `{t}` is not a Unix time in seconds")
@@ -96,6 +119,12 @@ pub fn signature(
     }
 }
 
+/// A platform certificate's serial: up to 40 hexadecimal digits (WeChat Pay
+/// writes 40 upper-case ones), unlike a public key id (`PUB_KEY_ID_…`).
+pub fn is_certificate_serial(serial: &str) -> bool {
+    (1..=40).contains(&serial.len()) && serial.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 /// How far the timestamp is from `now` (positive: ahead of the local clock).
 pub fn offset(timestamp: &str, now_unix: i64) -> Result<i64, Failure> {
     timestamp
@@ -114,6 +143,11 @@ pub fn answer(
     key: &PublicKey,
     now_unix: i64,
 ) -> Result<(), Failure> {
+    if let Some(t) = headers.signature_type
+        && t.trim() != crate::sign::SCHEME
+    {
+        return Err(Failure::UnsupportedType(t.to_string()));
+    }
     let timestamp = headers
         .timestamp
         .ok_or(Failure::MissingHeader("Wechatpay-Timestamp"))?;
@@ -126,6 +160,11 @@ pub fn answer(
     let serial = headers
         .serial
         .ok_or(Failure::MissingHeader("Wechatpay-Serial"))?;
+    if serial != expected_serial && is_certificate_serial(serial) {
+        return Err(Failure::PlatformCertificate {
+            serial: serial.to_string(),
+        });
+    }
     if serial != expected_serial {
         return Err(Failure::SerialMismatch {
             got: serial.to_string(),
@@ -170,6 +209,7 @@ mod tests {
             nonce: Some("abc"),
             signature: Some(sig),
             serial: Some(serial),
+            signature_type: Some("WECHATPAY2-SHA256-RSA2048"),
         };
         answer(&h, body, SERIAL, &wechatpay_public(), NOW)
     }
@@ -207,6 +247,41 @@ mod tests {
             check(&ts, &sig, "PUB_KEY_ID_OTHER", BODY),
             Err(Failure::SerialMismatch { .. })
         ));
+    }
+
+    #[test]
+    fn a_platform_certificate_serial_is_named_as_such() {
+        let ts = NOW.to_string();
+        let sig = signed_by("wechatpay_key.pem", &ts, "abc", BODY);
+        let serial = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1";
+        assert_eq!(
+            check(&ts, &sig, serial, BODY),
+            Err(Failure::PlatformCertificate {
+                serial: serial.into()
+            })
+        );
+    }
+
+    #[test]
+    fn another_signature_type_is_refused_by_name() {
+        let ts = NOW.to_string();
+        let sig = signed_by("wechatpay_key.pem", &ts, "abc", BODY);
+        let h = SignatureHeaders {
+            timestamp: Some(&ts),
+            nonce: Some("abc"),
+            signature: Some(&sig),
+            serial: Some(SERIAL),
+            signature_type: Some("WECHATPAY2-SM2-WITH-SM3"),
+        };
+        let e = answer(&h, BODY, SERIAL, &wechatpay_public(), NOW).unwrap_err();
+        assert_eq!(
+            e,
+            Failure::UnsupportedType("WECHATPAY2-SM2-WITH-SM3".into())
+        );
+        assert_eq!(
+            e.to_string(),
+            "the answer is signed with `WECHATPAY2-SM2-WITH-SM3`, which wxcoupon cannot check (it verifies WECHATPAY2-SHA256-RSA2048 only)"
+        );
     }
 
     #[test]

@@ -417,7 +417,6 @@ fn a_refused_connection_is_exit_4() {
 fn an_answer_that_fails_verification_is_never_a_success() {
     for (sig, words) in [
         (Sig::WrongKey, "signature does not match"),
-        (Sig::Probe, "probe"),
         (Sig::NotBase64, "not valid Base64"),
         (Sig::Missing, "no Wechatpay-Timestamp header"),
         (Sig::TamperedBody, "signature does not match"),
@@ -1057,4 +1056,62 @@ fn what_is_read_is_capped_and_long_answers_are_quoted_short() {
             page.len()
         )
     );
+}
+
+/// Three unverified answers that are not about the key id or the clock say
+/// what they are, and give no such hint.
+#[test]
+fn unverified_answers_say_why_without_misleading_hints() {
+    let cases = [
+        (
+            Reply::returned().sig(Sig::CertificateSerial),
+            "answer not verified: the answer is signed by a WeChat Pay platform certificate (serial \
+             `3775B6A45ACD588826D15E583A95F5DD2C3A8E0A`), not by the WeChat Pay public key the profile names",
+            "The answer was signed by a WeChat Pay platform certificate",
+        ),
+        (
+            Reply::returned().sig(Sig::Sm2Type),
+            "answer not verified: the answer is signed with `WECHATPAY2-SM2-WITH-SM3`, which wxcoupon \
+             cannot check (it verifies WECHATPAY2-SHA256-RSA2048 only)",
+            "signed with an algorithm wxcoupon cannot check",
+        ),
+        (
+            Reply::ok(r#"{"result":"ok"}"#),
+            "the answer's signature is valid, but its body is not the documented \
+             {\"wechatpay_return_time\": RFC 3339}: {\"result\":\"ok\"}",
+            "so it came from WeChat Pay, but its body is not what this API documents",
+        ),
+    ];
+    for (reply, message, explained) in cases {
+        let server = Server::start(move |_| reply.clone());
+        let s = setup(&server.base_url, "");
+        let out = s.ret(&["--code", "C", "--stock", "1", "--request-no", "R"]);
+        assert_eq!(out.code, 5, "{}", out.stderr);
+        assert_eq!(
+            out.stderr,
+            format!(
+                "wxcoupon: unverified: {}\n  do NOT treat this as a success: the return may or may not have happened\n  \
+                 HTTP status: 200\n  Request-ID: 08F0D9F7B60610A70218E4AA8F6C20C6A10E-0\n  request number: R\n",
+                message
+            )
+        );
+        let v = s
+            .ret(&[
+                "--code",
+                "C",
+                "--stock",
+                "1",
+                "--request-no",
+                "R2",
+                "--json",
+            ])
+            .json();
+        assert_eq!(v["message"], message);
+        let explanation = v["explanation"].as_str().unwrap();
+        assert!(explanation.contains(explained), "{explanation}");
+        assert!(
+            !explanation.contains("clock") && !explanation.contains("wechatpay_public_key_id"),
+            "{explanation}"
+        );
+    }
 }

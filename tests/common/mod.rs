@@ -173,6 +173,10 @@ pub enum Sig {
     TamperedBody,
     StaleTimestamp,
     WrongSerial,
+    /// Valid, but the serial is a platform certificate's (40 hex digits).
+    CertificateSerial,
+    /// Valid RSA, but `Wechatpay-Signature-Type` names SM2.
+    Sm2Type,
 }
 
 #[derive(Debug, Clone)]
@@ -566,9 +570,11 @@ fn build(reply: Reply) -> Vec<u8> {
         m
     };
     let signature = match reply.sig {
-        Sig::Valid | Sig::StaleTimestamp | Sig::WrongSerial => {
-            Some(sign_with("wechatpay_key.pem", &message(&reply.body)))
-        }
+        Sig::Valid
+        | Sig::StaleTimestamp
+        | Sig::WrongSerial
+        | Sig::CertificateSerial
+        | Sig::Sm2Type => Some(sign_with("wechatpay_key.pem", &message(&reply.body))),
         Sig::TamperedBody => Some(sign_with("wechatpay_key.pem", &message(&signed_body))),
         Sig::WrongKey => Some(sign_with("other_key.pem", &message(&reply.body))),
         Sig::Probe => Some(format!(
@@ -589,20 +595,22 @@ fn build(reply: Reply) -> Vec<u8> {
         ("Content-Length".to_string(), reply.body.len().to_string()),
     ];
     if let Some(sig) = signature {
-        let serial = if reply.sig == Sig::WrongSerial {
-            "PUB_KEY_ID_0000000000000000000000000000000000"
+        let serial = match reply.sig {
+            Sig::WrongSerial => "PUB_KEY_ID_0000000000000000000000000000000000",
+            Sig::CertificateSerial => "3775B6A45ACD588826D15E583A95F5DD2C3A8E0A",
+            _ => KEY_ID,
+        };
+        let kind = if reply.sig == Sig::Sm2Type {
+            "WECHATPAY2-SM2-WITH-SM3"
         } else {
-            KEY_ID
+            "WECHATPAY2-SHA256-RSA2048"
         };
         headers.extend([
             ("Wechatpay-Timestamp".to_string(), ts),
             ("Wechatpay-Nonce".to_string(), nonce),
             ("Wechatpay-Signature".to_string(), sig),
             ("Wechatpay-Serial".to_string(), serial.to_string()),
-            (
-                "Wechatpay-Signature-Type".to_string(),
-                "WECHATPAY2-SHA256-RSA2048".to_string(),
-            ),
+            ("Wechatpay-Signature-Type".to_string(), kind.to_string()),
         ]);
     }
     headers.extend(reply.headers);
