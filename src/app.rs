@@ -327,28 +327,7 @@ pub fn return_with(g: &GlobalOpts, a: &ReturnArgs, env: &Env, given: Option<Prof
             verbose: g.verbose,
             last_signed: Vec::new(),
         };
-        let fin = retry::run(
-            p.retries,
-            &p.profile.base_url,
-            p.profile.backup_base_url.as_ref(),
-            a.resume,
-            &mut live,
-        );
-        let mut r = match &fin.result {
-            Ok(answer) => Judge {
-                request: &req,
-                wechatpay_public_key_id: &p.profile.wechatpay_public_key_id,
-                public_key: &p.public_key,
-                now_unix: now_unix(),
-                signed_message: &live.last_signed,
-                earlier_may_have_reached: fin.earlier_may_have_reached,
-            }
-            .judge(answer),
-            Err(e) => Report::network(&req, e),
-        };
-        r.attempts = fin.attempts;
-        r.host = Some(fin.host.origin.clone());
-        r
+        send_and_judge(&mut live, &req, a.resume)
     };
     r.warnings = warnings;
     if r.retryable {
@@ -361,6 +340,94 @@ pub fn return_with(g: &GlobalOpts, a: &ReturnArgs, env: &Env, given: Option<Prof
         ));
     }
     r
+}
+
+/// Attempts with retries, then the judgement of the final answer. A 2xx
+/// answer carrying a WeChat Pay signature probe (`WECHATPAY/SIGNTEST/…`) is
+/// treated like a lost answer: one more attempt with the same request number,
+/// as `--resume` makes it, where RESOURCE_ALREADY_EXISTS confirms the return.
+fn send_and_judge(live: &mut Live<'_>, req: &ReturnRequest, resume: bool) -> Report {
+    let (first, probe) = attempts(live, req, live.p.retries, resume);
+    if !probe {
+        return first;
+    }
+    retry::Effects::trace(
+        live,
+        "the answer's signature is a WeChat Pay probe (WECHATPAY/SIGNTEST/…); one more attempt \
+         with the same request number, as after a lost answer"
+            .to_string(),
+    );
+    let (mut second, _) = attempts(live, req, 0, true);
+    second.attempts += first.attempts;
+    if second.outcome == Kind::Returned {
+        second.notes.insert(0, PROBE_CONFIRMED.to_string());
+        second.explanation = Some(format!(
+            "{PROBE_CONFIRMED} {}",
+            second.explanation.unwrap_or_default()
+        ));
+        return second;
+    }
+    let mut r = first;
+    r.attempts = second.attempts;
+    r.host = second.host;
+    r.retryable = true;
+    let got = match (&second.code, &second.message) {
+        (Some(code), _) => format!("{code} (HTTP {})", second.http_status.unwrap_or_default()),
+        (None, Some(message)) => message.clone(),
+        (None, None) => "no answer".to_string(),
+    };
+    r.notes.push(format!(
+        "one more attempt with the same request number did not confirm the return: it ended \
+         `{}`: {}",
+        serde_json::to_value(second.outcome)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
+        escape::term(&got)
+    ));
+    r
+}
+
+const PROBE_CONFIRMED: &str = "WeChat Pay's first answer carried a signature probe (WECHATPAY/SIGNTEST/…), \
+     invalid by design; one more attempt with the same request number confirmed the return.";
+
+/// One run of attempts and its judgement; whether the final answer is a 2xx
+/// carrying a signature probe.
+fn attempts(
+    live: &mut Live<'_>,
+    req: &ReturnRequest,
+    retries: u32,
+    resume: bool,
+) -> (Report, bool) {
+    let p = live.p;
+    let fin = retry::run(
+        retries,
+        &p.profile.base_url,
+        p.profile.backup_base_url.as_ref(),
+        resume,
+        live,
+    );
+    let (mut r, probe) = match &fin.result {
+        Ok(answer) => (
+            Judge {
+                request: req,
+                wechatpay_public_key_id: &p.profile.wechatpay_public_key_id,
+                public_key: &p.public_key,
+                now_unix: now_unix(),
+                signed_message: &live.last_signed,
+                earlier_may_have_reached: fin.earlier_may_have_reached,
+            }
+            .judge(answer),
+            (200..300).contains(&answer.status)
+                && answer
+                    .header("Wechatpay-Signature")
+                    .is_some_and(|s| s.starts_with(verify::PROBE_PREFIX)),
+        ),
+        Err(e) => (Report::network(req, e), false),
+    };
+    r.attempts = fin.attempts;
+    r.host = Some(fin.host.origin.clone());
+    (r, probe)
 }
 
 fn dry_run(p: &Prepared, req: &ReturnRequest, body: &[u8]) -> Report {

@@ -162,9 +162,18 @@ const UNSUPPORTED_TYPE_EXPLANATION: &str = "应答使用了 wxcoupon 无法验�
 const UNVERIFIED_CHECK: &str = "check: wechatpay_public_key_id and wechatpay_public_key_file match the merchant platform's \
      WeChat Pay public key; the local clock; a proxy rewriting answers";
 
+const PROBE_EXPLANATION: &str = "微信支付有时会故意返回错误的签名（探测，WECHATPAY/SIGNTEST/…），以检查客户端是否验签；其背后的请求很可能已被处理。\
+     wxcoupon 已用同一退券单号重试一次，仍未能确认。请用下面的命令（--resume）重跑确认：不会重复退券。 \
+     WeChat Pay sometimes answers with a deliberately invalid signature (a probe, \
+     WECHATPAY/SIGNTEST/…) to check that clients verify answers; the request behind it may well \
+     have been processed. wxcoupon tried once more with the same request number, which did not \
+     confirm the return. Re-run with the command below (--resume) to confirm it: it can never \
+     return the coupon twice.";
+
 /// What an answer that failed verification means, for the JSON `explanation`.
 fn unverified_explanation(failure: &verify::Failure) -> &'static str {
     match failure {
+        verify::Failure::Probe => PROBE_EXPLANATION,
         verify::Failure::PlatformCertificate { .. } => PLATFORM_CERTIFICATE_EXPLANATION,
         verify::Failure::UnsupportedType(_) => UNSUPPORTED_TYPE_EXPLANATION,
         _ => UNVERIFIED_EXPLANATION,
@@ -174,7 +183,9 @@ fn unverified_explanation(failure: &verify::Failure) -> &'static str {
 /// The things to check by hand, when they can be the cause.
 fn unverified_check(failure: &verify::Failure) -> Option<&'static str> {
     match failure {
-        verify::Failure::PlatformCertificate { .. } | verify::Failure::UnsupportedType(_) => None,
+        verify::Failure::PlatformCertificate { .. }
+        | verify::Failure::UnsupportedType(_)
+        | verify::Failure::Probe => None,
         _ => Some(UNVERIFIED_CHECK),
     }
 }

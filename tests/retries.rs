@@ -570,3 +570,70 @@ fn tls_errors_name_the_host_and_ca_file_fixes_an_inspecting_network() {
     assert_attempts(&server.seen(), 1);
     assert_eq!(state(&coupons), ("SENDED".into(), 1));
 }
+
+/// A 2xx answer carrying a WeChat Pay signature probe is treated like a lost
+/// answer: one more attempt with the same request number, where
+/// RESOURCE_ALREADY_EXISTS confirms the return; anything else stays exit 5
+/// with the --resume command.
+#[test]
+fn a_signature_probe_is_followed_by_one_confirming_attempt() {
+    // The coupon is returned by the first request, whose answer is a probe.
+    let (server, coupons) = one_coupon();
+    let state = coupons.clone();
+    drop(server);
+    let server = Server::start(move |seen| {
+        let reply = state.lock().unwrap().answer(seen);
+        if reply.status == 200 {
+            reply.sig(Sig::Probe)
+        } else {
+            reply
+        }
+    });
+    let s = setup(&server.base_url, "");
+    let out = s.ret(&[&ARGS[..], &["--json"]].concat());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_attempts(&server.seen(), 2);
+    let v = out.json();
+    assert_eq!(v["outcome"], "returned");
+    assert_eq!(v["confirmed_by_retry"], true);
+    assert_eq!(v["code"], "RESOURCE_ALREADY_EXISTS");
+    assert_eq!(v["attempts"], 2);
+    assert!(
+        v["explanation"].as_str().unwrap().starts_with(
+            "WeChat Pay's first answer carried a signature probe (WECHATPAY/SIGNTEST/…), invalid by \
+             design; one more attempt with the same request number confirmed the return. "
+        ),
+        "{v}"
+    );
+    assert_eq!(coupons.lock().unwrap().returns, 1);
+
+    // Probe after probe: unverified, with the command that resumes.
+    let server = Server::start(|_| Reply::returned().sig(Sig::Probe));
+    let s = setup(&server.base_url, "");
+    let out = s.ret(&ARGS);
+    assert_eq!(out.code, 5, "{}", out.stderr);
+    assert_attempts(&server.seen(), 2);
+    let resume = format!(
+        "wxcoupon --config {} return --code C1 --stock 9856000 --request-no REFUND-77 --resume",
+        s.config.display()
+    );
+    assert_eq!(
+        out.stderr,
+        format!(
+            "wxcoupon: unverified: answer not verified: the signature is a WeChat Pay probe \
+             (`WECHATPAY/SIGNTEST/…`), invalid by design\n  \
+             do NOT treat this as a success: the return may or may not have happened\n  \
+             one more attempt with the same request number did not confirm the return: it ended \
+             `unverified`: answer not verified: the signature is a WeChat Pay probe \
+             (`WECHATPAY/SIGNTEST/…`), invalid by design\n  \
+             HTTP status: 200\n  attempts: 2, the last to {}\n  \
+             Request-ID: 08F0D9F7B60610A70218E4AA8F6C20C6A10E-0\n  request number: REFUND-77\n  \
+             safe to retry with the same request number (it cannot return the coupon twice):\n    {resume}\n",
+            server.base_url
+        )
+    );
+    let v = s.ret(&[&ARGS[..], &["--json"]].concat()).json();
+    assert_eq!(v["outcome"], "unverified");
+    assert_eq!(v["retryable"], true);
+    assert_eq!(v["retry_command"], resume);
+}
