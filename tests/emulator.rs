@@ -553,6 +553,33 @@ fn the_emulator_writes_its_files_in_a_private_folder_of_its_own() {
     assert_eq!(mode(&public) & 0o022, 0, "{}", public.display());
 }
 
+#[test]
+fn the_written_key_files_are_plain_pem_and_the_warning_is_in_the_profile() {
+    let emu = emulator(None, &[]);
+    for file in [
+        PathBuf::from(value_of(&emu.profile, "private_key_file")),
+        emu.folder().join("wechatpay_pub.pem"),
+    ] {
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(
+            text.starts_with("-----BEGIN "),
+            "{} has text before its PEM header: {:?}",
+            file.display(),
+            text.lines().next()
+        );
+        assert!(text.trim_end().ends_with("-----"), "{}", file.display());
+        assert_eq!(text.matches("-----BEGIN ").count(), 1, "{}", file.display());
+    }
+    let comments: Vec<&str> = emu.profile.lines().filter(|l| l.starts_with('#')).collect();
+    assert!(
+        comments
+            .iter()
+            .any(|l| l.contains("published sample keys") && l.contains("sign nothing real")),
+        "{}",
+        emu.profile
+    );
+}
+
 /// Another local user can create `$TMPDIR/wxcoupon-emulator` first: as a
 /// folder of symlinks, as a symlink to the victim's folder, or as a file.
 #[cfg(unix)]

@@ -13,6 +13,7 @@ use serde_json::json;
 use super::gateway::{Coupon, Identity};
 use super::{
     EMULATOR_KEY_ID, Fault, SAMPLE_MCHID, SAMPLE_MERCHANT_KEY, SAMPLE_SERIAL, SAMPLE_WECHATPAY_PUB,
+    pem_block,
 };
 use crate::app::{Printed, load_profile};
 use crate::cli::{EmulatorArgs, GlobalOpts};
@@ -194,11 +195,11 @@ pub fn run(g: &GlobalOpts, a: &EmulatorArgs, env: &Env) -> Result<Printed> {
     })?;
     if m.sample {
         let key_file = folder.path().join("sample_merchant_key.pem");
-        write_new(&key_file, SAMPLE_MERCHANT_KEY, true)?;
+        write_new(&key_file, pem_block(SAMPLE_MERCHANT_KEY), true)?;
         m.key_file = Some(key_file);
     }
     let pub_file = folder.path().join("wechatpay_pub.pem");
-    write_new(&pub_file, SAMPLE_WECHATPAY_PUB, false)?;
+    write_new(&pub_file, pem_block(SAMPLE_WECHATPAY_PUB), false)?;
 
     let mut out = String::new();
     if g.json {
@@ -213,6 +214,13 @@ pub fn run(g: &GlobalOpts, a: &EmulatorArgs, env: &Env) -> Result<Printed> {
         );
     } else {
         out.push_str("# wxcoupon emulator: a local stand-in for WeChat Pay. Sample keys; nothing here is real.\n");
+        // The warning the sample key files carry in wxcoupon's source: the
+        // written files are plain PEM, so it goes here.
+        out.push_str(if m.sample {
+            "# The key files below are published sample keys (in wxcoupon's source code); they sign nothing real.\n"
+        } else {
+            "# wechatpay_public_key_file is one of wxcoupon's published sample keys (in its source code); they sign nothing real.\n"
+        });
         out.push_str("# Save this table in a config file, then: wxcoupon --config FILE return --code ... --stock ...\n");
         out.push_str("[profile.emulator]\n");
         out.push_str(&format!("mchid = {}\n", toml_str(&m.mchid)));

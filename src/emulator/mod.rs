@@ -23,7 +23,9 @@ use time::OffsetDateTime;
 
 use gateway::{Coupon, Identity, Incoming, Ledger, State, Verdict};
 
-/// The sample keys: labelled as such inside the files, and sign nothing real.
+/// The sample keys: labelled as such inside the source files (text before the
+/// PEM block), and sign nothing real. Files written for other tools hold only
+/// the PEM block: see [`pem_block`].
 pub const SAMPLE_MERCHANT_KEY: &str = include_str!("sample_merchant_key.pem");
 pub const SAMPLE_WECHATPAY_KEY: &str = include_str!("sample_wechatpay_key.pem");
 pub const SAMPLE_WECHATPAY_PUB: &str = include_str!("sample_wechatpay_pub.pem");
@@ -35,6 +37,12 @@ pub const SAMPLE_STOCK: &str = "9856000";
 
 const MAX_HEAD: usize = 16 * 1024;
 const MAX_BODY: usize = 64 * 1024;
+
+/// `text` from its first `-----BEGIN` on: plain PEM, without the label in
+/// front, which some SDKs (e.g. PyPI wechatpayv3) refuse.
+pub fn pem_block(text: &str) -> &str {
+    text.find("-----BEGIN").map_or(text, |at| &text[at..])
+}
 
 /// The coupons that exist when no `--coupons FILE` is given.
 pub fn sample_coupons() -> Vec<Coupon> {
@@ -513,6 +521,13 @@ mod tests {
             assert!(pem.starts_with("SAMPLE KEY"), "unlabelled sample key");
             assert!(pem.contains("signs nothing real"));
         }
+        for pem in [SAMPLE_MERCHANT_KEY, SAMPLE_WECHATPAY_PUB] {
+            let plain = pem_block(pem);
+            assert!(plain.starts_with("-----BEGIN "));
+            assert!(!plain.contains("SAMPLE KEY"));
+        }
+        crate::keys::PrivateKey::from_pem(pem_block(SAMPLE_MERCHANT_KEY).as_bytes()).unwrap();
+        crate::keys::PublicKey::from_pem(pem_block(SAMPLE_WECHATPAY_PUB).as_bytes()).unwrap();
         crate::keys::PrivateKey::from_pem(SAMPLE_MERCHANT_KEY.as_bytes()).unwrap();
         let k = crate::keys::PrivateKey::from_pem(SAMPLE_WECHATPAY_KEY.as_bytes()).unwrap();
         let p = crate::keys::PublicKey::from_pem(SAMPLE_WECHATPAY_PUB.as_bytes()).unwrap();
