@@ -303,6 +303,7 @@ fn the_tool_returns_a_seeded_coupon_through_the_printed_profile() {
         ("COUPON-AVAILABLE", "E-3", 3, "currently usable"),
         ("COUPON-EXPIRED", "E-4", 3, "outside its validity period"),
         ("COUPON-DELETED", "E-5", 3, "was deleted"),
+        ("COUPON-DEACTIVATED", "E-8", 3, "券已失效"),
         ("NO-SUCH-COUPON", "E-6", 3, "No such coupon"),
         ("COUPON-OTHER-MERCHANT", "E-7", 3, "NO_AUTH"),
     ] {
@@ -314,7 +315,7 @@ fn the_tool_returns_a_seeded_coupon_through_the_printed_profile() {
     assert!(log.contains("returned COUPON-USED-1"), "{log}");
     assert_eq!(
         log.matches("emulator: POST").count(),
-        8,
+        9,
         "one line per request:\n{log}"
     );
 }

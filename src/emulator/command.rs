@@ -63,7 +63,7 @@ pub fn read_coupons(path: &Path) -> Result<Vec<Coupon>> {
     let coupons: Vec<Coupon> = serde_json::from_slice(&text).map_err(|e| {
         anyhow!(
             "--coupons {}: {e}; expected a JSON array of {{\"coupon_code\", \"stock_id\", \"state\": \
-             USED|SENDED|EXPIRED|DELETED[, \"mchid\"]}}",
+             USED|SENDED|EXPIRED|DELETED|DEACTIVATED[, \"mchid\"]}}",
             path.display()
         )
     })?;

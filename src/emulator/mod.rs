@@ -59,6 +59,7 @@ pub fn sample_coupons() -> Vec<Coupon> {
         c("COUPON-AVAILABLE", State::Sended, None),
         c("COUPON-EXPIRED", State::Expired, None),
         c("COUPON-DELETED", State::Deleted, None),
+        c("COUPON-DEACTIVATED", State::Deactivated, None),
         c("COUPON-OTHER-MERCHANT", State::Used, Some("1900000999")),
     ]
 }
