@@ -815,3 +815,41 @@ fn the_emulator_prints_its_profile_as_json_when_asked() {
             .ends_with("sample_merchant_key.pem")
     );
 }
+
+/// Finding 17 end to end (the other bad-key cases are in return_cmd.rs):
+/// the file is named, the words say what to do, and nothing is sent.
+#[test]
+fn unusable_private_key_files_are_explained_and_nothing_is_sent() {
+    let server = Server::start(|_| Reply::returned());
+    for (file, words) in [
+        (
+            "merchant_key_pkcs1_encrypted.pem",
+            "decrypt it first: openssl pkey -in FILE -out apiclient_key.pem",
+        ),
+        (
+            "two_keys.pem",
+            "holds 2 private keys; keep only the merchant API private key",
+        ),
+        (
+            "other_cert.pem",
+            "this is a certificate (`BEGIN CERTIFICATE`), not a private key",
+        ),
+    ] {
+        let s = setup(&server.base_url, "");
+        let key = fixture(file).display().to_string();
+        let text = std::fs::read_to_string(&s.config)
+            .unwrap()
+            .replace(&fixture("merchant_key.pem").display().to_string(), &key);
+        std::fs::write(&s.config, text).unwrap();
+        let out = s.ret(&["--code", "C", "--stock", "1"]);
+        assert_eq!(out.code, 2, "{file}: {}", out.stderr);
+        assert!(
+            out.stderr.contains(&format!("private key file {key}: ")),
+            "{file}: {}",
+            out.stderr
+        );
+        assert!(out.stderr.contains(words), "{file}: {}", out.stderr);
+        assert!(!out.stderr.contains("damaged"), "{file}: {}", out.stderr);
+    }
+    assert!(server.seen().is_empty(), "a request was sent");
+}
