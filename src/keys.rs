@@ -1,6 +1,7 @@
 //! PEM/DER → ring keys. Private keys: PKCS#8 (`BEGIN PRIVATE KEY`) and PKCS#1
 //! (`BEGIN RSA PRIVATE KEY`). Public keys: SPKI (`BEGIN PUBLIC KEY`) and PKCS#1
-//! (`BEGIN RSA PUBLIC KEY`).
+//! (`BEGIN RSA PUBLIC KEY`). Encrypted keys, a certificate given as the private
+//! key, and a file holding several private keys are refused in words.
 //!
 //! Error messages never quote key material: parse errors from the PEM and DER
 //! layers are replaced by our own words, since their texts can carry bytes of
@@ -34,16 +35,41 @@ impl PrivateKey {
         let blocks = pem::parse_many(text).map_err(|_| {
             anyhow!("not a readable PEM file (expected `-----BEGIN PRIVATE KEY-----`)")
         })?;
-        let Some(block) = blocks.into_iter().find(|b| b.tag().contains("PRIVATE KEY")) else {
+        let mut keys = blocks.iter().filter(|b| b.tag().contains("PRIVATE KEY"));
+        let Some(block) = keys.next() else {
+            if blocks.iter().any(|b| b.tag() == "CERTIFICATE") {
+                bail!(
+                    "this is a certificate (`BEGIN CERTIFICATE`), not a private key: \
+                     the merchant API private key (apiclient_key.pem) is needed here, \
+                     not the merchant API certificate (apiclient_cert.pem)"
+                );
+            }
             bail!("no private key in it (expected `-----BEGIN PRIVATE KEY-----`)");
         };
+        let more = keys.count();
+        if more > 0 {
+            bail!(
+                "it holds {} private keys; keep only the merchant API private key \
+                 (apiclient_key.pem) in it",
+                more + 1
+            );
+        }
+        // Legacy OpenSSL encryption of a PKCS#1 key: `Proc-Type: 4,ENCRYPTED`.
+        let encrypted = block
+            .headers()
+            .get("Proc-Type")
+            .is_some_and(|v| v.contains("ENCRYPTED"));
         let pair = match block.tag() {
-            "PRIVATE KEY" => RsaKeyPair::from_pkcs8(block.contents()),
-            "RSA PRIVATE KEY" => RsaKeyPair::from_der(block.contents()),
             "ENCRYPTED PRIVATE KEY" => bail!(
                 "the private key is encrypted; decrypt it first: \
                  openssl pkey -in FILE -out apiclient_key.pem"
             ),
+            _ if encrypted => bail!(
+                "the private key is encrypted (`Proc-Type: 4,ENCRYPTED`); decrypt it first: \
+                 openssl pkey -in FILE -out apiclient_key.pem"
+            ),
+            "PRIVATE KEY" => RsaKeyPair::from_pkcs8(block.contents()),
+            "RSA PRIVATE KEY" => RsaKeyPair::from_der(block.contents()),
             other => bail!("`BEGIN {other}` is not an RSA private key"),
         }
         .map_err(|e| anyhow!("{}", key_rejected_words(&e.to_string())))?;
@@ -213,6 +239,54 @@ mod tests {
         assert!(!err.contains("SECRET"), "{err}");
         let err = PrivateKey::from_pem(b"hello").unwrap_err().to_string();
         assert!(err.contains("PEM") || err.contains("private key"), "{err}");
+    }
+
+    /// No line of the file (but its BEGIN/END and header lines) is in `err`.
+    fn echoes_nothing(file: &str, err: &str) {
+        let text = String::from_utf8(read(file)).unwrap();
+        for line in text.lines() {
+            if line.starts_with("-----") || line.contains(": ") || line.is_empty() {
+                continue;
+            }
+            assert!(!err.contains(line), "{file}: key material in {err}");
+        }
+    }
+
+    #[test]
+    fn an_encrypted_pkcs1_key_gets_the_command_that_decrypts_it() {
+        let text = read("merchant_key_pkcs1_encrypted.pem");
+        assert!(String::from_utf8_lossy(&text).contains("Proc-Type: 4,ENCRYPTED"));
+        let err = PrivateKey::from_pem(&text).unwrap_err().to_string();
+        assert!(err.contains("the private key is encrypted"), "{err}");
+        assert!(
+            err.contains("openssl pkey -in FILE -out apiclient_key.pem"),
+            "{err}"
+        );
+        assert!(!err.contains("damaged"), "{err}");
+        echoes_nothing("merchant_key_pkcs1_encrypted.pem", &err);
+    }
+
+    #[test]
+    fn two_private_keys_in_one_file_are_refused() {
+        let err = PrivateKey::from_pem(&read("two_keys.pem"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("holds 2 private keys; keep only the merchant API private key"),
+            "{err}"
+        );
+        echoes_nothing("two_keys.pem", &err);
+    }
+
+    #[test]
+    fn a_certificate_where_the_private_key_belongs_is_named() {
+        let err = PrivateKey::from_pem(&read("other_cert.pem"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("a certificate"), "{err}");
+        assert!(err.contains("apiclient_cert.pem"), "{err}");
+        assert!(err.contains("apiclient_key.pem"), "{err}");
+        echoes_nothing("other_cert.pem", &err);
     }
 
     #[test]

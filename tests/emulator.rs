@@ -22,7 +22,8 @@ struct Emu {
     base_url: String,
     config: PathBuf,
     stderr: PathBuf,
-    _tmp: tempfile::TempDir,
+    /// Its `TMPDIR`.
+    tmp: tempfile::TempDir,
     home: tempfile::TempDir,
 }
 
@@ -44,7 +45,11 @@ fn value_of<'a>(profile: &'a str, key: &str) -> &'a str {
 /// Starts the emulator with an empty HOME (no config: the sample merchant)
 /// unless `config` is given, and reads the profile it prints.
 fn emulator(config: Option<&Path>, args: &[&str]) -> Emu {
-    let tmp = tempfile::tempdir().unwrap();
+    emulator_in(tempfile::tempdir().unwrap(), config, args)
+}
+
+/// As `emulator`, with `tmp` as its `TMPDIR`.
+fn emulator_in(tmp: tempfile::TempDir, config: Option<&Path>, args: &[&str]) -> Emu {
     let home = tempfile::tempdir().unwrap();
     let stderr = tmp.path().join("stderr.log");
     let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("wxcoupon"));
@@ -80,7 +85,7 @@ fn emulator(config: Option<&Path>, args: &[&str]) -> Emu {
         base_url,
         config,
         stderr,
-        _tmp: tmp,
+        tmp,
         home,
     }
 }
@@ -95,6 +100,34 @@ impl Emu {
     fn addr(&self) -> String {
         self.base_url.trim_start_matches("http://").to_string()
     }
+
+    /// The folder it printed the WeChat Pay public key file in.
+    fn folder(&self) -> PathBuf {
+        Path::new(value_of(&self.profile, "wechatpay_public_key_file"))
+            .parent()
+            .unwrap()
+            .to_path_buf()
+    }
+
+    /// Sends `signal` (INT, TERM) and returns the exit code.
+    fn signal(&mut self, signal: &str) -> Option<i32> {
+        let status = Command::new("kill")
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        self.child.wait().unwrap().code()
+    }
+}
+
+/// The names in a folder, sorted.
+fn names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
 }
 
 /// A raw HTTP exchange: full control over every header.
@@ -270,6 +303,7 @@ fn the_tool_returns_a_seeded_coupon_through_the_printed_profile() {
         ("COUPON-AVAILABLE", "E-3", 3, "currently usable"),
         ("COUPON-EXPIRED", "E-4", 3, "outside its validity period"),
         ("COUPON-DELETED", "E-5", 3, "was deleted"),
+        ("COUPON-DEACTIVATED", "E-8", 3, "券已失效"),
         ("NO-SUCH-COUPON", "E-6", 3, "No such coupon"),
         ("COUPON-OTHER-MERCHANT", "E-7", 3, "NO_AUTH"),
     ] {
@@ -281,7 +315,7 @@ fn the_tool_returns_a_seeded_coupon_through_the_printed_profile() {
     assert!(log.contains("returned COUPON-USED-1"), "{log}");
     assert_eq!(
         log.matches("emulator: POST").count(),
-        8,
+        9,
         "one line per request:\n{log}"
     );
 }
@@ -487,17 +521,138 @@ fn bad_emulator_flags_are_exit_2() {
 }
 
 #[test]
-fn ctrl_c_stops_the_emulator_cleanly() {
-    let mut emu = emulator(None, &[]);
-    let status = Command::new("kill")
-        .args(["-INT", &emu.child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let exit = emu.child.wait().unwrap();
-    assert_eq!(exit.code(), Some(0));
-    let log = std::fs::read_to_string(&emu.stderr).unwrap();
-    assert!(log.ends_with("emulator: stopped\n"), "{log}");
+fn ctrl_c_and_sigterm_stop_the_emulator_cleanly_and_remove_its_files() {
+    for signal in ["INT", "TERM"] {
+        let mut emu = emulator(None, &[]);
+        let folder = emu.folder();
+        assert!(folder.join("wechatpay_pub.pem").exists(), "{signal}");
+        assert_eq!(emu.signal(signal), Some(0), "SIG{signal}");
+        let log = std::fs::read_to_string(&emu.stderr).unwrap();
+        assert!(log.ends_with("emulator: stopped\n"), "SIG{signal}: {log}");
+        assert!(
+            !folder.exists(),
+            "SIG{signal}: {} is left",
+            folder.display()
+        );
+        assert_eq!(names(emu.tmp.path()), ["stderr.log"], "SIG{signal}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn the_emulator_writes_its_files_in_a_private_folder_of_its_own() {
+    use std::os::unix::fs::PermissionsExt;
+    let emu = emulator(None, &[]);
+    let folder = emu.folder();
+    assert!(folder.starts_with(emu.tmp.path()), "{}", folder.display());
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&folder), 0o700, "{}", folder.display());
+    let key = PathBuf::from(value_of(&emu.profile, "private_key_file"));
+    assert_eq!(key.parent(), Some(folder.as_path()));
+    assert_eq!(mode(&key), 0o600, "{}", key.display());
+    let public = folder.join("wechatpay_pub.pem");
+    assert_eq!(mode(&public) & 0o022, 0, "{}", public.display());
+}
+
+#[test]
+fn the_written_key_files_are_plain_pem_and_the_warning_is_in_the_profile() {
+    let emu = emulator(None, &[]);
+    for file in [
+        PathBuf::from(value_of(&emu.profile, "private_key_file")),
+        emu.folder().join("wechatpay_pub.pem"),
+    ] {
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(
+            text.starts_with("-----BEGIN "),
+            "{} has text before its PEM header: {:?}",
+            file.display(),
+            text.lines().next()
+        );
+        assert!(text.trim_end().ends_with("-----"), "{}", file.display());
+        assert_eq!(text.matches("-----BEGIN ").count(), 1, "{}", file.display());
+    }
+    let comments: Vec<&str> = emu.profile.lines().filter(|l| l.starts_with('#')).collect();
+    assert!(
+        comments
+            .iter()
+            .any(|l| l.contains("published sample keys") && l.contains("sign nothing real")),
+        "{}",
+        emu.profile
+    );
+}
+
+/// Another local user can create `$TMPDIR/wxcoupon-emulator` first: as a
+/// folder of symlinks, as a symlink to the victim's folder, or as a file.
+#[cfg(unix)]
+#[test]
+fn a_planted_shared_folder_neither_redirects_nor_blocks_the_emulator() {
+    use std::os::unix::fs::symlink;
+    let victim = tempfile::tempdir().unwrap();
+    let precious = "the victim's own file\n";
+    for name in ["wechatpay_pub.pem", "sample_merchant_key.pem", "target"] {
+        std::fs::write(victim.path().join(name), precious).unwrap();
+    }
+    let unchanged = |why: &str| {
+        for name in ["wechatpay_pub.pem", "sample_merchant_key.pem", "target"] {
+            let text = std::fs::read_to_string(victim.path().join(name)).unwrap();
+            assert_eq!(text, precious, "{why}: the victim's {name} was overwritten");
+        }
+        assert_eq!(
+            names(victim.path()),
+            ["sample_merchant_key.pem", "target", "wechatpay_pub.pem"],
+            "{why}: files written in the victim's folder"
+        );
+    };
+
+    // A shared folder whose expected file names are symlinks to the victim's file.
+    let tmp = tempfile::tempdir().unwrap();
+    let shared = tmp.path().join("wxcoupon-emulator");
+    std::fs::create_dir(&shared).unwrap();
+    for name in ["wechatpay_pub.pem", "sample_merchant_key.pem"] {
+        symlink(victim.path().join("target"), shared.join(name)).unwrap();
+    }
+    let emu = emulator_in(tmp, None, &[]);
+    assert!(!emu.folder().starts_with(&shared), "{}", emu.profile);
+    drop(emu);
+    unchanged("symlinked files");
+
+    // The shared folder name is a symlink to the victim's folder.
+    let tmp = tempfile::tempdir().unwrap();
+    symlink(victim.path(), tmp.path().join("wxcoupon-emulator")).unwrap();
+    let emu = emulator_in(tmp, None, &[]);
+    assert!(!emu.folder().starts_with(victim.path()), "{}", emu.profile);
+    drop(emu);
+    unchanged("symlinked folder");
+
+    // The name is taken by something that is not a usable folder.
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("wxcoupon-emulator"), "taken").unwrap();
+    let emu = emulator_in(tmp, None, &[]);
+    assert!(emu.folder().join("wechatpay_pub.pem").exists());
+}
+
+#[test]
+fn a_port_in_use_is_exit_2_and_writes_nothing() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let home = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = run(wxcoupon(home.path())
+        .env("TMPDIR", tmp.path())
+        .args(["emulator", "--listen", &addr]));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!("listening on {addr}")),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    assert_eq!(
+        names(tmp.path()),
+        Vec::<String>::new(),
+        "files under TMPDIR"
+    );
+    assert_eq!(names(home.path()), Vec::<String>::new(), "files under HOME");
 }
 
 fn doctor(home: &Path, cfg: &Path, json: bool) -> Out {
@@ -659,4 +814,42 @@ fn the_emulator_prints_its_profile_as_json_when_asked() {
             .unwrap()
             .ends_with("sample_merchant_key.pem")
     );
+}
+
+/// Finding 17 end to end (the other bad-key cases are in return_cmd.rs):
+/// the file is named, the words say what to do, and nothing is sent.
+#[test]
+fn unusable_private_key_files_are_explained_and_nothing_is_sent() {
+    let server = Server::start(|_| Reply::returned());
+    for (file, words) in [
+        (
+            "merchant_key_pkcs1_encrypted.pem",
+            "decrypt it first: openssl pkey -in FILE -out apiclient_key.pem",
+        ),
+        (
+            "two_keys.pem",
+            "holds 2 private keys; keep only the merchant API private key",
+        ),
+        (
+            "other_cert.pem",
+            "this is a certificate (`BEGIN CERTIFICATE`), not a private key",
+        ),
+    ] {
+        let s = setup(&server.base_url, "");
+        let key = fixture(file).display().to_string();
+        let text = std::fs::read_to_string(&s.config)
+            .unwrap()
+            .replace(&fixture("merchant_key.pem").display().to_string(), &key);
+        std::fs::write(&s.config, text).unwrap();
+        let out = s.ret(&["--code", "C", "--stock", "1"]);
+        assert_eq!(out.code, 2, "{file}: {}", out.stderr);
+        assert!(
+            out.stderr.contains(&format!("private key file {key}: ")),
+            "{file}: {}",
+            out.stderr
+        );
+        assert!(out.stderr.contains(words), "{file}: {}", out.stderr);
+        assert!(!out.stderr.contains("damaged"), "{file}: {}", out.stderr);
+    }
+    assert!(server.seen().is_empty(), "a request was sent");
 }

@@ -1,5 +1,6 @@
-//! `wxcoupon emulator`: check the flags, pick the merchant, write the public
-//! key file, print a profile that points at the emulator, serve until Ctrl-C.
+//! `wxcoupon emulator`: check the flags, pick the merchant, bind the port,
+//! write the key files into a fresh private folder, print a profile that
+//! points at the emulator, serve until Ctrl-C or SIGTERM, remove the folder.
 
 use std::io::Write;
 use std::net::{SocketAddr, TcpListener};
@@ -12,6 +13,7 @@ use serde_json::json;
 use super::gateway::{Coupon, Identity};
 use super::{
     EMULATOR_KEY_ID, Fault, SAMPLE_MCHID, SAMPLE_MERCHANT_KEY, SAMPLE_SERIAL, SAMPLE_WECHATPAY_PUB,
+    pem_block,
 };
 use crate::app::{Printed, load_profile};
 use crate::cli::{EmulatorArgs, GlobalOpts};
@@ -25,6 +27,8 @@ struct Merchant {
     key: PrivateKey,
     /// The `private_key_file` line of the printed profile, if there is a file.
     key_file: Option<PathBuf>,
+    /// The built-in sample merchant, whose key file the emulator writes.
+    sample: bool,
     origin: String,
 }
 
@@ -32,23 +36,25 @@ fn toml_str(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
 }
 
-/// Writes `text` to `path` through a temporary file and a rename.
-fn write_atomically(path: &Path, text: &str, private: bool) -> Result<()> {
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    let mut f =
-        std::fs::File::create(&tmp).with_context(|| format!("writing {}", tmp.display()))?;
-    if private {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            f.set_permissions(std::fs::Permissions::from_mode(0o600))
-                .with_context(|| format!("setting permissions of {}", tmp.display()))?;
-        }
+/// Creates `path` and writes `text` to it. The file must not exist yet: the
+/// exclusive create (`O_CREAT|O_EXCL`) never follows a symlink planted there.
+/// No temporary file and rename are needed: the folder is private, and the
+/// profile naming the file is printed only after it is complete.
+fn write_new(path: &Path, text: &str, private: bool) -> Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(if private { 0o600 } else { 0o644 });
     }
+    #[cfg(not(unix))]
+    let _ = private;
+    let mut f = options
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
     f.write_all(text.as_bytes())
-        .with_context(|| format!("writing {}", tmp.display()))?;
-    drop(f);
-    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 pub fn read_coupons(path: &Path) -> Result<Vec<Coupon>> {
@@ -57,7 +63,7 @@ pub fn read_coupons(path: &Path) -> Result<Vec<Coupon>> {
     let coupons: Vec<Coupon> = serde_json::from_slice(&text).map_err(|e| {
         anyhow!(
             "--coupons {}: {e}; expected a JSON array of {{\"coupon_code\", \"stock_id\", \"state\": \
-             USED|SENDED|EXPIRED|DELETED[, \"mchid\"]}}",
+             USED|SENDED|EXPIRED|DELETED|DEACTIVATED[, \"mchid\"]}}",
             path.display()
         )
     })?;
@@ -81,17 +87,16 @@ pub fn read_coupons(path: &Path) -> Result<Vec<Coupon>> {
 }
 
 /// The selected profile's merchant; the built-in sample merchant when no
-/// config file exists and none was named.
-fn merchant(g: &GlobalOpts, env: &Env, folder: &Path) -> Result<Merchant> {
+/// config file exists and none was named. Writes nothing.
+fn merchant(g: &GlobalOpts, env: &Env) -> Result<Merchant> {
     let named = g.config.is_some() || env.config.is_some();
     if !named && profile::locate(None, env).is_err() {
-        let key_file = folder.join("sample_merchant_key.pem");
-        write_atomically(&key_file, SAMPLE_MERCHANT_KEY, true)?;
         return Ok(Merchant {
             mchid: SAMPLE_MCHID.into(),
             serial: SAMPLE_SERIAL.into(),
             key: PrivateKey::from_pem(SAMPLE_MERCHANT_KEY.as_bytes())?,
-            key_file: Some(key_file),
+            key_file: None,
+            sample: true,
             origin: "the built-in sample merchant (no config file found)".into(),
         });
     }
@@ -107,6 +112,19 @@ fn merchant(g: &GlobalOpts, env: &Env, folder: &Path) -> Result<Merchant> {
         serial: p.merchant_serial_no,
         key,
         key_file,
+        sample: false,
+    })
+}
+
+/// Binds `listen`, saying what to do when the port is taken.
+fn bind(listen: SocketAddr) -> Result<TcpListener> {
+    TcpListener::bind(listen).map_err(|e| {
+        let hint = if e.kind() == std::io::ErrorKind::AddrInUse {
+            "; another program is using this port: pick another, or port 0 for a free one"
+        } else {
+            ""
+        };
+        anyhow!("listening on {listen}: {e}{hint}")
     })
 }
 
@@ -134,14 +152,11 @@ pub fn run(g: &GlobalOpts, a: &EmulatorArgs, env: &Env) -> Result<Printed> {
         None => super::sample_coupons(),
     };
 
-    let folder = std::env::temp_dir().join("wxcoupon-emulator");
-    std::fs::create_dir_all(&folder).with_context(|| format!("creating {}", folder.display()))?;
-    let m = merchant(g, env, &folder)?;
-    let pub_file = folder.join("wechatpay_pub.pem");
-    write_atomically(&pub_file, SAMPLE_WECHATPAY_PUB, false)?;
+    let mut m = merchant(g, env)?;
     let identity = Identity::with_sample_wechatpay_key(&m.mchid, &m.serial, &m.key)?;
+    // Before any file is written: a taken port leaves nothing behind.
+    let listener = bind(listen)?;
 
-    let listener = TcpListener::bind(listen).with_context(|| format!("listening on {listen}"))?;
     let running = super::start(
         listener,
         super::Setup {
@@ -157,7 +172,34 @@ pub fn run(g: &GlobalOpts, a: &EmulatorArgs, env: &Env) -> Result<Printed> {
     .context("starting the emulator")?;
     let base_url = running.base_url();
     // Before the profile is printed: whoever read it may press Ctrl-C at once.
-    ctrlc::set_handler(running.stopper()).context("installing the Ctrl-C handler")?;
+    // With ctrlc's `termination` feature, SIGTERM (and SIGHUP) stop it the same
+    // clean way, so the folder is removed then too.
+    ctrlc::set_handler(running.stopper()).context("installing the Ctrl-C/SIGTERM handler")?;
+
+    // A fresh folder of our own (mode 0700, a random name): another local
+    // user can neither plant links in it nor hold its name. Removed when this
+    // guard drops, after the server has stopped, on every return path.
+    // (tempfile creates folders with the default mode unless told otherwise.)
+    let mut builder = tempfile::Builder::new();
+    builder.prefix("wxcoupon-emulator-");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o700));
+    }
+    let folder = builder.tempdir().with_context(|| {
+        format!(
+            "creating a private folder in {}",
+            std::env::temp_dir().display()
+        )
+    })?;
+    if m.sample {
+        let key_file = folder.path().join("sample_merchant_key.pem");
+        write_new(&key_file, pem_block(SAMPLE_MERCHANT_KEY), true)?;
+        m.key_file = Some(key_file);
+    }
+    let pub_file = folder.path().join("wechatpay_pub.pem");
+    write_new(&pub_file, pem_block(SAMPLE_WECHATPAY_PUB), false)?;
 
     let mut out = String::new();
     if g.json {
@@ -172,6 +214,13 @@ pub fn run(g: &GlobalOpts, a: &EmulatorArgs, env: &Env) -> Result<Printed> {
         );
     } else {
         out.push_str("# wxcoupon emulator: a local stand-in for WeChat Pay. Sample keys; nothing here is real.\n");
+        // The warning the sample key files carry in wxcoupon's source: the
+        // written files are plain PEM, so it goes here.
+        out.push_str(if m.sample {
+            "# The key files below are published sample keys (in wxcoupon's source code); they sign nothing real.\n"
+        } else {
+            "# wechatpay_public_key_file is one of wxcoupon's published sample keys (in its source code); they sign nothing real.\n"
+        });
         out.push_str("# Save this table in a config file, then: wxcoupon --config FILE return --code ... --stock ...\n");
         out.push_str("[profile.emulator]\n");
         out.push_str(&format!("mchid = {}\n", toml_str(&m.mchid)));
@@ -205,6 +254,7 @@ pub fn run(g: &GlobalOpts, a: &EmulatorArgs, env: &Env) -> Result<Printed> {
         m.origin
     );
     running.wait();
+    drop(folder);
     Ok(Printed {
         stderr: "emulator: stopped\n".into(),
         ..Printed::default()

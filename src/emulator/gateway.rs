@@ -31,6 +31,9 @@ pub enum State {
     Expired,
     #[serde(rename = "DELETED")]
     Deleted,
+    /// Deactivated (已失效) by the merchant or WeChat Pay.
+    #[serde(rename = "DEACTIVATED")]
+    Deactivated,
 }
 
 /// One seeded coupon (`--coupons FILE` is a JSON array of these).
@@ -418,6 +421,14 @@ pub fn decide(id: &Identity, ledger: &mut Ledger, req: &Incoming<'_>, now_unix: 
             "券已不在使用有效期",
             format!("{code} is EXPIRED"),
         ),
+        // WeChat Pay documents only 券当前是可用的 and 券已不在使用有效期 for
+        // RULE_LIMIT; this message for a deactivated coupon is our assumption.
+        State::Deactivated => error(
+            403,
+            "RULE_LIMIT",
+            "券已失效",
+            format!("{code} is DEACTIVATED"),
+        ),
         State::Deleted => error(
             404,
             "RESOURCE_NOT_EXISTS",
@@ -541,6 +552,7 @@ mod tests {
             ),
             ("COUPON-AVAILABLE", "R3", "403 RULE_LIMIT 券当前是可用的"),
             ("COUPON-EXPIRED", "R4", "403 RULE_LIMIT 券已不在使用有效期"),
+            ("COUPON-DEACTIVATED", "R9", "403 RULE_LIMIT 券已失效"),
             ("COUPON-DELETED", "R5", "404 RESOURCE_NOT_EXISTS 券已被删除"),
             ("NO-SUCH-COUPON", "R6", "404 RESOURCE_NOT_EXISTS 券不存在"),
             (
@@ -555,6 +567,21 @@ mod tests {
         r.body = r.body.replace("9856000", "1");
         assert_eq!(code(&send(&mut l, &r)), "404 RESOURCE_NOT_EXISTS 券不存在");
         assert_eq!(l.returns, 1);
+    }
+
+    #[test]
+    fn a_deactivated_coupon_is_read_and_cannot_be_returned() {
+        let c: Coupon = serde_json::from_str(
+            r#"{"coupon_code":"D","stock_id":"9856000","state":"DEACTIVATED"}"#,
+        )
+        .unwrap();
+        assert_eq!(c.state, State::Deactivated);
+        let mut l = Ledger::new(vec![c]);
+        let v = send(&mut l, &req("D", "R1"));
+        assert_eq!(code(&v), "403 RULE_LIMIT 券已失效");
+        assert!(v.log.contains("DEACTIVATED"), "{}", v.log);
+        assert_eq!(l.state("D"), Some(State::Deactivated));
+        assert_eq!(l.returns, 0);
     }
 
     #[test]

@@ -23,7 +23,9 @@ use time::OffsetDateTime;
 
 use gateway::{Coupon, Identity, Incoming, Ledger, State, Verdict};
 
-/// The sample keys: labelled as such inside the files, and sign nothing real.
+/// The sample keys: labelled as such inside the source files (text before the
+/// PEM block), and sign nothing real. Files written for other tools hold only
+/// the PEM block: see [`pem_block`].
 pub const SAMPLE_MERCHANT_KEY: &str = include_str!("sample_merchant_key.pem");
 pub const SAMPLE_WECHATPAY_KEY: &str = include_str!("sample_wechatpay_key.pem");
 pub const SAMPLE_WECHATPAY_PUB: &str = include_str!("sample_wechatpay_pub.pem");
@@ -35,6 +37,12 @@ pub const SAMPLE_STOCK: &str = "9856000";
 
 const MAX_HEAD: usize = 16 * 1024;
 const MAX_BODY: usize = 64 * 1024;
+
+/// `text` from its first `-----BEGIN` on: plain PEM, without the label in
+/// front, which some SDKs (e.g. PyPI wechatpayv3) refuse.
+pub fn pem_block(text: &str) -> &str {
+    text.find("-----BEGIN").map_or(text, |at| &text[at..])
+}
 
 /// The coupons that exist when no `--coupons FILE` is given.
 pub fn sample_coupons() -> Vec<Coupon> {
@@ -51,6 +59,7 @@ pub fn sample_coupons() -> Vec<Coupon> {
         c("COUPON-AVAILABLE", State::Sended, None),
         c("COUPON-EXPIRED", State::Expired, None),
         c("COUPON-DELETED", State::Deleted, None),
+        c("COUPON-DEACTIVATED", State::Deactivated, None),
         c("COUPON-OTHER-MERCHANT", State::Used, Some("1900000999")),
     ]
 }
@@ -329,23 +338,21 @@ fn serve(mut stream: TcpStream, s: &Shared) {
         Ok(raw) => raw,
         Err(ReadError::Closed) => return,
         Err(ReadError::TooLarge) => {
-            let _ = answer(
-                &mut stream,
+            if let Ok(a) = answer(
                 s,
                 413,
                 r#"{"code":"PARAM_ERROR","message":"请求过大"}"#,
                 &[],
-            );
+            ) {
+                let _ = send(&mut stream, &a.bytes);
+            }
             return;
         }
         Err(ReadError::Malformed) => {
-            let _ = answer(
-                &mut stream,
-                s,
-                400,
-                r#"{"code":"INVALID_REQUEST","message":"HTTP请求格式错误"}"#,
-                &[],
-            );
+            let body = r#"{"code":"INVALID_REQUEST","message":"HTTP请求格式错误"}"#;
+            if let Ok(a) = answer(s, 400, body, &[]) {
+                let _ = send(&mut stream, &a.bytes);
+            }
             return;
         }
     };
@@ -418,13 +425,25 @@ fn serve(mut stream: TcpStream, s: &Shared) {
     } else {
         &[]
     };
-    if let Ok((headers, body)) = answer(&mut stream, s, verdict.status, &verdict.body, extra) {
-        exchange.response_headers = headers;
-        exchange.response_body = body;
+    // Recorded before it is written: whoever holds the answer (the demo, as
+    // soon as its client returns) finds the exchange already in the record.
+    match answer(s, verdict.status, &verdict.body, extra) {
+        Ok(a) => {
+            exchange.response_headers = a.headers;
+            exchange.response_body = verdict.body;
+            record(s, exchange);
+            let _ = send(&mut stream, &a.bytes);
+        }
+        Err(e) => {
+            exchange.note = format!("{}; no answer: {e}", exchange.note);
+            exchange.status = None;
+            record(s, exchange);
+        }
     }
-    record(s, exchange);
 }
 
+/// Logs and keeps one exchange. Called before its answer is written, so that
+/// both are there by the time a client holds the answer.
 fn record(s: &Shared, exchange: Exchange) {
     (s.log)(&exchange);
     if let Ok(mut all) = s.exchanges.lock() {
@@ -432,14 +451,14 @@ fn record(s: &Shared, exchange: Exchange) {
     }
 }
 
-/// Writes a signed answer; returns its headers and body for the log.
-fn answer(
-    stream: &mut TcpStream,
-    s: &Shared,
-    status: u16,
-    body: &str,
-    extra: &[(&str, &str)],
-) -> anyhow::Result<(Vec<(String, String)>, String)> {
+/// A signed answer: its bytes on the wire, and its headers for the record.
+struct Answer {
+    bytes: Vec<u8>,
+    headers: Vec<(String, String)>,
+}
+
+/// Builds a signed answer; writes nothing.
+fn answer(s: &Shared, status: u16, body: &str, extra: &[(&str, &str)]) -> anyhow::Result<Answer> {
     let mut headers = vec![
         (
             "Content-Type".to_string(),
@@ -468,9 +487,15 @@ fn answer(
     }
     out.push_str("\r\n");
     out.push_str(body);
-    stream.write_all(out.as_bytes())?;
-    stream.flush()?;
-    Ok((headers, body.to_string()))
+    Ok(Answer {
+        bytes: out.into_bytes(),
+        headers,
+    })
+}
+
+fn send(stream: &mut TcpStream, bytes: &[u8]) -> std::io::Result<()> {
+    stream.write_all(bytes)?;
+    stream.flush()
 }
 
 /// One line per request for the log.
@@ -503,6 +528,107 @@ mod tests {
         assert!("429:0".parse::<Fault>().is_err());
     }
 
+    /// Reads exactly one answer (head, then Content-Length bytes) without
+    /// waiting for the connection to close, as HTTP clients such as ureq do.
+    fn read_answer(stream: &mut TcpStream) -> (u16, Vec<(String, String)>, String) {
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 4096];
+        loop {
+            let n = stream.read(&mut chunk).unwrap();
+            assert!(n > 0, "connection closed before a full answer");
+            buf.extend_from_slice(&chunk[..n]);
+            let mut hs = [httparse::EMPTY_HEADER; 32];
+            let mut resp = httparse::Response::new(&mut hs);
+            if let httparse::Status::Complete(len) = resp.parse(&buf).unwrap() {
+                let headers: Vec<(String, String)> = resp
+                    .headers
+                    .iter()
+                    .map(|h| {
+                        let value = String::from_utf8_lossy(h.value).into_owned();
+                        (h.name.to_string(), value)
+                    })
+                    .collect();
+                let length: usize = headers
+                    .iter()
+                    .find(|(k, _)| k == "Content-Length")
+                    .unwrap()
+                    .1
+                    .parse()
+                    .unwrap();
+                if buf.len() >= len + length {
+                    let body = String::from_utf8(buf[len..len + length].to_vec()).unwrap();
+                    return (resp.code.unwrap(), headers, body);
+                }
+            }
+        }
+    }
+
+    /// `demo` reads the emulator's record as soon as its client has the
+    /// answer: the exchange must be recorded before the answer is written.
+    #[test]
+    fn an_exchange_is_recorded_before_its_answer_is_sent() {
+        let key = crate::keys::PrivateKey::from_pem(SAMPLE_MERCHANT_KEY.as_bytes()).unwrap();
+        let identity =
+            gateway::Identity::with_sample_wechatpay_key(SAMPLE_MCHID, SAMPLE_SERIAL, &key)
+                .unwrap();
+        let running = start(
+            TcpListener::bind("127.0.0.1:0").unwrap(),
+            Setup {
+                identity,
+                coupons: sample_coupons(),
+                faults: Vec::new(),
+                delay: Duration::ZERO,
+            },
+            Box::new(|_| {}),
+        )
+        .unwrap();
+        let signer = crate::sign::Signer {
+            key: &key,
+            mchid: SAMPLE_MCHID,
+            serial_no: SAMPLE_SERIAL,
+        };
+        for n in 0..100 {
+            let body = format!(
+                r#"{{"coupon_code":"COUPON-AVAILABLE","stock_id":"{SAMPLE_STOCK}","return_request_no":"R-{n}"}}"#
+            );
+            let nonce = crate::sign::random_alphanumeric(32).unwrap();
+            let signed = signer
+                .sign(
+                    "POST",
+                    crate::request::PATH,
+                    now_unix(),
+                    &nonce,
+                    body.as_bytes(),
+                )
+                .unwrap();
+            let mut stream = TcpStream::connect(running.addr).unwrap();
+            let request = format!(
+                "POST {} HTTP/1.1\r\nHost: {}\r\nAccept: application/json\r\n\
+                 User-Agent: test\r\nContent-Type: application/json\r\n\
+                 Authorization: {}\r\nContent-Length: {}\r\n\r\n{body}",
+                crate::request::PATH,
+                running.addr,
+                signed.authorization,
+                body.len()
+            );
+            stream.write_all(request.as_bytes()).unwrap();
+            let (status, headers, answer) = read_answer(&mut stream);
+            assert_eq!(status, 403, "request {n}: {answer}");
+            let seen = running.exchanges();
+            assert_eq!(seen.len(), n + 1, "request {n} was not recorded yet");
+            let last = &seen[n];
+            assert_eq!(last.status, Some(403));
+            assert!(last.request_body.contains(&format!("R-{n}\"")));
+            assert_eq!(last.response_body, answer, "request {n}");
+            let id = |h: &[(String, String)]| {
+                h.iter()
+                    .find(|(k, _)| k == "Request-ID")
+                    .map(|(_, v)| v.clone())
+            };
+            assert_eq!(id(&last.response_headers), id(&headers), "request {n}");
+        }
+    }
+
     #[test]
     fn the_sample_keys_are_labelled_and_parse() {
         for pem in [
@@ -513,6 +639,13 @@ mod tests {
             assert!(pem.starts_with("SAMPLE KEY"), "unlabelled sample key");
             assert!(pem.contains("signs nothing real"));
         }
+        for pem in [SAMPLE_MERCHANT_KEY, SAMPLE_WECHATPAY_PUB] {
+            let plain = pem_block(pem);
+            assert!(plain.starts_with("-----BEGIN "));
+            assert!(!plain.contains("SAMPLE KEY"));
+        }
+        crate::keys::PrivateKey::from_pem(pem_block(SAMPLE_MERCHANT_KEY).as_bytes()).unwrap();
+        crate::keys::PublicKey::from_pem(pem_block(SAMPLE_WECHATPAY_PUB).as_bytes()).unwrap();
         crate::keys::PrivateKey::from_pem(SAMPLE_MERCHANT_KEY.as_bytes()).unwrap();
         let k = crate::keys::PrivateKey::from_pem(SAMPLE_WECHATPAY_KEY.as_bytes()).unwrap();
         let p = crate::keys::PublicKey::from_pem(SAMPLE_WECHATPAY_PUB.as_bytes()).unwrap();
