@@ -302,19 +302,22 @@ impl Judge<'_> {
             if wx.code == "RESOURCE_ALREADY_EXISTS" {
                 return self.confirmed_by_retry(answer, wx);
             }
+            // Only the documented "outside its validity period" is still a
+            // rejection: any other RULE_LIMIT may be the coupon's new state,
+            // caused by our own earlier attempt.
             if wx.code == "RULE_LIMIT"
-                && wx
+                && !wx
                     .message
                     .as_deref()
-                    .is_some_and(|m| m.contains("券当前是可用的"))
+                    .is_some_and(|m| m.contains(EXPIRED_MESSAGE))
             {
                 let mut r = Report::new(Kind::Unknown, Some(self.request));
                 r.code = Some(wx.code.clone());
                 r.message = wx.message.clone();
                 r.detail = wx.detail.clone();
                 r.retryable = true;
-                r.explanation = Some(AVAILABLE_AFTER_SEND.into());
-                r.notes.push(AVAILABLE_AFTER_SEND.into());
+                r.explanation = Some(RULE_LIMIT_AFTER_SEND.into());
+                r.notes.push(RULE_LIMIT_AFTER_SEND.into());
                 return r;
             }
         }
@@ -401,10 +404,20 @@ impl Judge<'_> {
     }
 }
 
-const AVAILABLE_AFTER_SEND: &str = "券当前是可用的，但之前的一次请求可能已被处理：很可能正是那次请求退回了这张券。请查询券详情确认券状态。 \
-     WeChat Pay says the coupon is usable now (RULE_LIMIT 券当前是可用的), but an earlier attempt may \
-     have been processed: most likely that attempt returned the coupon. Query the coupon's details \
-     (查询券详情) or check the merchant platform to confirm its state.";
+/// The one RULE_LIMIT message that is a rejection even after an attempt
+/// that may have been processed.
+const EXPIRED_MESSAGE: &str = "券已不在使用有效期";
+
+const RULE_LIMIT_AFTER_SEND: &str = "微信支付答复 RULE_LIMIT（券不是“已核销”状态），而之前的一次请求可能已被处理（或使用了 --resume）。\
+     两种可能：之前的请求已经退回了这张券（券已回到用户卡包，无需再做什么）；或者之前的请求从未到达微信支付，而这张券本来就不是已核销状态（无需退券），\
+     此时重跑会一直得到同样的答复。请查询券详情或在商户平台确认券状态；如果券是可用的（SENDED），请把这次退券从重试队列中去掉。 \
+     WeChat Pay answers RULE_LIMIT (the coupon is not in state USED), but an earlier attempt may \
+     have been processed (or --resume says an earlier run may have sent this return). Either an \
+     earlier attempt returned the coupon (it is back in the user's wallet and nothing more is \
+     needed), or no earlier attempt ever reached WeChat Pay and the coupon was not USED to begin \
+     with (there is nothing to return), in which case re-running will keep getting this answer. \
+     Query the coupon's details (查询券详情) or check the merchant platform: if the coupon is \
+     usable (SENDED), the return is done or was never needed; take it off your retry queue.";
 
 /// At most this many characters of an unexpected body are quoted.
 const SNIPPET_CHARS: usize = 200;

@@ -282,34 +282,71 @@ fn a_2xx_with_a_bad_signature_is_exit_5_at_once() {
 }
 
 #[test]
-fn rule_limit_after_a_lost_answer_is_unknown_not_rejected() {
-    // A stand-in that checks the coupon's state before the request number.
-    let mut first = true;
-    let server = Server::start(move |_| {
-        let reply = if first {
-            Reply::returned()
+fn rule_limit_after_a_lost_answer_is_unknown_unless_it_says_expired() {
+    // (message, exit): only the documented "outside its validity period" is a
+    // rejection after an attempt that may have been processed.
+    for (message, exit) in [
+        ("券当前是可用的", 4),
+        ("券状态不允许退券", 4),
+        ("券已不在使用有效期", 3),
+    ] {
+        let mut first = true;
+        let server = Server::start(move |_| {
+            let reply = if first {
+                Reply::returned()
+            } else {
+                Reply::error(403, "RULE_LIMIT", message)
+            };
+            first = false;
+            reply
+        });
+        server.fault(Fault::DropAfterProcessing);
+        let s = setup(&server.base_url, "");
+        let out = s.ret(&[&ARGS[..], &["--json"]].concat());
+        assert_eq!(out.code, exit, "{message}: {}", out.stderr);
+        assert_attempts(&server.seen(), 2);
+        let v = out.json();
+        assert_eq!(
+            (v["code"].as_str(), v["message"].as_str()),
+            (Some("RULE_LIMIT"), Some(message))
+        );
+        if exit == 4 {
+            assert_eq!(v["outcome"], "unknown");
+            assert_eq!(
+                v["retry_command"],
+                format!(
+                    "wxcoupon --config {} return --code C1 --stock 9856000 --request-no REFUND-77 --resume",
+                    s.config.display()
+                )
+            );
+            let e = v["explanation"].as_str().unwrap();
+            assert!(
+                e.contains("Either an earlier attempt returned the coupon")
+                    && e.contains("or no earlier attempt ever reached WeChat Pay"),
+                "{e}"
+            );
         } else {
-            Reply::error(403, "RULE_LIMIT", "券当前是可用的")
-        };
-        first = false;
-        reply
-    });
-    server.fault(Fault::DropAfterProcessing);
+            assert_eq!(v["outcome"], "rejected");
+        }
+    }
+}
+
+#[test]
+fn rule_limit_under_resume_explains_both_possibilities() {
+    let (server, _) = Server::with_coupons(Coupons::with(&[("C1", "9856000", "SENDED")]));
     let s = setup(&server.base_url, "");
-    let out = s.ret(&ARGS);
+    let out = s.ret(&[&ARGS[..], &["--resume"]].concat());
     assert_eq!(out.code, 4, "{}", out.stderr);
+    assert_attempts(&server.seen(), 1);
     assert!(
         out.stderr
-            .contains("most likely that attempt returned the coupon"),
+            .contains("or no earlier attempt ever reached WeChat Pay")
+            && out
+                .stderr
+                .contains("re-running will keep getting this answer"),
         "{}",
         out.stderr
     );
-    assert!(
-        out.stderr.contains("--request-no REFUND-77 --resume"),
-        "{}",
-        out.stderr
-    );
-    assert_attempts(&server.seen(), 2);
 }
 
 #[test]
