@@ -465,7 +465,10 @@ fn dry_run(p: &Prepared, req: &ReturnRequest, body: &[u8]) -> Report {
 }
 
 fn cmd_explain(a: &ExplainArgs, json: bool) -> Result<Printed> {
-    let entries = explain::lookup(&a.code, a.message.as_deref());
+    let entries = match &a.message {
+        Some(m) => explain::lookup(&a.code, Some(m)),
+        None => explain::meanings(&a.code),
+    };
     if entries.is_empty() {
         bail!(
             "unknown error code {:?}; the known codes are: {}",

@@ -26,6 +26,27 @@ impl Answer {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
+
+    /// The WeChat Pay JSON error in the body, if the body is one.
+    pub fn error(&self) -> Option<ErrorBody> {
+        let v: serde_json::Value = serde_json::from_slice(&self.body).ok()?;
+        Some(ErrorBody {
+            code: v.get("code")?.as_str()?.to_string(),
+            message: v
+                .get("message")
+                .and_then(|m| m.as_str())
+                .map(str::to_string),
+            detail: v.get("detail").cloned(),
+        })
+    }
+}
+
+/// A WeChat Pay JSON error body: `{"code", "message", "detail"}`.
+#[derive(Debug, Clone)]
+pub struct ErrorBody {
+    pub code: String,
+    pub message: Option<String>,
+    pub detail: Option<serde_json::Value>,
 }
 
 /// A failure below HTTP: no complete answer was received.

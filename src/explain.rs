@@ -28,11 +28,21 @@ pub const CATALOGUE: &[Entry] = &[
         code: "INVALID_REQUEST",
         http: 400,
         message: None,
-        zh: "HTTP 请求不符合微信支付 APIv3 接口规则。",
-        en: "The HTTP request breaks the APIv3 rules (headers or JSON).",
-        next_zh: "参阅 APIv3 接口规则；如果持续出现，请附上 Request-ID 报告 wxcoupon 的问题。",
-        next_en: "wxcoupon sends the documented headers and JSON, so a proxy may be altering the request; \
-                  if it persists, report it to wxcoupon with the Request-ID.",
+        zh: "请求不符合本接口的业务规则（微信支付的 message 会说明是哪一条），或 HTTP 请求不符合 APIv3 接口规则。",
+        en: "The request does not meet a business rule of this API (WeChat Pay's message says which), \
+             or the HTTP request breaks the APIv3 rules (headers or JSON).",
+        next_zh: "按 message 处理；如果 message 说的是 HTTP 头或 JSON，可能有代理改写了请求，请附上 Request-ID 报告 wxcoupon 的问题。",
+        next_en: "Act on WeChat Pay's message. If it is about headers or JSON, a proxy may be altering the \
+                  request: wxcoupon sends the documented headers and JSON; report it with the Request-ID.",
+    },
+    Entry {
+        code: "MCH_NOT_EXISTS",
+        http: 400,
+        message: None,
+        zh: "商户号不存在。",
+        en: "The merchant id (mchid) does not exist.",
+        next_zh: "检查 profile 中的 mchid（商户号）。",
+        next_en: "Check mchid (商户号) in the profile.",
     },
     Entry {
         code: "SIGN_ERROR",
@@ -46,6 +56,73 @@ pub const CATALOGUE: &[Entry] = &[
                   is wrong (it is the merchant API certificate's serial, not the WeChat Pay public key id); \
                   mchid is wrong; the local clock is more than 5 minutes off. \
                   `wxcoupon sign` shows exactly what is signed.",
+    },
+    Entry {
+        code: "SIGN_ERROR",
+        http: 401,
+        message: Some("证书序列号有误"),
+        zh: "商户证书序列号与签名私钥不匹配。",
+        en: "merchant_serial_no is not the serial of the certificate that belongs to the private key.",
+        next_zh: "用 openssl x509 -in apiclient_cert.pem -noout -serial 查看证书序列号，并确认 apiclient_key.pem 与之同属一对。",
+        next_en: "Read the serial with `openssl x509 -in apiclient_cert.pem -noout -serial` and check that \
+                  apiclient_key.pem is the key of that same certificate.",
+    },
+    Entry {
+        code: "SIGN_ERROR",
+        http: 401,
+        message: Some("证书已过期"),
+        zh: "商户API证书已过期。",
+        en: "The merchant API certificate has expired.",
+        next_zh: "在商户平台（账户中心 → API安全）申请新的商户API证书，并更新 private_key_file 与 merchant_serial_no。",
+        next_en: "Apply for a new merchant API certificate in the merchant platform (账户中心 → API安全) \
+                  and update private_key_file and merchant_serial_no.",
+    },
+    Entry {
+        code: "SIGN_ERROR",
+        http: 401,
+        message: Some("已作废"),
+        zh: "商户API证书已作废。",
+        en: "The merchant API certificate was revoked.",
+        next_zh: "在商户平台申请新的商户API证书，并更新 private_key_file 与 merchant_serial_no。",
+        next_en: "Apply for a new merchant API certificate in the merchant platform and update \
+                  private_key_file and merchant_serial_no.",
+    },
+    Entry {
+        code: "SIGN_ERROR",
+        http: 401,
+        message: Some("已更换证书"),
+        zh: "商户已更换API证书，这张证书不再有效。",
+        en: "The merchant replaced its API certificate; this one is no longer valid.",
+        next_zh: "使用新证书的私钥与序列号更新 private_key_file 与 merchant_serial_no。",
+        next_en: "Use the new certificate's private key and serial: update private_key_file and \
+                  merchant_serial_no.",
+    },
+    Entry {
+        code: "SIGN_ERROR",
+        http: 401,
+        message: Some("未设置APIv3密钥"),
+        zh: "商户尚未设置APIv3密钥。",
+        en: "The merchant has not set its APIv3 key.",
+        next_zh: "在商户平台（账户中心 → API安全）设置APIv3密钥。",
+        next_en: "Set the APIv3 key in the merchant platform (账户中心 → API安全).",
+    },
+    Entry {
+        code: "SIGN_ERROR",
+        http: 401,
+        message: Some("认证类型"),
+        zh: "Authorization 的认证类型不正确。",
+        en: "The Authorization header's scheme is wrong.",
+        next_zh: "wxcoupon 发送的是 WECHATPAY2-SHA256-RSA2048；可能有代理改写了 Authorization 头。",
+        next_en: "wxcoupon sends WECHATPAY2-SHA256-RSA2048: a proxy may be rewriting the Authorization header.",
+    },
+    Entry {
+        code: "SIGN_ERROR",
+        http: 401,
+        message: Some("5分钟"),
+        zh: "请求的时间戳与微信支付的时间相差超过 5 分钟。",
+        en: "The request's timestamp is more than 5 minutes away from WeChat Pay's clock.",
+        next_zh: "校准本机时钟（例如开启 NTP 自动对时）后重试。",
+        next_en: "Set the local clock right (turn on NTP time sync), then run again.",
     },
     Entry {
         code: "SYSTEM_ERROR",
@@ -112,20 +189,47 @@ pub const CATALOGUE: &[Entry] = &[
         next_en: "Query the coupon's details to check its state.",
     },
     Entry {
+        code: "NOAUTH",
+        http: 403,
+        message: None,
+        zh: "商户无此接口权限。",
+        en: "This merchant has no permission for this API (the product may not be enabled for it).",
+        next_zh: "在商户平台确认该商户号已开通商家券产品，并检查 mchid 是否正确。",
+        next_en: "Check in the merchant platform that the merchant coupon product (商家券) is enabled \
+                  for this mchid, and that mchid is right.",
+    },
+    Entry {
         code: "FREQUENCY_LIMITED",
         http: 429,
         message: None,
-        zh: "请求频率超限。",
-        en: "Too many requests; WeChat Pay asks to slow down. The outcome is unknown.",
+        zh: "请求频率超限：微信支付没有受理这个请求。",
+        en: "Too many requests: WeChat Pay did not accept this request.",
         next_zh: "稍等片刻后用同一个退券单号重试。",
         next_en: "Wait a little, then retry with the same request number.",
+    },
+    Entry {
+        code: "RATE_LIMITED",
+        http: 429,
+        message: None,
+        zh: "请求频率超限：微信支付没有受理这个请求。",
+        en: "Too many requests: WeChat Pay did not accept this request.",
+        next_zh: "稍等片刻后用同一个退券单号重试。",
+        next_en: "Wait a little, then retry with the same request number.",
+    },
+    Entry {
+        code: "SERVICE_UNAVAILABLE",
+        http: 503,
+        message: None,
+        zh: "服务暂时不可用，结果未知。",
+        en: "WeChat Pay's service is unavailable for now; the outcome is unknown.",
+        next_zh: "稍后用同一个退券单号（--request-no）重试。",
+        next_en: "Retry later with the same request number (--request-no): it cannot return the coupon twice.",
     },
 ];
 
 /// Other spellings seen on other WeChat Pay pages.
 const ALIASES: &[(&str, &str)] = &[
     ("SYSTEMERROR", "SYSTEM_ERROR"),
-    ("NOAUTH", "NO_AUTH"),
     ("RATELIMIT_EXCEEDED", "FREQUENCY_LIMITED"),
 ];
 
@@ -144,7 +248,8 @@ pub fn meanings(code: &str) -> Vec<&'static Entry> {
 }
 
 /// The meanings that fit WeChat Pay's `message`: the one whose documented
-/// message it contains, or every meaning of the code when none is matched.
+/// message it contains; else the code's general meaning (the entry without a
+/// message), when it has one; else every meaning of the code.
 pub fn lookup(code: &str, message: Option<&str>) -> Vec<&'static Entry> {
     let all = meanings(code);
     if let Some(msg) = message {
@@ -157,7 +262,12 @@ pub fn lookup(code: &str, message: Option<&str>) -> Vec<&'static Entry> {
             return matched;
         }
     }
-    all
+    let general: Vec<_> = all
+        .iter()
+        .copied()
+        .filter(|e| e.message.is_none())
+        .collect();
+    if general.is_empty() { all } else { general }
 }
 
 /// The codes the catalogue knows, once each, in order.
@@ -240,9 +350,59 @@ mod tests {
     #[test]
     fn aliases_and_case_are_accepted_and_unknown_codes_give_nothing() {
         assert_eq!(lookup("systemerror", None)[0].code, "SYSTEM_ERROR");
-        assert_eq!(lookup("NOAUTH", None)[0].code, "NO_AUTH");
+        assert_eq!(lookup("NOAUTH", None)[0].code, "NOAUTH");
+        assert_eq!(
+            lookup("RATELIMIT_EXCEEDED", None)[0].code,
+            "FREQUENCY_LIMITED"
+        );
         assert!(lookup("NOT_A_CODE", None).is_empty());
         assert_eq!(one_line(&[]), None);
+    }
+
+    #[test]
+    fn sign_error_messages_have_their_own_meanings_and_others_the_general_one() {
+        for (message, words) in [
+            (
+                "商户证书序列号有误。请使用签名私钥匹配的证书序列号",
+                "openssl x509",
+            ),
+            ("商户证书已过期", "has expired"),
+            ("商户证书已作废", "revoked"),
+            ("商户已更换证书", "replaced"),
+            ("商户未设置APIv3密钥", "APIv3 key"),
+            ("Authorization认证类型不正确", "scheme"),
+            (
+                "Http头Authorization中的timestamp与发起请求的时间不得超过5分钟",
+                "5 minutes",
+            ),
+        ] {
+            let e = lookup("SIGN_ERROR", Some(message));
+            assert_eq!(e.len(), 1, "{message}");
+            assert!(
+                format!("{} {}", e[0].en, e[0].next_en).contains(words),
+                "{message}"
+            );
+        }
+        let e = lookup("SIGN_ERROR", Some("错误的签名，验签失败"));
+        assert_eq!((e.len(), e[0].message), (1, None));
+        assert_eq!(meanings("SIGN_ERROR").len(), 8);
+    }
+
+    #[test]
+    fn the_review_codes_are_known() {
+        for code in [
+            "SERVICE_UNAVAILABLE",
+            "MCH_NOT_EXISTS",
+            "RATE_LIMITED",
+            "NOAUTH",
+        ] {
+            assert!(known_codes().contains(&code), "{code}");
+        }
+        assert!(
+            lookup("INVALID_REQUEST", None)[0]
+                .en
+                .starts_with("The request does not meet a business rule")
+        );
     }
 
     #[test]

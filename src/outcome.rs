@@ -6,11 +6,12 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::client::{Answer, NetError};
+use crate::client::{Answer, ErrorBody, NetError};
 use crate::escape;
 use crate::explain;
 use crate::keys::PublicKey;
 use crate::request::ReturnRequest;
+use crate::retry;
 use crate::verify::{self, SignatureHeaders};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -76,6 +77,10 @@ pub struct Report {
     /// Extra lines for people (explanations, comparisons, hints).
     #[serde(skip)]
     pub notes: Vec<String>,
+    /// The final answer was a 429 and no attempt may have been processed:
+    /// safe to retry, and nothing happened (still exit 4).
+    #[serde(skip)]
+    pub not_accepted: bool,
     /// Warnings about the set-up, on stderr in text and JSON mode alike.
     #[serde(skip)]
     pub warnings: Vec<String>,
@@ -102,6 +107,7 @@ impl Report {
             retry_command: None,
             request: None,
             notes: Vec::new(),
+            not_accepted: false,
             warnings: Vec::new(),
         }
     }
@@ -130,6 +136,11 @@ impl Report {
 const UNKNOWN_EXPLANATION: &str = "结果未知：退券可能已经成功，也可能没有。用同一个退券单号重试是安全的，不会重复退券。 \
      The outcome is unknown: the return may or may not have happened. Retrying with the same \
      request number is safe; it can never return the coupon twice.";
+
+const NOT_ACCEPTED_EXPLANATION: &str = "微信支付没有受理这个请求（HTTP 429，请求过于频繁）：这次请求没有退券。稍后用同一个退券单号重试是安全的。 \
+     WeChat Pay did not accept this request (HTTP 429, too many requests): it did not return the \
+     coupon. Retrying later with the same request number is safe; it can never return the coupon \
+     twice.";
 
 const UNVERIFIED_EXPLANATION: &str = "应答验签失败，不能当作成功：退券可能已经成功，也可能没有。请检查 wechatpay_public_key_id 与 \
      wechatpay_public_key_file 是否与商户平台上的微信支付公钥一致、本机时钟是否准确、是否有代理改写了应答。 \
@@ -201,24 +212,6 @@ pub struct Judge<'a> {
     /// An earlier attempt (of this run, or of an earlier run: `--resume`) may
     /// have been processed.
     pub earlier_may_have_reached: bool,
-}
-
-/// A WeChat Pay JSON error body.
-#[derive(Debug, Clone)]
-struct WxError {
-    code: String,
-    message: Option<String>,
-    detail: Option<Value>,
-}
-
-fn parse_error_body(body: &[u8]) -> Option<WxError> {
-    let v: Value = serde_json::from_slice(body).ok()?;
-    let code = v.get("code")?.as_str()?.to_string();
-    Some(WxError {
-        code,
-        message: v.get("message").and_then(Value::as_str).map(str::to_string),
-        detail: v.get("detail").cloned(),
-    })
 }
 
 impl Judge<'_> {
@@ -295,7 +288,7 @@ impl Judge<'_> {
     }
 
     fn judge_error(&self, answer: &Answer, status: u16) -> Report {
-        let wx = parse_error_body(&answer.body);
+        let wx = answer.error();
         if self.earlier_may_have_reached
             && let Some(wx) = &wx
         {
@@ -321,7 +314,11 @@ impl Judge<'_> {
                 return r;
             }
         }
-        let rejected = matches!(status, 400 | 401 | 403 | 404) && wx.is_some();
+        let rejected =
+            matches!(status, 400 | 401 | 403 | 404) && wx.is_some() && !retry::retried(answer);
+        // 429: WeChat Pay did not accept this request; unknown only when an
+        // earlier attempt may have been processed.
+        let not_accepted = status == 429 && !self.earlier_may_have_reached;
         let mut r = Report::new(
             if rejected {
                 Kind::Rejected
@@ -355,10 +352,16 @@ impl Judge<'_> {
             }
         }
         if !rejected {
+            let words = if not_accepted {
+                NOT_ACCEPTED_EXPLANATION
+            } else {
+                UNKNOWN_EXPLANATION
+            };
             r.retryable = true;
-            r.notes.insert(0, UNKNOWN_EXPLANATION.into());
+            r.not_accepted = not_accepted;
+            r.notes.insert(0, words.into());
             if r.explanation.is_none() {
-                r.explanation = Some(UNKNOWN_EXPLANATION.into());
+                r.explanation = Some(words.into());
             }
         }
         r
@@ -369,7 +372,7 @@ impl Judge<'_> {
     /// `RESOURCE_ALREADY_EXISTS` for this very request number, after an
     /// attempt that may have been processed: the return happened — provided
     /// the answer itself is verified, since it is reported as a success.
-    fn confirmed_by_retry(&self, answer: &Answer, wx: &WxError) -> Report {
+    fn confirmed_by_retry(&self, answer: &Answer, wx: &ErrorBody) -> Report {
         if let Err(failure) = self.check_signature(answer) {
             let mut r = Report::new(Kind::Unverified, Some(self.request));
             r.code = Some(wx.code.clone());
@@ -584,7 +587,13 @@ pub fn render_text(r: &Report) -> (String, String) {
                 ),
                 None => field(&r.message),
             };
-            err.push_str(&format!("wxcoupon: outcome unknown: {what}\n"));
+            if r.not_accepted {
+                err.push_str(&format!(
+                    "wxcoupon: not accepted: {what}: WeChat Pay asks to slow down; nothing happened\n"
+                ));
+            } else {
+                err.push_str(&format!("wxcoupon: outcome unknown: {what}\n"));
+            }
         }
         Kind::Unverified => {
             err.push_str(&format!(

@@ -17,14 +17,30 @@ pub const MAX_DELAY: Duration = Duration::from_secs(8);
 /// A `Retry-After` longer than this is cut to it.
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
 
-/// Statuses that carry no result and are retried with the same request.
-pub fn retried_status(status: u16) -> bool {
-    matches!(status, 202 | 429 | 500 | 502 | 503 | 504)
+/// The error code in an answer's body, upper-cased, when it has one.
+fn code(answer: &Answer) -> Option<String> {
+    answer.error().map(|e| e.code.to_ascii_uppercase())
 }
 
-/// Statuses after which the request may have been processed (429 was not).
-pub fn reaching_status(status: u16) -> bool {
-    matches!(status, 202 | 500 | 502 | 503 | 504)
+/// Answers that carry no result and are retried with the same request:
+/// 202, 429, 500, 502, 503, 504; `400 SYSTEM_ERROR` (for these APIs, "retry
+/// with the same parameters"); `501 SERVICE_UNAVAILABLE`.
+pub fn retried(answer: &Answer) -> bool {
+    match answer.status {
+        202 | 429 | 500 | 502 | 503 | 504 => true,
+        400 => matches!(
+            code(answer).as_deref(),
+            Some("SYSTEM_ERROR" | "SYSTEMERROR")
+        ),
+        501 => code(answer).as_deref() == Some("SERVICE_UNAVAILABLE"),
+        _ => false,
+    }
+}
+
+/// Retried answers after which the request may have been processed: all of
+/// them but 429, which says the request was not accepted.
+pub fn may_have_reached(answer: &Answer) -> bool {
+    retried(answer) && answer.status != 429
 }
 
 /// Exponential backoff: 0.5 s, 1 s, 2 s, … capped at 8 s, each scaled by a
@@ -104,7 +120,7 @@ pub fn run(
                     a.elapsed.as_millis(),
                     a.header("Request-ID").unwrap_or("(none)")
                 ));
-                if !retried_status(a.status) {
+                if !retried(a) {
                     fx.trace(format!("stopping: HTTP {} is a final answer", a.status));
                     return Final {
                         result,
@@ -131,7 +147,7 @@ pub fn run(
         }
         reached |= match &result {
             Err(e) => e.may_have_reached,
-            Ok(a) => reaching_status(a.status),
+            Ok(a) => may_have_reached(a),
         };
         failures += 1;
         let jitter = fx.jitter();
@@ -181,7 +197,7 @@ mod tests {
     }
 
     struct Script {
-        answers: VecDeque<Result<u16, bool>>,
+        answers: VecDeque<Result<(u16, &'static str), bool>>,
         sent_to: Vec<String>,
         slept: Vec<Duration>,
     }
@@ -190,10 +206,10 @@ mod tests {
         fn send(&mut self, to: &BaseUrl, _attempt: u32) -> Result<Answer, NetError> {
             self.sent_to.push(to.origin.clone());
             match self.answers.pop_front().unwrap() {
-                Ok(status) => Ok(Answer {
+                Ok((status, body)) => Ok(Answer {
                     status,
                     headers: HeaderMap::new(),
-                    body: Vec::new(),
+                    body: body.as_bytes().to_vec(),
                     elapsed: Duration::ZERO,
                 }),
                 Err(reached) => Err(NetError {
@@ -216,6 +232,10 @@ mod tests {
     }
 
     fn script(answers: Vec<Result<u16, bool>>) -> Script {
+        with_bodies(answers.into_iter().map(|a| a.map(|s| (s, ""))).collect())
+    }
+
+    fn with_bodies(answers: Vec<Result<(u16, &'static str), bool>>) -> Script {
         Script {
             answers: answers.into(),
             sent_to: Vec::new(),
@@ -273,6 +293,23 @@ mod tests {
         assert!(run(2, &url("https://a"), None, true, &mut s).earlier_may_have_reached);
         let mut s = script(vec![Ok(202), Ok(400)]);
         assert!(run(2, &url("https://a"), None, false, &mut s).earlier_may_have_reached);
+    }
+
+    #[test]
+    fn system_error_on_400_and_service_unavailable_on_501_are_retried() {
+        let system = r#"{"code":"SYSTEM_ERROR","message":"系统异常，请稍后重试"}"#;
+        let unavailable = r#"{"code":"SERVICE_UNAVAILABLE","message":"服务不可用"}"#;
+        let param = r#"{"code":"PARAM_ERROR","message":"参数错误"}"#;
+        let mut s = with_bodies(vec![
+            Ok((400, system)),
+            Ok((501, unavailable)),
+            Ok((400, param)),
+        ]);
+        let f = run(2, &url("https://a"), None, false, &mut s);
+        assert_eq!(f.attempts, 3);
+        assert!(f.earlier_may_have_reached);
+        let mut s = with_bodies(vec![Ok((501, "")), Ok((200, ""))]);
+        assert_eq!(run(2, &url("https://a"), None, false, &mut s).attempts, 1);
     }
 
     #[test]

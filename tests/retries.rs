@@ -674,3 +674,68 @@ fn a_signature_probe_is_followed_by_one_confirming_attempt() {
     assert_eq!(v["retryable"], true);
     assert_eq!(v["retry_command"], resume);
 }
+
+/// `400 SYSTEM_ERROR` means "retry with the same parameters" for these APIs:
+/// it is retried like a 5xx and never ends as a rejection.
+#[test]
+fn system_error_on_400_is_retried_and_never_a_rejection() {
+    let (server, coupons) = one_coupon();
+    server.fault(Fault::Answer(Reply::error(
+        400,
+        "SYSTEM_ERROR",
+        "系统异常，请稍后重试",
+    )));
+    let s = setup(&server.base_url, "");
+    let out = s.ret(&[&ARGS[..], &["--json"]].concat());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_attempts(&server.seen(), 2);
+    assert_eq!(coupons.lock().unwrap().returns, 1);
+
+    let server = Server::start(|_| Reply::error(400, "SYSTEM_ERROR", "系统异常，请稍后重试"));
+    let s = setup(&server.base_url, "");
+    let v = s
+        .ret(&[&ARGS[..], &["--json", "--retries", "1"]].concat())
+        .json();
+    assert_eq!(
+        (v["outcome"].as_str(), v["attempts"].as_u64()),
+        (Some("unknown"), Some(2))
+    );
+    assert_eq!(v["retryable"], true);
+}
+
+/// A 429 that was never followed by an accepted attempt says "not accepted":
+/// nothing happened, safe to retry (still exit 4).
+#[test]
+fn a_429_is_explained_as_not_accepted() {
+    let server = Server::start(|_| Reply::error(429, "FREQUENCY_LIMITED", "频率超限"));
+    let s = setup(&server.base_url, "");
+    let out = s.ret(&[&ARGS[..], &["--retries", "1"]].concat());
+    assert_eq!(out.code, 4, "{}", out.stderr);
+    assert_attempts(&server.seen(), 2);
+    let first: Vec<&str> = out.stderr.lines().take(4).collect();
+    assert_eq!(
+        first,
+        [
+            "wxcoupon: not accepted: FREQUENCY_LIMITED (HTTP 429): WeChat Pay asks to slow down; nothing happened",
+            "  微信支付没有受理这个请求（HTTP 429，请求过于频繁）：这次请求没有退券。稍后用同一个退券单号重试是安全的。 \
+             WeChat Pay did not accept this request (HTTP 429, too many requests): it did not return the coupon. \
+             Retrying later with the same request number is safe; it can never return the coupon twice.",
+            "  请求频率超限：微信支付没有受理这个请求。 稍等片刻后用同一个退券单号重试。",
+            "  Too many requests: WeChat Pay did not accept this request. Wait a little, then retry with the same request number.",
+        ],
+        "{}",
+        out.stderr
+    );
+    // After an attempt that may have been processed, a 429 leaves the outcome unknown.
+    let server = Server::start(|_| Reply::error(429, "FREQUENCY_LIMITED", "频率超限"));
+    server.fault(Fault::DropAfterProcessing);
+    let s = setup(&server.base_url, "");
+    let out = s.ret(&[&ARGS[..], &["--retries", "1"]].concat());
+    assert_eq!(out.code, 4, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .starts_with("wxcoupon: outcome unknown: FREQUENCY_LIMITED (HTTP 429)\n"),
+        "{}",
+        out.stderr
+    );
+}

@@ -1115,3 +1115,18 @@ fn unverified_answers_say_why_without_misleading_hints() {
         );
     }
 }
+
+/// The documented 401 SIGN_ERROR messages get their own explanations.
+#[test]
+fn sign_error_messages_name_their_cause() {
+    let server = Server::start(|_| Reply::error(401, "SIGN_ERROR", "商户证书已过期"));
+    let s = setup(&server.base_url, "");
+    let v = s.ret(&["--code", "C", "--stock", "1", "--json"]).json();
+    assert_eq!(v["outcome"], "rejected");
+    assert_eq!(
+        v["explanation"],
+        "[证书已过期] 商户API证书已过期。 在商户平台（账户中心 → API安全）申请新的商户API证书，并更新 private_key_file 与 merchant_serial_no。 \
+         The merchant API certificate has expired. Apply for a new merchant API certificate in the merchant platform \
+         (账户中心 → API安全) and update private_key_file and merchant_serial_no."
+    );
+}
