@@ -11,6 +11,11 @@ use crate::sign::random_alphanumeric;
 pub const METHOD: &str = "POST";
 pub const PATH: &str = "/v3/marketing/busifavor/coupons/return";
 pub const MAX_REQUEST_NO_LEN: usize = 128;
+/// A coupon code: 1 to 32 of `0-9 a-z A-Z`, space and `- _ \ / = |`.
+pub const MAX_CODE_LEN: usize = 32;
+const CODE_PUNCTUATION: &str = " -_\\/=|";
+/// A stock id: digits, at most 20.
+pub const MAX_STOCK_LEN: usize = 20;
 
 /// The JSON body, field order as documented.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -50,14 +55,48 @@ pub fn check_token(flag: &str, value: &str, max: Option<usize>) -> Result<()> {
     Ok(())
 }
 
+/// A coupon code as WeChat Pay allows them (the upload-code documentation).
+pub fn check_code(flag: &str, code: &str) -> Result<()> {
+    if code.is_empty() {
+        bail!("{flag} is empty; it needs a value");
+    }
+    if let Some(bad) = code
+        .chars()
+        .find(|c| !c.is_ascii_alphanumeric() && !CODE_PUNCTUATION.contains(*c))
+    {
+        bail!(
+            "{flag} {code:?} contains {bad:?}; a coupon code is 1 to {MAX_CODE_LEN} characters of \
+             0-9 a-z A-Z, space and - _ \\ / = |"
+        );
+    }
+    let n = code.chars().count();
+    if n > MAX_CODE_LEN {
+        bail!("{flag} is {n} characters long; a coupon code is at most {MAX_CODE_LEN}");
+    }
+    Ok(())
+}
+
+/// A stock id (批次号): digits only, at most 20.
+pub fn check_stock(flag: &str, stock: &str) -> Result<()> {
+    if stock.is_empty() {
+        bail!("{flag} is empty; it needs a value");
+    }
+    if !stock.bytes().all(|b| b.is_ascii_digit()) || stock.len() > MAX_STOCK_LEN {
+        bail!(
+            "{flag} {stock:?}: a stock id (批次号, stock_id) is digits only, 1 to {MAX_STOCK_LEN} of them"
+        );
+    }
+    Ok(())
+}
+
 /// Checks the flags; generates a request number when none was given.
 pub fn validate(
     code: &str,
     stock: &str,
     request_no: Option<&str>,
 ) -> Result<(ReturnRequest, bool)> {
-    check_token("--code", code, None)?;
-    check_token("--stock", stock, None)?;
+    check_code("--code", code)?;
+    check_stock("--stock", stock)?;
     let (no, generated) = match request_no {
         Some(no) => {
             check_token("--request-no", no, Some(MAX_REQUEST_NO_LEN))?;
@@ -115,10 +154,15 @@ mod tests {
     fn bad_values_name_the_flag() {
         for (code, stock, no, flag) in [
             ("", "1", None, "--code"),
-            ("a b", "1", None, "--code"),
+            ("a\tb", "1", None, "--code"),
+            ("a.b", "1", None, "--code"),
+            ("券", "1", None, "--code"),
             ("C", "1\n", None, "--stock"),
             ("C", "券", None, "--stock"),
+            ("C", "12a", None, "--stock"),
+            ("C", "123456789012345678901", None, "--stock"),
             ("C", "1", Some(""), "--request-no"),
+            ("C", "1", Some("a b"), "--request-no"),
         ] {
             let e = validate(code, stock, no).unwrap_err().to_string();
             assert!(e.starts_with(flag), "{e}");
@@ -127,5 +171,14 @@ mod tests {
         let e = validate("C", "1", Some(&long)).unwrap_err().to_string();
         assert!(e.contains("129 characters"), "{e}");
         validate("C", "1", Some(&"x".repeat(128))).unwrap();
+        validate("A b-c_d\\e/f=g|h", "12345678901234567890", None).unwrap();
+        validate(&"c".repeat(32), "1", None).unwrap();
+        let e = validate(&"c".repeat(33), "1", None)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "--code is 33 characters long; a coupon code is at most 32"
+        );
     }
 }

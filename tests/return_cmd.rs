@@ -222,7 +222,7 @@ fn param_error_and_invalid_request_are_rejections_with_the_server_detail() {
         r
     });
     let s = setup(&server.base_url, "");
-    let out = s.ret(&["--code", "C", "--stock", "x"]);
+    let out = s.ret(&["--code", "C", "--stock", "1"]);
     assert_eq!(out.code, 3);
     assert!(
         out.stderr.contains("WeChat Pay's message: 批次号格式错误"),
@@ -235,7 +235,7 @@ fn param_error_and_invalid_request_are_rejections_with_the_server_detail() {
         out.stderr
     );
     assert!(out.stderr.contains("参数错误"), "{}", out.stderr);
-    let v = s.ret(&["--code", "C", "--stock", "x", "--json"]).json();
+    let v = s.ret(&["--code", "C", "--stock", "1", "--json"]).json();
     assert_eq!(v["detail"]["field"], "/stock_id");
 }
 
@@ -554,10 +554,33 @@ fn invalid_input_is_exit_2_and_sends_nothing() {
             "--code is empty",
         ),
         (
-            "space in code",
+            "dot in code",
             String::new(),
-            vec!["--code", "a b", "--stock", "1"],
-            "--code \"a b\" contains ' '",
+            vec!["--code", "a.b", "--stock", "1"],
+            "--code \"a.b\" contains '.'; a coupon code is 1 to 32 characters of 0-9 a-z A-Z, space and - _ \\ / = |",
+        ),
+        (
+            "long code",
+            String::new(),
+            vec![
+                "--code",
+                "ccccccccccccccccccccccccccccccccc",
+                "--stock",
+                "1",
+            ],
+            "--code is 33 characters long; a coupon code is at most 32",
+        ),
+        (
+            "letters in stock",
+            String::new(),
+            vec!["--code", "C", "--stock", "98x"],
+            "--stock \"98x\": a stock id (批次号, stock_id) is digits only, 1 to 20 of them",
+        ),
+        (
+            "long stock",
+            String::new(),
+            vec!["--code", "C", "--stock", "123456789012345678901"],
+            "--stock \"123456789012345678901\": a stock id",
         ),
         (
             "control in stock",
@@ -1129,4 +1152,16 @@ fn sign_error_messages_name_their_cause() {
          The merchant API certificate has expired. Apply for a new merchant API certificate in the merchant platform \
          (账户中心 → API安全) and update private_key_file and merchant_serial_no."
     );
+}
+
+/// A coupon code may hold a space and `- _ \ / = |`: it is sent as it is,
+/// and the retry command quotes it for the shell.
+#[test]
+fn a_coupon_code_with_a_space_is_returned() {
+    let (server, coupons) = Server::with_coupons(Coupons::with(&[("AB 12/x=|", "1", "USED")]));
+    let s = setup(&server.base_url, "");
+    let out = s.ret(&["--code", "AB 12/x=|", "--stock", "1", "--request-no", "R"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(server.seen()[0].json()["coupon_code"], "AB 12/x=|");
+    assert_eq!(coupons.lock().unwrap().returns, 1);
 }
