@@ -16,6 +16,11 @@ use crate::keys::{PrivateKey, PublicKey};
 
 pub const OFFICIAL_BASE_URL: &str = "https://api.mch.weixin.qq.com";
 pub const OFFICIAL_BACKUP_URL: &str = "https://api2.mch.weixin.qq.com";
+/// The official primaries and the backup that stands behind each.
+const OFFICIAL_BACKUPS: &[(&str, &str)] = &[
+    (OFFICIAL_BASE_URL, OFFICIAL_BACKUP_URL),
+    ("https://api.wechatpay.cn", "https://api2.wechatpay.cn"),
+];
 pub const DEFAULT_TIMEOUT_SECS: u64 = 10;
 pub const DEFAULT_RETRIES: u32 = 2;
 pub const PRIVATE_KEY_ENV: &str = "WXCOUPON_PRIVATE_KEY";
@@ -187,8 +192,12 @@ impl BaseUrl {
         })
     }
 
-    pub fn is_official_primary(&self) -> bool {
-        self.origin == OFFICIAL_BASE_URL
+    /// The official backup of an official primary.
+    pub fn official_backup(&self) -> Option<&'static str> {
+        OFFICIAL_BACKUPS
+            .iter()
+            .find(|(primary, _)| *primary == self.origin)
+            .map(|(_, backup)| *backup)
     }
 }
 
@@ -466,11 +475,11 @@ pub fn load(path: &Path, chosen: Option<&str>, env: &Env) -> Result<Profile> {
     let backup_base_url = match &p.backup_base_url {
         Some(s) if s.get_ref().is_empty() => None,
         Some(s) => Some(url(s, "backup_base_url")?),
-        // The official backup only stands behind the official primary.
-        None if base_url.is_official_primary() => {
-            Some(BaseUrl::parse(OFFICIAL_BACKUP_URL).map_err(|e| anyhow!(e))?)
-        }
-        None => None,
+        // An official backup only stands behind its official primary.
+        None => match base_url.official_backup() {
+            Some(b) => Some(BaseUrl::parse(b).map_err(|e| anyhow!(e))?),
+            None => None,
+        },
     };
     let timeout_secs = match &p.timeout_secs {
         Some(t) => {
@@ -620,6 +629,18 @@ wechatpay_public_key_file = "pub_key.pem"
         assert_eq!(
             p.wechatpay_public_key,
             KeySource::File(dir.path().join("pub_key.pem"))
+        );
+    }
+
+    #[test]
+    fn api_wechatpay_cn_has_its_own_backup() {
+        let text = format!("{GOOD}base_url = \"https://api.wechatpay.cn/\"\n");
+        let (_d, path) = write(&text);
+        let p = load(&path, None, &Env::default()).unwrap();
+        assert_eq!(p.base_url.origin, "https://api.wechatpay.cn");
+        assert_eq!(
+            p.backup_base_url.unwrap().origin,
+            "https://api2.wechatpay.cn"
         );
     }
 
