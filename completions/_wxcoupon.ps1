@@ -38,7 +38,7 @@ Register-ArgumentCompleter -Native -CommandName 'wxcoupon' -ScriptBlock {
             [CompletionResult]::new('emulator', 'emulator', [CompletionResultType]::ParameterValue, 'Run a local WeChat Pay stand-in for the return API (loopback only, sample keys)')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'See the whole flow in seconds: returns against an in-process emulator, nothing real')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check a profile offline and say what is wrong')
-            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff) to stdout')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff) to stdout, or write one page per command into DIR')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -186,7 +186,7 @@ Register-ArgumentCompleter -Native -CommandName 'wxcoupon' -ScriptBlock {
             [CompletionResult]::new('emulator', 'emulator', [CompletionResultType]::ParameterValue, 'Run a local WeChat Pay stand-in for the return API (loopback only, sample keys)')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'See the whole flow in seconds: returns against an in-process emulator, nothing real')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check a profile offline and say what is wrong')
-            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff) to stdout')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff) to stdout, or write one page per command into DIR')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }

@@ -35,7 +35,7 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
             cand emulator 'Run a local WeChat Pay stand-in for the return API (loopback only, sample keys)'
             cand demo 'See the whole flow in seconds: returns against an in-process emulator, nothing real'
             cand doctor 'Check a profile offline and say what is wrong'
-            cand man 'Print the man page (roff) to stdout'
+            cand man 'Print the man page (roff) to stdout, or write one page per command into DIR'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'wxcoupon;return'= {
@@ -173,7 +173,7 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
             cand emulator 'Run a local WeChat Pay stand-in for the return API (loopback only, sample keys)'
             cand demo 'See the whole flow in seconds: returns against an in-process emulator, nothing real'
             cand doctor 'Check a profile offline and say what is wrong'
-            cand man 'Print the man page (roff) to stdout'
+            cand man 'Print the man page (roff) to stdout, or write one page per command into DIR'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'wxcoupon;help;return'= {

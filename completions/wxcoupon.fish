@@ -38,7 +38,7 @@ complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -f -a "completions" -d '
 complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -f -a "emulator" -d 'Run a local WeChat Pay stand-in for the return API (loopback only, sample keys)'
 complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -f -a "demo" -d 'See the whole flow in seconds: returns against an in-process emulator, nothing real'
 complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -f -a "doctor" -d 'Check a profile offline and say what is wrong'
-complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -f -a "man" -d 'Print the man page (roff) to stdout'
+complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -f -a "man" -d 'Print the man page (roff) to stdout, or write one page per command into DIR'
 complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l code -d 'The coupon\'s code (coupon_code)' -r
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l stock -d 'The coupon\'s batch id (stock_id)' -r
@@ -129,5 +129,5 @@ complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_s
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return explain sign verify completions emulator demo doctor man help" -f -a "emulator" -d 'Run a local WeChat Pay stand-in for the return API (loopback only, sample keys)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return explain sign verify completions emulator demo doctor man help" -f -a "demo" -d 'See the whole flow in seconds: returns against an in-process emulator, nothing real'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return explain sign verify completions emulator demo doctor man help" -f -a "doctor" -d 'Check a profile offline and say what is wrong'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return explain sign verify completions emulator demo doctor man help" -f -a "man" -d 'Print the man page (roff) to stdout'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return explain sign verify completions emulator demo doctor man help" -f -a "man" -d 'Print the man page (roff) to stdout, or write one page per command into DIR'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return explain sign verify completions emulator demo doctor man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

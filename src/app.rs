@@ -69,7 +69,7 @@ pub fn run(cli: &Cli, env: &Env) -> Printed {
         Command::Emulator(a) => crate::emulator::command::run(g, a, env),
         Command::Demo => crate::demo::run(g, env),
         Command::Doctor => crate::doctor::run(g, env),
-        Command::Man => cmd_man(),
+        Command::Man(a) => cmd_man(a),
     };
     result.unwrap_or_else(|e| Printed::invalid(&e, g.json))
 }
@@ -672,9 +672,19 @@ fn cmd_completions(a: &CompletionsArgs) -> Result<Printed> {
     })
 }
 
-fn cmd_man() -> Result<Printed> {
+fn cmd_man(a: &crate::cli::ManArgs) -> Result<Printed> {
+    if let Some(dir) = &a.dir {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        clap_mangen::generate_to(Cli::command(), dir)
+            .with_context(|| format!("writing the man pages into {}", dir.display()))?;
+        return Ok(Printed::default());
+    }
     let mut buf = Vec::new();
-    clap_mangen::Man::new(Cli::command())
+    // Built as clap_mangen::generate_to builds it, so that stdout and the
+    // folder's wxcoupon.1 are the same page.
+    let mut cmd = Cli::command().disable_help_subcommand(true);
+    cmd.build();
+    clap_mangen::Man::new(cmd)
         .render(&mut buf)
         .map_err(|e| anyhow!("rendering the man page: {e}"))?;
     Ok(Printed {

@@ -82,9 +82,9 @@ pub enum Command {
     /// Check a profile offline and say what is wrong
     Doctor,
 
-    /// Print the man page (roff) to stdout
+    /// Print the man page (roff) to stdout, or write one page per command into DIR
     #[command(hide = true)]
-    Man,
+    Man(ManArgs),
 }
 
 #[derive(Debug, Args)]
@@ -213,6 +213,13 @@ pub struct VerifyArgs {
     /// WeChat Pay public key PEM file (instead of the profile's)
     #[arg(long, value_name = "FILE")]
     pub public_key: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write wxcoupon.1 and a page per command (wxcoupon-return.1, …) into this folder
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -274,26 +274,91 @@ fn committed_completions_are_fresh() {
     }
 }
 
-/// The committed man page is what the clap definition generates.
-/// `WXCOUPON_BLESS=1 cargo test --test tools` rewrites it.
+/// The committed man pages — one for wxcoupon and one per command — are
+/// what the clap definition generates, and every page they refer to exists.
+/// `WXCOUPON_BLESS=1 cargo test --test tools` rewrites them.
 #[test]
-fn committed_man_page_is_fresh() {
+fn committed_man_pages_are_fresh_and_complete() {
     let h = home();
-    let out = run(wxcoupon(h.path()).arg("man"));
-    assert_eq!(out.code, 0);
-    assert!(out.stdout.starts_with(".ie"), "roff expected");
-    for word in ["return", "emulator", "doctor", "demo"] {
-        assert!(out.stdout.contains(word), "{word}");
-    }
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("man/wxcoupon.1");
+    let fresh = h.path().join("man");
+    let out = run(wxcoupon(h.path()).arg("man").arg(&fresh));
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (0, "", "")
+    );
+    let names = |dir: &Path| -> std::collections::BTreeSet<String> {
+        std::fs::read_dir(dir)
+            .map(|d| {
+                d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let generated = names(&fresh);
+    let expected: std::collections::BTreeSet<String> = [
+        "wxcoupon.1",
+        "wxcoupon-return.1",
+        "wxcoupon-explain.1",
+        "wxcoupon-sign.1",
+        "wxcoupon-verify.1",
+        "wxcoupon-completions.1",
+        "wxcoupon-emulator.1",
+        "wxcoupon-demo.1",
+        "wxcoupon-doctor.1",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    assert_eq!(generated, expected);
+    let committed_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("man");
     if std::env::var_os("WXCOUPON_BLESS").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, &out.stdout).unwrap();
+        let _ = std::fs::remove_dir_all(&committed_dir);
+        std::fs::create_dir_all(&committed_dir).unwrap();
+        for name in &generated {
+            std::fs::copy(fresh.join(name), committed_dir.join(name)).unwrap();
+        }
     }
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        committed == out.stdout,
-        "man/wxcoupon.1 is stale; regenerate with: WXCOUPON_BLESS=1 cargo test --test tools"
+    assert_eq!(
+        names(&committed_dir),
+        generated,
+        "man/ holds other pages than the generated ones"
+    );
+    for name in &generated {
+        let page = std::fs::read_to_string(fresh.join(name)).unwrap();
+        assert!(
+            std::fs::read_to_string(committed_dir.join(name)).ok() == Some(page.clone()),
+            "man/{name} is stale; regenerate with: WXCOUPON_BLESS=1 cargo test --test tools"
+        );
+        // Every page named in a SEE ALSO or subcommand list exists.
+        for referred in page.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '\\'))
+        {
+            let referred = referred.replace("\\-", "-");
+            if referred.starts_with("wxcoupon-")
+                && page.contains(&format!("{}(1)", referred.replace('-', "\\-")))
+            {
+                assert!(
+                    generated.contains(&format!("{referred}.1")),
+                    "{name} refers to {referred}(1)"
+                );
+            }
+        }
+    }
+    // The return page documents its options.
+    let ret = std::fs::read_to_string(fresh.join("wxcoupon-return.1")).unwrap();
+    for option in [
+        "\\-\\-code",
+        "\\-\\-stock",
+        "\\-\\-request\\-no",
+        "\\-\\-resume",
+        "\\-\\-dry\\-run",
+    ] {
+        assert!(ret.contains(option), "{option}");
+    }
+    // Without a folder, the main page on stdout.
+    let out = run(wxcoupon(h.path()).arg("man"));
+    assert_eq!(
+        out.stdout,
+        std::fs::read_to_string(fresh.join("wxcoupon.1")).unwrap()
     );
 }
 
