@@ -218,18 +218,22 @@ fn prepare(g: &GlobalOpts, a: &ReturnArgs, env: &Env, given: Option<Profile>) ->
     })
 }
 
-/// The request headers; the Authorization value is the caller's.
+/// The request headers wxcoupon sets; the Authorization value is the
+/// caller's. ureq adds only `Host` and `Content-Length` (`--dry-run` shows
+/// those too). `Accept-Encoding` is ureq's own default, set here so that
+/// it is written in one place.
 fn request_headers<'a>(
     authorization: &'a str,
     ua: &'a str,
     key_id: &'a str,
-) -> [(&'static str, &'a str); 5] {
+) -> [(&'static str, &'a str); 6] {
     [
         ("Authorization", authorization),
         ("Accept", "application/json"),
         ("Content-Type", "application/json"),
         ("User-Agent", ua),
         ("Wechatpay-Serial", key_id),
+        ("Accept-Encoding", "gzip"),
     ]
 }
 
@@ -443,15 +447,25 @@ fn dry_run(p: &Prepared, req: &ReturnRequest, body: &[u8]) -> Report {
     );
     let mut r = Report::new(Kind::DryRun, Some(req));
     r.host = Some(p.profile.base_url.origin.clone());
+    let authority = p
+        .profile
+        .base_url
+        .origin
+        .split("://")
+        .nth(1)
+        .unwrap_or_default();
+    let length = body.len().to_string();
+    let sent = [("Host", authority)]
+        .into_iter()
+        .chain(headers)
+        .chain([("Content-Length", length.as_str())]);
     r.request = Some(DryRun {
         method: request::METHOD.into(),
         url: format!("{}{}", p.profile.base_url, request::PATH),
-        headers: headers
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
+        headers: sent.map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         body: String::from_utf8_lossy(body).into_owned(),
     });
+    r.explanation = Some(outcome::DRY_RUN_WARNING.into());
     r.notes.push(format!(
         "profile `{}` from {}",
         p.profile.name,

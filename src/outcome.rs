@@ -49,6 +49,10 @@ pub struct DryRun {
     pub body: String,
 }
 
+/// Said with every dry run: its Authorization header is a credential for a while.
+pub const DRY_RUN_WARNING: &str = "warning: the Authorization header above is valid for 5 minutes: \
+     treat it as a password until then (do not paste it into a ticket or a chat)";
+
 /// The outcome of one `return`: the JSON object scripts read, plus the lines
 /// only people see.
 #[derive(Debug, Clone, Serialize)]
@@ -562,6 +566,8 @@ pub fn render_text(r: &Report) -> (String, String) {
                 out.push('\n');
             }
             err.push_str("dry run: the request above was built and signed; nothing was sent\n");
+            err.push_str(DRY_RUN_WARNING);
+            err.push('\n');
         }
         Kind::Invalid => {
             let message = r.message.as_deref().unwrap_or_default();

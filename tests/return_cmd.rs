@@ -491,6 +491,8 @@ fn dry_run_signs_correctly_and_sends_nothing() {
         lines.next(),
         Some(&*format!("POST {}{PATH}", server.base_url))
     );
+    let host = server.base_url.trim_start_matches("http://");
+    assert_eq!(lines.next(), Some(&*format!("Host: {host}")));
     let auth = lines
         .next()
         .unwrap()
@@ -1164,4 +1166,67 @@ fn a_coupon_code_with_a_space_is_returned() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(server.seen()[0].json()["coupon_code"], "AB 12/x=|");
     assert_eq!(coupons.lock().unwrap().returns, 1);
+}
+
+/// `--dry-run` shows every header that a real send puts on the wire, and
+/// says how long its Authorization header stays valid.
+#[test]
+fn dry_run_shows_every_header_that_is_sent() {
+    let (server, _) = Server::with_coupons(Coupons::with(&[("C", "1", "USED")]));
+    let s = setup(&server.base_url, "");
+    let dry = s.ret(&[
+        "--code",
+        "C",
+        "--stock",
+        "1",
+        "--request-no",
+        "R",
+        "--dry-run",
+    ]);
+    assert_eq!(dry.code, 0, "{}", dry.stderr);
+    assert!(server.seen().is_empty());
+    let shown: Vec<(String, String)> = dry
+        .stdout
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .map(|l| {
+            let (k, v) = l.split_once(": ").unwrap();
+            (k.to_ascii_lowercase(), v.to_string())
+        })
+        .collect();
+    s.ret(&["--code", "C", "--stock", "1", "--request-no", "R"]);
+    let seen = &server.seen()[0];
+    let mut sent: Vec<String> = seen
+        .headers
+        .iter()
+        .map(|(k, _)| k.to_ascii_lowercase())
+        .collect();
+    let mut names: Vec<String> = shown.iter().map(|(k, _)| k.clone()).collect();
+    sent.sort();
+    names.sort();
+    assert_eq!(names, sent);
+    for (k, v) in &shown {
+        if !matches!(k.as_str(), "authorization") {
+            assert_eq!(seen.header(k), Some(v.as_str()), "{k}");
+        }
+    }
+    assert!(
+        dry.stderr.contains(
+            "dry run: the request above was built and signed; nothing was sent\n\
+             warning: the Authorization header above is valid for 5 minutes: treat it as a password \
+             until then (do not paste it into a ticket or a chat)\n"
+        ),
+        "{}",
+        dry.stderr
+    );
+    let v = s
+        .ret(&["--code", "C", "--stock", "1", "--dry-run", "--json"])
+        .json();
+    assert!(
+        v["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("valid for 5 minutes")
+    );
 }
