@@ -29,15 +29,33 @@ pub struct Printed {
     pub stdout: String,
     pub stderr: String,
     pub code: u8,
+    /// stdout is what the command is for (a script, a page, a signature):
+    /// failing to write it is exit 2. Otherwise the exit code tells an
+    /// outcome (a coupon's!) and stays as it is.
+    pub stdout_is_the_product: bool,
 }
 
 impl Printed {
-    /// Writes both streams. A closed pipe (`wxcoupon … | head`) is not an error.
+    /// Writes both streams. A closed pipe (`wxcoupon … | head`) is not an
+    /// error; any other failure to write stdout is said on stderr.
     pub fn emit(&self) -> std::process::ExitCode {
-        let _ = std::io::stdout().lock().write_all(self.stdout.as_bytes());
-        let _ = std::io::stdout().lock().flush();
-        let _ = std::io::stderr().lock().write_all(self.stderr.as_bytes());
-        std::process::ExitCode::from(self.code)
+        let mut code = self.code;
+        let mut out = std::io::stdout().lock();
+        let written = out
+            .write_all(self.stdout.as_bytes())
+            .and_then(|()| out.flush());
+        let mut err = std::io::stderr().lock();
+        match written {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                let _ = writeln!(err, "wxcoupon: error: cannot write to stdout: {e}");
+                if self.stdout_is_the_product {
+                    code = Kind::Invalid.exit_code();
+                }
+            }
+            _ => {}
+        }
+        let _ = err.write_all(self.stderr.as_bytes());
+        std::process::ExitCode::from(code)
     }
 
     fn invalid(error: &anyhow::Error, json: bool) -> Self {
@@ -60,6 +78,10 @@ impl Printed {
 
 pub fn run(cli: &Cli, env: &Env) -> Printed {
     let g = &cli.global;
+    let product = matches!(
+        cli.command,
+        Command::Explain(_) | Command::Sign(_) | Command::Completions(_) | Command::Man(_)
+    );
     let result = match &cli.command {
         Command::Return(a) => return report(&cmd_return(g, a, env), g.json),
         Command::Explain(a) => cmd_explain(a, g.json),
@@ -71,7 +93,9 @@ pub fn run(cli: &Cli, env: &Env) -> Printed {
         Command::Doctor => crate::doctor::run(g, env),
         Command::Man(a) => cmd_man(a),
     };
-    result.unwrap_or_else(|e| Printed::invalid(&e, g.json))
+    let mut printed = result.unwrap_or_else(|e| Printed::invalid(&e, g.json));
+    printed.stdout_is_the_product = product;
+    printed
 }
 
 pub fn report(r: &Report, json: bool) -> Printed {
@@ -85,6 +109,7 @@ pub fn report(r: &Report, json: bool) -> Printed {
             stdout: outcome::render_json(r),
             stderr,
             code: r.exit_code(),
+            ..Printed::default()
         }
     } else {
         let (stdout, text) = outcome::render_text(r);
@@ -93,6 +118,7 @@ pub fn report(r: &Report, json: bool) -> Printed {
             stdout,
             stderr,
             code: r.exit_code(),
+            ..Printed::default()
         }
     }
 }
@@ -600,7 +626,7 @@ fn cmd_sign(g: &GlobalOpts, a: &SignArgs, env: &Env) -> Result<Printed> {
             signed.message.len(),
             sign::visible(&signed.message)
         ),
-        code: 0,
+        ..Printed::default()
     })
 }
 
@@ -654,6 +680,7 @@ fn cmd_verify(g: &GlobalOpts, a: &VerifyArgs, env: &Env) -> Result<Printed> {
             stdout: "valid\n".into(),
             stderr: format!("signature valid; {age}\n"),
             code,
+            ..Printed::default()
         },
         Err(f) => Printed {
             stderr: format!("wxcoupon: invalid signature: {f}\n  {age}\n"),

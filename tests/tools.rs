@@ -443,3 +443,58 @@ fn proxy_passwords_are_never_printed() {
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(!out.stderr.contains("hunter2"), "{}", out.stderr);
 }
+
+/// A failed write to stdout (a full disk), other than a closed pipe, is said
+/// on stderr: exit 2 where stdout is the product, the coupon's outcome for
+/// `return`.
+#[test]
+fn a_failed_write_to_stdout_is_said() {
+    let h = home();
+    let to_full = |args: &[&std::ffi::OsStr]| {
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("wxcoupon"))
+            .env_clear()
+            .env("HOME", h.path())
+            .args(args)
+            .stdout(
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .open("/dev/full")
+                    .unwrap(),
+            )
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let said = "wxcoupon: error: cannot write to stdout: No space left on device (os error 28)\n";
+    for args in [
+        &["completions", "zsh"][..],
+        &["man"],
+        &["explain", "RULE_LIMIT"],
+    ] {
+        let args: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
+        assert_eq!(to_full(&args), (2, said.to_string()), "{args:?}");
+    }
+    let (server, coupons) = Server::with_coupons(Coupons::with(&[("C1", "1", "USED")]));
+    let cfg = write_config(h.path(), &server.base_url, "");
+    let mut args: Vec<&std::ffi::OsStr> = vec!["--config".as_ref(), cfg.as_os_str()];
+    args.extend(
+        [
+            "return",
+            "--code",
+            "C1",
+            "--stock",
+            "1",
+            "--request-no",
+            "R",
+        ]
+        .map(std::ffi::OsStr::new),
+    );
+    let (code, stderr) = to_full(&args);
+    assert_eq!(code, 0, "the coupon was returned: {stderr}");
+    assert!(stderr.starts_with(said), "{stderr}");
+    assert!(stderr.contains("returned: coupon C1"), "{stderr}");
+    assert_eq!(coupons.lock().unwrap().returns, 1);
+}
