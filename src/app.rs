@@ -591,8 +591,8 @@ fn cmd_sign(g: &GlobalOpts, a: &SignArgs, env: &Env) -> Result<Printed> {
     };
     let mchid = pick(&a.mchid, |p| &p.mchid);
     let serial = pick(&a.serial, |p| &p.merchant_serial_no);
-    request::check_token("--mchid", &mchid, None)?;
-    request::check_token("--serial", &serial, None)?;
+    profile::check_mchid(&mchid).map_err(|e| anyhow!("--mchid {mchid:?}: {e}"))?;
+    profile::check_serial(&serial).map_err(|e| anyhow!("--serial {serial:?}: {e}"))?;
 
     let timestamp = a.timestamp.unwrap_or_else(now_unix);
     let nonce = match &a.nonce {
@@ -631,6 +631,12 @@ fn cmd_sign(g: &GlobalOpts, a: &SignArgs, env: &Env) -> Result<Printed> {
 }
 
 fn cmd_verify(g: &GlobalOpts, a: &VerifyArgs, env: &Env) -> Result<Printed> {
+    if a.timestamp.trim().parse::<i64>().is_err() {
+        bail!(
+            "--timestamp {:?}: must be a Unix time in seconds (the Wechatpay-Timestamp header)",
+            a.timestamp
+        );
+    }
     let body = read_body(&a.body, a.body_file.as_deref())?;
     let key: PublicKey = match &a.public_key {
         Some(path) => profile::read_public_key(path)?,

@@ -205,25 +205,27 @@ pub fn run(g: &GlobalOpts, env: &Env) -> Result<Printed> {
             };
             c.ok("config file", format!("{} ({how})", path.display()));
             config = Some(path.display().to_string());
-            match crate::files::read_text(&path, "config file", crate::files::CONFIG_MAX) {
+            match profile::read_config(&path) {
                 Err(e) => c.problem("config file", format!("{e:#}")),
-                Ok(text) => match unknown_keys(&text) {
-                    Err(e) => c.problem("TOML", e.trim_end().to_string()),
-                    Ok(unknown) if unknown.is_empty() => c.ok("keys", "every key is known"),
-                    Ok(unknown) => {
-                        for u in unknown {
-                            c.problem("keys", u);
+                Ok(text) => {
+                    match unknown_keys(&text) {
+                        Err(e) => c.problem("TOML", e.trim_end().to_string()),
+                        Ok(unknown) if unknown.is_empty() => c.ok("keys", "every key is known"),
+                        Ok(unknown) => {
+                            for u in unknown {
+                                c.problem("keys", u);
+                            }
                         }
                     }
-                },
-            }
-            if c.count(Status::Problem) == 0 {
-                match profile::load(&path, g.profile.as_deref(), env) {
-                    Ok(p) => {
-                        profile_name = Some(p.name.clone());
-                        check_profile(&mut c, &p);
+                    if c.count(Status::Problem) == 0 {
+                        match profile::parse(&path, &text, g.profile.as_deref(), env) {
+                            Ok(p) => {
+                                profile_name = Some(p.name.clone());
+                                check_profile(&mut c, &p);
+                            }
+                            Err(e) => c.problem("profile", format!("{e:#}")),
+                        }
                     }
-                    Err(e) => c.problem("profile", format!("{e:#}")),
                 }
             }
         }

@@ -41,7 +41,8 @@ impl Env {
     pub fn from_process() -> Self {
         let os = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
         Env {
-            config: os("WXCOUPON_CONFIG"),
+            // An empty WXCOUPON_CONFIG is kept: it is an error, not "unset".
+            config: std::env::var_os("WXCOUPON_CONFIG"),
             profile: os("WXCOUPON_PROFILE").map(|v| v.to_string_lossy().into_owned()),
             // An empty WXCOUPON_PRIVATE_KEY is kept: it is an error, not "unset".
             private_key: std::env::var_os(PRIVATE_KEY_ENV)
@@ -57,23 +58,16 @@ impl Env {
 /// choice that names a missing file is an error, never a fallback.
 pub fn locate(explicit: Option<&Path>, env: &Env) -> Result<PathBuf> {
     if let Some(path) = explicit {
-        if !path.is_file() {
-            bail!(
-                "config file {} (from --config) does not exist or is not a file",
-                path.display()
-            );
-        }
-        return Ok(path.to_path_buf());
+        return readable(path, "--config").map(Path::to_path_buf);
     }
     if let Some(path) = &env.config {
-        let path = PathBuf::from(path);
-        if !path.is_file() {
+        if path.is_empty() {
             bail!(
-                "config file {} (from WXCOUPON_CONFIG) does not exist or is not a file",
-                path.display()
+                "WXCOUPON_CONFIG is set but empty; set it to the config file's path, or unset it \
+                 to use the default location"
             );
         }
-        return Ok(path);
+        return readable(Path::new(path), "WXCOUPON_CONFIG").map(Path::to_path_buf);
     }
     let default = default_path(env);
     match default {
@@ -89,6 +83,22 @@ pub fn locate(explicit: Option<&Path>, env: &Env) -> Result<PathBuf> {
                  or pass --config FILE"
             )
         }
+    }
+}
+
+/// An explicitly named config file: anything that exists and is not a
+/// folder (a pipe such as `--config <(…)` too).
+fn readable<'p>(path: &'p Path, from: &str) -> Result<&'p Path> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => bail!(
+            "config file {} (from {from}) is a folder; name the config file in it",
+            path.display()
+        ),
+        Ok(_) => Ok(path),
+        Err(_) => bail!(
+            "config file {} (from {from}) does not exist or cannot be read",
+            path.display()
+        ),
     }
 }
 
@@ -346,12 +356,21 @@ pub fn read_public_key(path: &Path) -> Result<PublicKey> {
         .with_context(|| format!("WeChat Pay public key file {}", path.display()))
 }
 
+/// Reads the config file at `path` (once: it may be a pipe).
+pub fn read_config(path: &Path) -> Result<String> {
+    crate::files::read_text(path, "config file", crate::files::CONFIG_MAX)
+}
+
 /// Reads the config file at `path` and validates the chosen profile.
 pub fn load(path: &Path, chosen: Option<&str>, env: &Env) -> Result<Profile> {
-    let text = crate::files::read_text(path, "config file", crate::files::CONFIG_MAX)?;
-    let at = Locator { path, text: &text };
+    parse(path, &read_config(path)?, chosen, env)
+}
+
+/// Validates the chosen profile of the config text read from `path`.
+pub fn parse(path: &Path, text: &str, chosen: Option<&str>, env: &Env) -> Result<Profile> {
+    let at = Locator { path, text };
     refuse_pem(&at)?;
-    let raw: RawConfig = toml::from_str(&text).map_err(|e| {
+    let raw: RawConfig = toml::from_str(text).map_err(|e| {
         anyhow!(
             "config file {}: {}",
             path.display(),
@@ -395,23 +414,16 @@ pub fn load(path: &Path, chosen: Option<&str>, env: &Env) -> Result<Profile> {
 
     let field = |f: &str| format!("profile.{name}.{f}");
     let mchid = p.mchid.get_ref();
-    if mchid.is_empty() || !mchid.bytes().all(|b| b.is_ascii_digit()) {
-        bail!(
-            "{}: {} = {:?}: must be the merchant id (商户号), digits only",
-            at.line(&p.mchid),
-            field("mchid"),
-            mchid
-        );
-    }
+    check_mchid(mchid)
+        .map_err(|e| anyhow!("{}: {} = {mchid:?}: {e}", at.line(&p.mchid), field("mchid")))?;
     let serial = p.merchant_serial_no.get_ref();
-    if serial.is_empty() || !serial.bytes().all(|b| b.is_ascii_hexdigit()) {
-        bail!(
-            "{}: {} = {:?}: must be the merchant API certificate serial number (商户API证书序列号), hexadecimal",
+    check_serial(serial).map_err(|e| {
+        anyhow!(
+            "{}: {} = {serial:?}: {e}",
             at.line(&p.merchant_serial_no),
-            field("merchant_serial_no"),
-            serial
-        );
-    }
+            field("merchant_serial_no")
+        )
+    })?;
     let key_id = p.wechatpay_public_key_id.get_ref();
     if key_id.is_empty() || !key_id.bytes().all(|b| b.is_ascii_graphic() && b != b'"') {
         bail!(
@@ -562,6 +574,25 @@ fn refuse_pem(at: &Locator<'_>) -> Result<()> {
          (private_key_file, wechatpay_public_key_file, ca_file): put the PEM text in a file of \
          its own and name that file"
     )
+}
+
+/// A merchant id (商户号): digits.
+pub fn check_mchid(mchid: &str) -> Result<(), String> {
+    if mchid.is_empty() || !mchid.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("must be the merchant id (商户号), digits only".into());
+    }
+    Ok(())
+}
+
+/// A merchant API certificate serial number: hexadecimal.
+pub fn check_serial(serial: &str) -> Result<(), String> {
+    if serial.is_empty() || !serial.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(
+            "must be the merchant API certificate serial number (商户API证书序列号), hexadecimal"
+                .into(),
+        );
+    }
+    Ok(())
 }
 
 /// A timeout in seconds, from 1 to 600.

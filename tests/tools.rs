@@ -498,3 +498,87 @@ fn a_failed_write_to_stdout_is_said() {
     assert!(stderr.contains("returned: coupon C1"), "{stderr}");
     assert_eq!(coupons.lock().unwrap().returns, 1);
 }
+
+/// Input mistakes of the other commands are usage errors that say so, and a
+/// config file may come through a pipe.
+#[test]
+fn flags_and_config_sources_are_checked_like_the_profile() {
+    let h = home();
+    let out = run(wxcoupon(h.path())
+        .args([
+            "verify",
+            "--timestamp",
+            "abc",
+            "--nonce",
+            "n",
+            "--signature",
+            "AAAA",
+            "--public-key",
+        ])
+        .arg(fixture("wechatpay_pub.pem")));
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (
+            2,
+            "wxcoupon: error: --timestamp \"abc\": must be a Unix time in seconds (the Wechatpay-Timestamp header)\n"
+        )
+    );
+    let out = run(wxcoupon(h.path())
+        .args([
+            "sign", "--url", "/v3/x", "--mchid", "1", "--serial", "NOT-HEX", "--key",
+        ])
+        .arg(fixture("merchant_key.pem")));
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (
+            2,
+            "wxcoupon: error: --serial \"NOT-HEX\": must be the merchant API certificate serial number (商户API证书序列号), hexadecimal\n"
+        )
+    );
+    let out = run(wxcoupon(h.path())
+        .env("WXCOUPON_CONFIG", "")
+        .args(["return", "--code", "C", "--stock", "1"]));
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (
+            2,
+            "wxcoupon: error: WXCOUPON_CONFIG is set but empty; set it to the config file's path, or unset it to use the default location\n  nothing was sent\n"
+        )
+    );
+    let out = run(wxcoupon(h.path())
+        .arg("--config")
+        .arg(h.path())
+        .arg("doctor"));
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stdout.contains(&format!(
+            "config file {} (from --config) is a folder",
+            h.path().display()
+        )),
+        "{}",
+        out.stdout
+    );
+
+    // --config <(…): a pipe is read once, by return and by doctor alike.
+    let cfg = write_config(h.path(), "https://api.example.com", "");
+    for (cmd, expect) in [("return --code C --stock 1 --dry-run", 0), ("doctor", 0)] {
+        let out = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "exec \"$0\" --config <(cat {}) {cmd}",
+                cfg.display()
+            ))
+            .arg(assert_cmd::cargo::cargo_bin("wxcoupon"))
+            .env_clear()
+            .env("HOME", h.path())
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(expect),
+            "{cmd}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
