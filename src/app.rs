@@ -82,6 +82,9 @@ pub fn run(cli: &Cli, env: &Env) -> Printed {
         cli.command,
         Command::Explain(_) | Command::Sign(_) | Command::Completions(_) | Command::Man(_)
     );
+    if let Err(e) = applies(cli) {
+        return Printed::invalid(&e, g.json);
+    }
     let result = match &cli.command {
         Command::Return(a) => return report(&cmd_return(g, a, env), g.json),
         Command::Explain(a) => cmd_explain(a, g.json),
@@ -96,6 +99,32 @@ pub fn run(cli: &Cli, env: &Env) -> Printed {
     let mut printed = result.unwrap_or_else(|e| Printed::invalid(&e, g.json));
     printed.stdout_is_the_product = product;
     printed
+}
+
+/// Global flags that a command cannot honour are refused, never ignored.
+fn applies(cli: &Cli) -> Result<()> {
+    let name = match &cli.command {
+        Command::Completions(_) => "completions",
+        Command::Man(_) => "man",
+        Command::Explain(_) => "explain",
+        Command::Sign(_) => "sign",
+        Command::Verify(_) => "verify",
+        Command::Doctor => "doctor",
+        Command::Emulator(_) => "emulator",
+        Command::Return(_) | Command::Demo => return Ok(()),
+    };
+    if cli.global.json && matches!(cli.command, Command::Completions(_) | Command::Man(_)) {
+        bail!(
+            "--json does not apply to `wxcoupon {name}`: it prints a script or a page, not a result"
+        );
+    }
+    if cli.global.verbose {
+        bail!(
+            "-v does not apply to `wxcoupon {name}`: it traces the requests that `return` and \
+             `demo` send, and `{name}` sends none"
+        );
+    }
+    Ok(())
 }
 
 pub fn report(r: &Report, json: bool) -> Printed {
@@ -363,12 +392,7 @@ pub fn return_with(g: &GlobalOpts, a: &ReturnArgs, env: &Env, given: Option<Prof
     if r.retryable {
         r.retry_command = Some(retry_command(g, &req));
     }
-    if generated && !matches!(r.outcome, Kind::Returned | Kind::Invalid) {
-        r.notes.push(format!(
-            "request number {} was generated; pass it as --request-no to repeat this same return",
-            req.return_request_no
-        ));
-    }
+    r.generated_request_no = generated && !matches!(r.outcome, Kind::Returned | Kind::Invalid);
     r
 }
 

@@ -73,7 +73,7 @@ pub enum Command {
     /// Print a shell completion script to stdout
     Completions(CompletionsArgs),
 
-    /// Run a local WeChat Pay stand-in for the return API (loopback only, sample keys)
+    /// Run a local WeChat Pay stand-in for the return API (loopback only; the profile's merchant, a sample WeChat Pay key)
     Emulator(EmulatorArgs),
 
     /// See the whole flow in seconds: returns against an in-process emulator, nothing real

@@ -121,12 +121,13 @@ pub fn run(g: &GlobalOpts, _env: &Env) -> Result<Printed> {
     .context("starting the in-process emulator")?;
     let base_url = running.base_url();
     let profile = sample_profile(&base_url)?;
-    // The demo's returns see no proxy settings and no config file: loopback only.
+    // The demo's returns see no proxy settings and no config file: loopback
+    // only. -v traces their attempts on stderr.
     let quiet = GlobalOpts {
         config: None,
         profile: None,
         json: false,
-        verbose: false,
+        verbose: g.verbose,
     };
     let run_id = crate::sign::random_alphanumeric(8)?;
     let mut steps = Vec::new();

@@ -81,6 +81,10 @@ pub struct Report {
     /// Extra lines for people (explanations, comparisons, hints).
     #[serde(skip)]
     pub notes: Vec<String>,
+    /// wxcoupon made the request number up (no --request-no), and the
+    /// return may need repeating: the number is worth keeping.
+    #[serde(skip)]
+    pub generated_request_no: bool,
     /// The final answer was a 429 and no attempt may have been processed:
     /// safe to retry, and nothing happened (still exit 4).
     #[serde(skip)]
@@ -112,6 +116,7 @@ impl Report {
             request: None,
             notes: Vec::new(),
             not_accepted: false,
+            generated_request_no: false,
             warnings: Vec::new(),
         }
     }
@@ -652,7 +657,15 @@ pub fn render_text(r: &Report) -> (String, String) {
     if r.outcome != Kind::Invalid
         && let Some(no) = &r.return_request_no
     {
-        err.push_str(&format!("  request number: {}\n", escape::term(no)));
+        let generated = if r.generated_request_no {
+            " (generated; pass it as --request-no to repeat this same return)"
+        } else {
+            ""
+        };
+        err.push_str(&format!(
+            "  request number: {}{generated}\n",
+            escape::term(no)
+        ));
     }
     if r.retryable
         && let Some(cmd) = &r.retry_command

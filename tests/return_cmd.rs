@@ -113,14 +113,16 @@ fn a_generated_request_number_is_shown_on_stderr_in_text_mode() {
         .unwrap()
         .to_string();
     assert!(
-        out.stderr.contains(&format!("request number: {sent}")),
+        out.stderr.ends_with(&format!(
+            "  request number: {sent} (generated; pass it as --request-no to repeat this same return)\n"
+        )),
         "{}",
         out.stderr
     );
-    assert!(
-        out.stderr
-            .contains("was generated; pass it as --request-no"),
-        "{}",
+    assert_eq!(
+        out.stderr.matches(&sent).count(),
+        1,
+        "said once: {}",
         out.stderr
     );
 }

@@ -582,3 +582,33 @@ fn flags_and_config_sources_are_checked_like_the_profile() {
         );
     }
 }
+
+/// Global flags a command cannot honour are refused, never silently ignored;
+/// demo honours -v.
+#[test]
+fn global_flags_are_honoured_or_refused() {
+    let h = home();
+    let out = run(wxcoupon(h.path()).args(["completions", "zsh", "--json"]));
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.json()["message"],
+        "--json does not apply to `wxcoupon completions`: it prints a script or a page, not a result"
+    );
+    let out = run(wxcoupon(h.path()).args(["-v", "explain", "RULE_LIMIT"]));
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (
+            2,
+            "",
+            "wxcoupon: error: -v does not apply to `wxcoupon explain`: it traces the requests that `return` and `demo` send, and `explain` sends none\n"
+        )
+    );
+    let out = run(wxcoupon(h.path()).args(["demo", "-v"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let traced: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("wxcoupon: attempt 1: POST http://127.0.0.1:"))
+        .collect();
+    assert_eq!(traced.len(), 2, "{}", out.stderr);
+}
