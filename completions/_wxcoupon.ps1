@@ -128,7 +128,7 @@ Register-ArgumentCompleter -Native -CommandName 'wxcoupon' -ScriptBlock {
         'wxcoupon;emulator' {
             [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on; loopback only. Port 0 picks a free port')
             [CompletionResult]::new('--coupons', '--coupons', [CompletionResultType]::ParameterName, 'Seed the coupons from a JSON array of {coupon_code, stock_id, state[, mchid]}')
-            [CompletionResult]::new('--fault', '--fault', [CompletionResultType]::ParameterName, 'Inject a fault into the next N requests: drop-before, drop-after, delay, 500, 429 (repeatable)')
+            [CompletionResult]::new('--fault', '--fault', [CompletionResultType]::ParameterName, 'Inject a fault into the next N requests: drop-before, drop-after, delay, 500, 429, probe (repeatable)')
             [CompletionResult]::new('--delay', '--delay', [CompletionResultType]::ParameterName, 'Seconds the `delay` fault holds an answer back')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)')

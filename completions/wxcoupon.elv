@@ -119,7 +119,7 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
         &'wxcoupon;emulator'= {
             cand --listen 'Address to listen on; loopback only. Port 0 picks a free port'
             cand --coupons 'Seed the coupons from a JSON array of {coupon_code, stock_id, state[, mchid]}'
-            cand --fault 'Inject a fault into the next N requests: drop-before, drop-after, delay, 500, 429 (repeatable)'
+            cand --fault 'Inject a fault into the next N requests: drop-before, drop-after, delay, 500, 429, probe (repeatable)'
             cand --delay 'Seconds the `delay` fault holds an answer back'
             cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
             cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'

@@ -97,7 +97,7 @@ pub struct EmulatorArgs {
     #[arg(long, value_name = "FILE")]
     pub coupons: Option<PathBuf>,
 
-    /// Inject a fault into the next N requests: drop-before, drop-after, delay, 500, 429 (repeatable)
+    /// Inject a fault into the next N requests: drop-before, drop-after, delay, 500, 429, probe (repeatable)
     #[arg(long, value_name = "KIND[:N]")]
     pub fault: Vec<String>,
 

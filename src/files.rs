@@ -12,6 +12,8 @@ pub const KEY_FILE_MAX: u64 = 64 << 10;
 pub const CONFIG_MAX: u64 = 1 << 20;
 /// A CA bundle (Mozilla's whole bundle is about 220 KiB).
 pub const CA_FILE_MAX: u64 = 4 << 20;
+/// The emulator's `--coupons` file (a test of a large batch may seed many).
+pub const COUPONS_MAX: u64 = 64 << 20;
 /// A request or answer body: `--body-file`, and answers from WeChat Pay.
 pub const BODY_MAX: u64 = 1 << 20;
 

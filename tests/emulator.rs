@@ -482,6 +482,35 @@ fn faults_are_survived_by_the_tool_without_returning_twice() {
     assert!(log.contains("fault 500"), "{log}");
 }
 
+/// `--fault probe` answers a processed request with a signature probe; the
+/// tool confirms the return with one more attempt, never returning twice.
+#[test]
+fn a_signature_probe_from_the_emulator_is_confirmed_by_one_more_attempt() {
+    let emu = emulator(None, &["--fault", "probe"]);
+    let out = emu.ret(&[
+        "--code",
+        "COUPON-USED-1",
+        "--stock",
+        "9856000",
+        "--request-no",
+        "P-1",
+        "--json",
+    ]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let v = out.json();
+    assert_eq!(
+        (v["confirmed_by_retry"].as_bool(), v["attempts"].as_u64()),
+        (Some(true), Some(2))
+    );
+    let log = std::fs::read_to_string(&emu.stderr).unwrap();
+    assert_eq!(
+        log.matches("USED -> SENDED").count(),
+        1,
+        "returned once:\n{log}"
+    );
+    assert!(log.contains("fault probe"), "{log}");
+}
+
 #[test]
 fn bad_emulator_flags_are_exit_2() {
     let home = tempfile::tempdir().unwrap();

@@ -58,8 +58,7 @@ fn write_new(path: &Path, text: &str, private: bool) -> Result<()> {
 }
 
 pub fn read_coupons(path: &Path) -> Result<Vec<Coupon>> {
-    let text =
-        std::fs::read(path).with_context(|| format!("reading --coupons {}", path.display()))?;
+    let text = crate::files::read(path, "--coupons", crate::files::COUPONS_MAX)?;
     let coupons: Vec<Coupon> = serde_json::from_slice(&text).map_err(|e| {
         anyhow!(
             "--coupons {}: {e}; expected a JSON array of {{\"coupon_code\", \"stock_id\", \"state\": \

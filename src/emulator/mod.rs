@@ -77,6 +77,9 @@ pub enum FaultKind {
     Error500,
     /// Answer 429 FREQUENCY_LIMITED (Retry-After: 1) without processing.
     TooMany429,
+    /// Process the request, then answer with a signature probe
+    /// (`WECHATPAY/SIGNTEST/…`), invalid by design, as WeChat Pay sometimes does.
+    Probe,
 }
 
 /// `KIND[:N]`: apply KIND to the next N requests (default 1).
@@ -86,7 +89,7 @@ pub struct Fault {
     pub count: u32,
 }
 
-pub const FAULT_KINDS: &str = "drop-before, drop-after, delay, 500, 429";
+pub const FAULT_KINDS: &str = "drop-before, drop-after, delay, 500, 429, probe";
 
 impl FromStr for Fault {
     type Err = String;
@@ -108,6 +111,7 @@ impl FromStr for Fault {
             "delay" => FaultKind::Delay,
             "500" => FaultKind::Error500,
             "429" => FaultKind::TooMany429,
+            "probe" => FaultKind::Probe,
             other => {
                 return Err(format!(
                     "unknown fault `{other}`; the kinds are: {FAULT_KINDS}"
@@ -343,6 +347,7 @@ fn serve(mut stream: TcpStream, s: &Shared) {
                 413,
                 r#"{"code":"PARAM_ERROR","message":"请求过大"}"#,
                 &[],
+                false,
             ) {
                 let _ = send(&mut stream, &a.bytes);
             }
@@ -350,7 +355,7 @@ fn serve(mut stream: TcpStream, s: &Shared) {
         }
         Err(ReadError::Malformed) => {
             let body = r#"{"code":"INVALID_REQUEST","message":"HTTP请求格式错误"}"#;
-            if let Ok(a) = answer(s, 400, body, &[]) {
+            if let Ok(a) = answer(s, 400, body, &[], false) {
                 let _ = send(&mut stream, &a.bytes);
             }
             return;
@@ -418,6 +423,12 @@ fn serve(mut stream: TcpStream, s: &Shared) {
             );
             std::thread::sleep(s.delay);
         }
+        Some(FaultKind::Probe) => {
+            exchange.note = format!(
+                "{}; fault probe: signature WECHATPAY/SIGNTEST/…",
+                verdict.log
+            );
+        }
         _ => {}
     }
     let extra: &[(&str, &str)] = if fault == Some(FaultKind::TooMany429) {
@@ -427,7 +438,8 @@ fn serve(mut stream: TcpStream, s: &Shared) {
     };
     // Recorded before it is written: whoever holds the answer (the demo, as
     // soon as its client returns) finds the exchange already in the record.
-    match answer(s, verdict.status, &verdict.body, extra) {
+    let probe = fault == Some(FaultKind::Probe);
+    match answer(s, verdict.status, &verdict.body, extra, probe) {
         Ok(a) => {
             exchange.response_headers = a.headers;
             exchange.response_body = verdict.body;
@@ -457,8 +469,14 @@ struct Answer {
     headers: Vec<(String, String)>,
 }
 
-/// Builds a signed answer; writes nothing.
-fn answer(s: &Shared, status: u16, body: &str, extra: &[(&str, &str)]) -> anyhow::Result<Answer> {
+/// Builds a signed answer (with `probe`, a signature probe); writes nothing.
+fn answer(
+    s: &Shared,
+    status: u16,
+    body: &str,
+    extra: &[(&str, &str)],
+    probe: bool,
+) -> anyhow::Result<Answer> {
     let mut headers = vec![
         (
             "Content-Type".to_string(),
@@ -480,6 +498,13 @@ fn answer(s: &Shared, status: u16, body: &str, extra: &[(&str, &str)]) -> anyhow
         body.as_bytes(),
         now_unix(),
     )?);
+    if probe {
+        for (k, v) in headers.iter_mut() {
+            if k == "Wechatpay-Signature" {
+                *v = format!("{}{v}", crate::verify::PROBE_PREFIX);
+            }
+        }
+    }
     headers.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let mut out = format!("HTTP/1.1 {status} {}\r\n", reason(status));
     for (k, v) in &headers {
