@@ -13,11 +13,12 @@ use crate::cli::{
     Cli, Command, CompletionsArgs, ExplainArgs, GlobalOpts, ReturnArgs, Shell, SignArgs, VerifyArgs,
 };
 use crate::client;
+use crate::env::Env;
 use crate::escape;
 use crate::explain;
 use crate::keys::{PrivateKey, PublicKey};
 use crate::outcome::{self, DryRun, Judge, Kind, Report};
-use crate::profile::{self, Env, Profile};
+use crate::profile::{self, Profile};
 use crate::request::{self, ReturnRequest};
 use crate::retry;
 use crate::sign::{self, Signer};
@@ -212,7 +213,7 @@ impl Prepared {
     }
 
     /// The route to `to`, one of the profile's base URLs.
-    fn route_for(&self, to: &profile::BaseUrl) -> &client::Route {
+    fn route_for(&self, to: &crate::url::BaseUrl) -> &client::Route {
         match &self.backup_route {
             Some(backup) if Some(to) == self.profile.backup_base_url.as_ref() => backup,
             _ => &self.route,
@@ -236,7 +237,7 @@ fn prepare(g: &GlobalOpts, a: &ReturnArgs, env: &Env, given: Option<Profile>) ->
     let private_key = profile.load_private_key()?;
     let public_key = profile.load_public_key()?;
     let roots = profile.load_roots()?.map(std::sync::Arc::new);
-    let proxy = |url: &profile::BaseUrl| -> Result<Option<ureq::Proxy>> {
+    let proxy = |url: &crate::url::BaseUrl| -> Result<Option<ureq::Proxy>> {
         let scheme = url.origin.split(':').next().unwrap_or("https");
         client::proxy_for(scheme, &url.host, profile.proxy.as_deref(), &env.proxies)
             .map(|p| {
@@ -305,7 +306,7 @@ struct Live<'a> {
 impl retry::Effects for Live<'_> {
     fn send(
         &mut self,
-        to: &profile::BaseUrl,
+        to: &crate::url::BaseUrl,
         attempt: u32,
     ) -> Result<client::Answer, client::NetError> {
         let signed = self.p.sign(self.body).map_err(|e| client::NetError {

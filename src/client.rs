@@ -11,7 +11,8 @@ use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use ureq::unversioned::resolver::DefaultResolver;
 use ureq::unversioned::transport::{ConnectionDetails, Connector, DefaultConnector, Transport};
 
-use crate::profile::BaseUrl;
+use crate::env::ProxyEnv;
+use crate::url::BaseUrl;
 
 /// What came back, untouched: the body bytes are the bytes the signature covers.
 #[derive(Debug)]
@@ -206,31 +207,6 @@ fn tls_words(host: &str, what: &str) -> String {
     )
 }
 
-/// The proxy settings of the environment, read once.
-#[derive(Debug, Default, Clone)]
-pub struct ProxyEnv {
-    pub https: Option<String>,
-    pub http: Option<String>,
-    pub all: Option<String>,
-    pub no_proxy: Option<String>,
-}
-
-impl ProxyEnv {
-    pub fn from_process() -> Self {
-        let var = |names: &[&str]| {
-            names
-                .iter()
-                .find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()))
-        };
-        ProxyEnv {
-            https: var(&["https_proxy", "HTTPS_PROXY"]),
-            http: var(&["http_proxy", "HTTP_PROXY"]),
-            all: var(&["all_proxy", "ALL_PROXY"]),
-            no_proxy: var(&["no_proxy", "NO_PROXY"]),
-        }
-    }
-}
-
 /// Which proxy URL to use for `scheme://host`: never one for loopback hosts;
 /// none when `NO_PROXY` matches; else the profile's `proxy`, else
 /// `https_proxy` (for https) or `http_proxy` (for http), else `all_proxy`.
@@ -240,7 +216,7 @@ pub fn proxy_for<'a>(
     profile_proxy: Option<&'a str>,
     env: &'a ProxyEnv,
 ) -> Option<&'a str> {
-    if crate::profile::is_loopback(host) || no_proxy_matches(env.no_proxy.as_deref(), host) {
+    if crate::url::is_loopback(host) || no_proxy_matches(env.no_proxy.as_deref(), host) {
         return None;
     }
     let by_scheme = if scheme == "https" {

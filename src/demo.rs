@@ -16,10 +16,12 @@ use crate::emulator::{
     self, EMULATOR_KEY_ID, Exchange, SAMPLE_MCHID, SAMPLE_MERCHANT_KEY, SAMPLE_SERIAL,
     SAMPLE_STOCK, SAMPLE_WECHATPAY_PUB,
 };
+use crate::env::Env;
 use crate::escape;
 use crate::keys::PrivateKey;
 use crate::outcome::{self, Kind, Report};
-use crate::profile::{BaseUrl, Env, KeySource, Profile};
+use crate::profile::{KeySource, Profile};
+use crate::url::BaseUrl;
 
 const COUPON: &str = "COUPON-USED-1";
 

@@ -10,7 +10,8 @@ use time::OffsetDateTime;
 
 use crate::app::Printed;
 use crate::cli::GlobalOpts;
-use crate::profile::{self, Env, KeySource, Profile};
+use crate::env::Env;
+use crate::profile::{self, KeySource, Profile};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -6,6 +6,7 @@ mod client;
 mod demo;
 mod doctor;
 mod emulator;
+mod env;
 mod escape;
 mod explain;
 mod files;
@@ -17,6 +18,7 @@ mod redact;
 mod request;
 mod retry;
 mod sign;
+mod url;
 mod verify;
 
 use std::process::ExitCode;
@@ -26,7 +28,7 @@ use clap::Parser;
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     install_panic_hook(cli.global.json);
-    app::run(&cli, &profile::Env::from_process()).emit()
+    app::run(&cli, &env::Env::from_process()).emit()
 }
 
 /// A bug still gets a message and exit code 1, never a backtrace dump.

@@ -2,9 +2,7 @@
 //! values — before any key is read or anything is sent.
 
 use std::collections::BTreeMap;
-use std::ffi::OsString;
 use std::fmt;
-use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -14,45 +12,10 @@ use toml::Spanned;
 
 use crate::keys::{PrivateKey, PublicKey};
 
-pub const OFFICIAL_BASE_URL: &str = "https://api.mch.weixin.qq.com";
-pub const OFFICIAL_BACKUP_URL: &str = "https://api2.mch.weixin.qq.com";
-/// The official primaries and the backup that stands behind each.
-const OFFICIAL_BACKUPS: &[(&str, &str)] = &[
-    (OFFICIAL_BASE_URL, OFFICIAL_BACKUP_URL),
-    ("https://api.wechatpay.cn", "https://api2.wechatpay.cn"),
-];
+use crate::url::{BaseUrl, OFFICIAL_BASE_URL};
 pub const DEFAULT_TIMEOUT_SECS: u64 = 10;
 pub const DEFAULT_RETRIES: u32 = 2;
-pub const PRIVATE_KEY_ENV: &str = "WXCOUPON_PRIVATE_KEY";
-
-/// The environment variables wxcoupon reads, captured once so that the
-/// logic below can be tested without touching the process environment.
-#[derive(Debug, Default, Clone)]
-pub struct Env {
-    pub config: Option<OsString>,
-    pub profile: Option<String>,
-    pub private_key: Option<String>,
-    pub xdg_config_home: Option<OsString>,
-    pub home: Option<OsString>,
-    pub proxies: crate::client::ProxyEnv,
-}
-
-impl Env {
-    pub fn from_process() -> Self {
-        let os = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
-        Env {
-            // An empty WXCOUPON_CONFIG is kept: it is an error, not "unset".
-            config: std::env::var_os("WXCOUPON_CONFIG"),
-            profile: os("WXCOUPON_PROFILE").map(|v| v.to_string_lossy().into_owned()),
-            // An empty WXCOUPON_PRIVATE_KEY is kept: it is an error, not "unset".
-            private_key: std::env::var_os(PRIVATE_KEY_ENV)
-                .map(|v| v.to_string_lossy().into_owned()),
-            xdg_config_home: os("XDG_CONFIG_HOME"),
-            home: os("HOME"),
-            proxies: crate::client::ProxyEnv::from_process(),
-        }
-    }
-}
+use crate::env::{Env, PRIVATE_KEY_ENV};
 
 /// Where the config file comes from: the first match wins, and an explicit
 /// choice that names a missing file is an error, never a fallback.
@@ -148,73 +111,6 @@ struct RawProfile {
     retries: Option<Spanned<u32>>,
     proxy: Option<Spanned<String>>,
     ca_file: Option<Spanned<String>>,
-}
-
-/// `scheme://host[:port]`, validated. http only for loopback hosts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BaseUrl {
-    /// Without a trailing slash.
-    pub origin: String,
-    pub host: String,
-}
-
-impl fmt::Display for BaseUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.origin)
-    }
-}
-
-impl BaseUrl {
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let trimmed = text.strip_suffix('/').unwrap_or(text);
-        let uri: ureq::http::Uri = trimmed
-            .parse()
-            .map_err(|e| format!("not a URL ({e}); expected scheme://host[:port]"))?;
-        let scheme = uri
-            .scheme_str()
-            .ok_or("no scheme; expected https://host[:port]")?;
-        let authority = uri
-            .authority()
-            .ok_or("no host; expected https://host[:port]")?;
-        if authority.as_str().contains('@') {
-            return Err("user names or passwords do not belong in the URL".into());
-        }
-        if !matches!(uri.path(), "" | "/") || uri.query().is_some() {
-            return Err(
-                "only scheme://host[:port] is allowed here: wxcoupon appends the API path itself"
-                    .into(),
-            );
-        }
-        let host = authority.host().to_string();
-        match scheme {
-            "https" => {}
-            "http" if is_loopback(&host) => {}
-            "http" => {
-                return Err(format!(
-                    "http:// is allowed only for loopback hosts (local testing); use https://{authority}"
-                ));
-            }
-            other => return Err(format!("scheme `{other}` is not supported; use https://")),
-        }
-        Ok(BaseUrl {
-            origin: format!("{scheme}://{authority}"),
-            host,
-        })
-    }
-
-    /// The official backup of an official primary.
-    pub fn official_backup(&self) -> Option<&'static str> {
-        OFFICIAL_BACKUPS
-            .iter()
-            .find(|(primary, _)| *primary == self.origin)
-            .map(|(_, backup)| *backup)
-    }
-}
-
-pub fn is_loopback(host: &str) -> bool {
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    bare.eq_ignore_ascii_case("localhost")
-        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// PEM text that must never be printed: its `Debug` is redacted.
@@ -621,6 +517,7 @@ impl Locator<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::url::OFFICIAL_BACKUP_URL;
     use std::fs;
 
     const GOOD: &str = r#"
@@ -842,16 +739,6 @@ wechatpay_public_key_file = "pub_key.pem"
         assert_eq!(keys.len(), PROFILE_KEYS.len());
         for k in keys {
             assert!(PROFILE_KEYS.contains(&k), "{k}");
-        }
-    }
-
-    #[test]
-    fn loopback_detection() {
-        for h in ["127.0.0.1", "127.8.0.1", "localhost", "[::1]", "LOCALHOST"] {
-            assert!(is_loopback(h), "{h}");
-        }
-        for h in ["10.0.0.1", "example.com", "localhost.example.com", "[::2]"] {
-            assert!(!is_loopback(h), "{h}");
         }
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 use crate::client::{Answer, NetError};
-use crate::profile::BaseUrl;
+use crate::url::BaseUrl;
 
 /// First backoff, before jitter.
 pub const BASE_DELAY: Duration = Duration::from_millis(500);

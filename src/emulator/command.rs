@@ -17,8 +17,9 @@ use super::{
 };
 use crate::app::{Printed, load_profile};
 use crate::cli::{EmulatorArgs, GlobalOpts};
+use crate::env::Env;
 use crate::keys::PrivateKey;
-use crate::profile::{self, Env, KeySource};
+use crate::profile::{self, KeySource};
 
 /// The merchant the emulator authenticates.
 struct Merchant {
