@@ -5,27 +5,12 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-pub const EXIT_CODES_HELP: &str = "\
-Exit codes:
-  0  returned    the coupon was returned; the answer's signature was verified
-                 (also: --dry-run, sign, explain, completions, a valid verify)
-  2  invalid     usage, configuration, key or input error; nothing was sent
-  3  rejected    WeChat Pay said no; repeating the same call will not help
-  4  unknown     no definitive answer (network, timeout, 429, 5xx, 202);
-                 safe to retry with the same --request-no
-  5  unverified  an answer failed signature verification: do not treat it as
-                 a success (also: verify found the signature invalid)
-  1  internal    a bug in wxcoupon
-
-Config: --config FILE, else $WXCOUPON_CONFIG, else
-$XDG_CONFIG_HOME/wxcoupon/config.toml (default ~/.config/wxcoupon/config.toml).";
-
 #[derive(Debug, Parser)]
 #[command(
     name = "wxcoupon",
     version,
     about = "Return WeChat Pay merchant coupons (商家券 申请退券) and say exactly what happened",
-    after_help = EXIT_CODES_HELP,
+    after_help = crate::exit::HELP,
     propagate_version = true
 )]
 pub struct Cli {
@@ -58,7 +43,7 @@ pub struct GlobalOpts {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Return a used coupon to the user's wallet (POST /v3/marketing/busifavor/coupons/return)
-    #[command(after_help = EXIT_CODES_HELP)]
+    #[command(after_help = crate::exit::HELP)]
     Return(ReturnArgs),
 
     /// Explain a WeChat Pay error code offline, in Chinese and English

@@ -8,6 +8,7 @@ mod doctor;
 mod emulator;
 mod env;
 mod escape;
+mod exit;
 mod explain;
 mod files;
 mod http_date;

@@ -14,31 +14,7 @@ use crate::request::ReturnRequest;
 use crate::retry;
 use crate::verify::{self, SignatureHeaders};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    Returned,
-    DryRun,
-    Invalid,
-    Rejected,
-    Unknown,
-    Unverified,
-    Internal,
-}
-
-impl Kind {
-    /// The documented exit codes.
-    pub fn exit_code(self) -> u8 {
-        match self {
-            Kind::Returned | Kind::DryRun => 0,
-            Kind::Internal => 1,
-            Kind::Invalid => 2,
-            Kind::Rejected => 3,
-            Kind::Unknown => 4,
-            Kind::Unverified => 5,
-        }
-    }
-}
+pub use crate::exit::Kind;
 
 /// What a dry run would have sent.
 #[derive(Debug, Clone, Serialize)]
@@ -690,17 +666,6 @@ pub fn render_json(r: &Report) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn exit_codes_are_the_documented_ones() {
-        assert_eq!(Kind::Returned.exit_code(), 0);
-        assert_eq!(Kind::DryRun.exit_code(), 0);
-        assert_eq!(Kind::Internal.exit_code(), 1);
-        assert_eq!(Kind::Invalid.exit_code(), 2);
-        assert_eq!(Kind::Rejected.exit_code(), 3);
-        assert_eq!(Kind::Unknown.exit_code(), 4);
-        assert_eq!(Kind::Unverified.exit_code(), 5);
-    }
 
     #[test]
     fn snippets_are_folded_and_cut_with_the_size() {

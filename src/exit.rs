@@ -1,0 +1,78 @@
+//! The exit codes: one kind per outcome, its code, and the help text that
+//! documents them (shown by `--help`, kept beside the codes it describes).
+
+use serde::Serialize;
+
+pub const HELP: &str = "\
+Exit codes:
+  0  returned    the coupon was returned; the answer's signature was verified
+                 (also: --dry-run, sign, explain, completions, a valid verify)
+  2  invalid     usage, configuration, key or input error; nothing was sent
+  3  rejected    WeChat Pay said no; repeating the same call will not help
+  4  unknown     no definitive answer (network, timeout, 429, 5xx, 202);
+                 safe to retry with the same --request-no
+  5  unverified  an answer failed signature verification: do not treat it as
+                 a success (also: verify found the signature invalid)
+  1  internal    a bug in wxcoupon
+
+Config: --config FILE, else $WXCOUPON_CONFIG, else
+$XDG_CONFIG_HOME/wxcoupon/config.toml (default ~/.config/wxcoupon/config.toml).";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Returned,
+    DryRun,
+    Invalid,
+    Rejected,
+    Unknown,
+    Unverified,
+    Internal,
+}
+
+impl Kind {
+    /// The documented exit codes.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Kind::Returned | Kind::DryRun => 0,
+            Kind::Internal => 1,
+            Kind::Invalid => 2,
+            Kind::Rejected => 3,
+            Kind::Unknown => 4,
+            Kind::Unverified => 5,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_are_the_documented_ones() {
+        assert_eq!(Kind::Returned.exit_code(), 0);
+        assert_eq!(Kind::DryRun.exit_code(), 0);
+        assert_eq!(Kind::Internal.exit_code(), 1);
+        assert_eq!(Kind::Invalid.exit_code(), 2);
+        assert_eq!(Kind::Rejected.exit_code(), 3);
+        assert_eq!(Kind::Unknown.exit_code(), 4);
+        assert_eq!(Kind::Unverified.exit_code(), 5);
+    }
+
+    #[test]
+    fn the_help_text_names_every_code() {
+        for kind in [
+            Kind::Returned,
+            Kind::Internal,
+            Kind::Invalid,
+            Kind::Rejected,
+            Kind::Unknown,
+            Kind::Unverified,
+        ] {
+            assert!(
+                HELP.contains(&format!("  {}  ", kind.exit_code())),
+                "{kind:?}"
+            );
+        }
+    }
+}
