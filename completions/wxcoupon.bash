@@ -105,7 +105,7 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__completions)
-            opts="-v -h -V --config --profile --json --verbose --help --version bash zsh fish powershell elvish"
+            opts="-v -h -V --config --profile --json --verbose --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

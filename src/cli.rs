@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -211,16 +211,7 @@ pub struct ManArgs {
 pub struct CompletionsArgs {
     /// The shell to generate for
     #[arg(value_enum)]
-    pub shell: Shell,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Shell {
-    Bash,
-    Zsh,
-    Fish,
-    Powershell,
-    Elvish,
+    pub shell: clap_complete::Shell,
 }
 
 #[cfg(test)]

@@ -1,21 +1,25 @@
 //! wxcoupon: return WeChat Pay merchant coupons and say exactly what happened.
+//! `main` parses, runs the command, and exits; ARCHITECTURE.md maps the rest.
 
-mod app;
 mod cli;
 mod client;
-mod demo;
-mod doctor;
+mod cmd;
 mod emulator;
+mod engine;
 mod env;
 mod escape;
 mod exit;
 mod explain;
 mod files;
 mod http_date;
+mod judge;
 mod keys;
-mod outcome;
+mod limits;
+mod output;
 mod profile;
 mod redact;
+mod render;
+mod report;
 mod request;
 mod retry;
 mod sign;
@@ -29,7 +33,9 @@ use clap::Parser;
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     install_panic_hook(cli.global.json);
-    app::run(&cli, &env::Env::from_process()).emit()
+    let mut out = output::Out::process();
+    let code = cmd::run(&cli, &env::Env::from_process(), &mut out);
+    out.finish(code)
 }
 
 /// A bug still gets a message and exit code 1, never a backtrace dump.
@@ -45,6 +51,6 @@ fn install_panic_hook(json: bool) {
         eprintln!(
             "wxcoupon: internal error: this is a bug in wxcoupon; please report it with this line: {what}"
         );
-        std::process::exit(outcome::Kind::Internal.exit_code().into());
+        std::process::exit(exit::Kind::Internal.exit_code().into());
     }));
 }

@@ -12,10 +12,9 @@ use toml::Spanned;
 
 use crate::keys::{PrivateKey, PublicKey};
 
-use crate::url::{BaseUrl, OFFICIAL_BASE_URL};
-pub const DEFAULT_TIMEOUT_SECS: u64 = 10;
-pub const DEFAULT_RETRIES: u32 = 2;
 use crate::env::{Env, PRIVATE_KEY_ENV};
+use crate::limits::{DEFAULT_RETRIES, DEFAULT_TIMEOUT_SECS, check_retries, check_timeout};
+use crate::url::{BaseUrl, OFFICIAL_BASE_URL};
 
 /// Where the config file comes from: the first match wins, and an explicit
 /// choice that names a missing file is an error, never a fallback.
@@ -252,6 +251,13 @@ pub fn read_public_key(path: &Path) -> Result<PublicKey> {
         .with_context(|| format!("WeChat Pay public key file {}", path.display()))
 }
 
+/// The profile that `--config`/`--profile` (else their environment
+/// variables and defaults) choose, validated.
+pub fn select(config: Option<&Path>, chosen: Option<&str>, env: &Env) -> Result<Profile> {
+    let path = locate(config, env)?;
+    load(&path, chosen, env)
+}
+
 /// Reads the config file at `path` (once: it may be a pipe).
 pub fn read_config(path: &Path) -> Result<String> {
     crate::files::read_text(path, "config file", crate::files::CONFIG_MAX)
@@ -399,11 +405,12 @@ pub fn parse(path: &Path, text: &str, chosen: Option<&str>, env: &Env) -> Result
         None => DEFAULT_TIMEOUT_SECS,
     };
     let retries = match &p.retries {
-        Some(r) if *r.get_ref() > 10 => bail!(
-            "{}: {} = {}: must be from 0 to 10",
+        Some(r) if check_retries(*r.get_ref()).is_err() => bail!(
+            "{}: {} = {}: {}",
             at.line(r),
             field("retries"),
-            r.get_ref()
+            r.get_ref(),
+            check_retries(*r.get_ref()).unwrap_err()
         ),
         Some(r) => *r.get_ref(),
         None => DEFAULT_RETRIES,
@@ -489,15 +496,6 @@ pub fn check_serial(serial: &str) -> Result<(), String> {
         );
     }
     Ok(())
-}
-
-/// A timeout in seconds, from 1 to 600.
-pub fn check_timeout(secs: u64) -> Result<(), String> {
-    if (1..=600).contains(&secs) {
-        Ok(())
-    } else {
-        Err("must be from 1 to 600 seconds".into())
-    }
 }
 
 /// Turns a span into `FILE:LINE` for messages.

@@ -10,7 +10,7 @@ use crate::sign::random_alphanumeric;
 
 pub const METHOD: &str = "POST";
 pub const PATH: &str = "/v3/marketing/busifavor/coupons/return";
-pub const MAX_REQUEST_NO_LEN: usize = 128;
+pub use crate::limits::MAX_REQUEST_NO_LEN;
 /// A coupon code: 1 to 32 of `0-9 a-z A-Z`, space and `- _ \ / = |`.
 pub const MAX_CODE_LEN: usize = 32;
 const CODE_PUNCTUATION: &str = " -_\\/=|";

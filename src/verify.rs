@@ -9,7 +9,7 @@ use crate::keys::PublicKey;
 
 /// An answer is accepted only when its timestamp is less than this many
 /// seconds away from the local clock, either way.
-pub const MAX_AGE_SECS: i64 = 300;
+pub const MAX_AGE_SECS: i64 = crate::limits::CLOCK_SKEW_SECS;
 
 pub const PROBE_PREFIX: &str = "WECHATPAY/SIGNTEST/";
 

@@ -17,7 +17,7 @@ use crate::request::PATH;
 use crate::sign;
 
 /// Requests whose timestamp is this far from the emulator's clock are refused.
-const MAX_SKEW_SECS: i64 = 300;
+const MAX_SKEW_SECS: i64 = crate::limits::CLOCK_SKEW_SECS;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub enum State {
@@ -357,7 +357,7 @@ pub fn decide(id: &Identity, ledger: &mut Ledger, req: &Incoming<'_>, now_unix: 
             "missing parameter",
         );
     };
-    if no.is_empty() || no.len() > 128 {
+    if no.is_empty() || no.len() > crate::limits::MAX_REQUEST_NO_LEN {
         return error(
             400,
             "PARAM_ERROR",

@@ -7,7 +7,6 @@
 //! crate, because the faults (dropping a connection before or after
 //! processing) need the socket itself.
 
-pub mod command;
 pub mod gateway;
 
 use std::collections::VecDeque;

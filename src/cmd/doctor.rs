@@ -8,9 +8,9 @@ use serde::Serialize;
 use serde_json::json;
 use time::OffsetDateTime;
 
-use crate::app::Printed;
 use crate::cli::GlobalOpts;
 use crate::env::Env;
+use crate::output::Out;
 use crate::profile::{self, KeySource, Profile};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -190,7 +190,7 @@ fn check_clock(c: &mut Checks, now: OffsetDateTime) {
     }
 }
 
-pub fn run(g: &GlobalOpts, env: &Env) -> Result<Printed> {
+pub fn run(g: &GlobalOpts, env: &Env, out: &mut Out) -> Result<u8> {
     let mut c = Checks::default();
     let mut config = None;
     let mut profile_name = None;
@@ -233,42 +233,38 @@ pub fn run(g: &GlobalOpts, env: &Env) -> Result<Printed> {
     }
     check_clock(&mut c, OffsetDateTime::now_utc());
 
+    print(&c, config, profile_name, g.json, out);
+    Ok(if c.count(Status::Problem) == 0 { 0 } else { 2 })
+}
+
+fn print(c: &Checks, config: Option<String>, profile: Option<String>, json: bool, out: &mut Out) {
     let problems = c.count(Status::Problem);
     let warnings = c.count(Status::Warning);
-    let code = if problems == 0 { 0 } else { 2 };
-    if g.json {
-        return Ok(Printed {
-            stdout: format!(
-                "{}\n",
-                json!({"ok": problems == 0, "config": config, "profile": profile_name, "checks": c.0})
-            ),
-            code,
-            ..Printed::default()
-        });
+    if json {
+        out.json(
+            &json!({"ok": problems == 0, "config": config, "profile": profile, "checks": c.0}),
+        );
+        return;
     }
-    let mut out = String::new();
+    let mut text = String::new();
     for check in &c.0 {
         let mut lines = check.detail.lines();
-        out.push_str(&format!(
+        text.push_str(&format!(
             "{:<8} {}: {}\n",
             check.status,
             check.check,
             lines.next().unwrap_or_default()
         ));
         for more in lines {
-            out.push_str(&format!("{:<8}   {more}\n", ""));
+            text.push_str(&format!("{:<8}   {more}\n", ""));
         }
     }
-    out.push_str(&match (problems, warnings) {
+    text.push_str(&match (problems, warnings) {
         (0, 0) => "all good\n".to_string(),
         (0, w) => format!("no problems, {w} warning(s)\n"),
         (p, w) => format!("{p} problem(s), {w} warning(s)\n"),
     });
-    Ok(Printed {
-        stdout: out,
-        code,
-        ..Printed::default()
-    })
+    out.out(&text);
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
-//! Outcome → exit code, text for people, JSON for scripts. The one place that
-//! judges an answer and the one place that decides what is printed.
+//! Judging the final answer: verification, the error table, what an answer
+//! means after an attempt that may have been processed — pure. Every
+//! outcome is made by one `Judgement` constructor; nothing is patched after.
 
-use serde::Serialize;
 use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -10,113 +10,10 @@ use crate::client::{Answer, ErrorBody, NetError};
 use crate::escape;
 use crate::explain;
 use crate::keys::PublicKey;
+use crate::report::Judgement;
 use crate::request::ReturnRequest;
 use crate::retry;
 use crate::verify::{self, SignatureHeaders};
-
-pub use crate::exit::Kind;
-
-/// What a dry run would have sent.
-#[derive(Debug, Clone, Serialize)]
-pub struct DryRun {
-    pub method: String,
-    pub url: String,
-    pub headers: Vec<(String, String)>,
-    pub body: String,
-}
-
-/// Said with every dry run: its Authorization header is a credential for a while.
-pub const DRY_RUN_WARNING: &str = "warning: the Authorization header above is valid for 5 minutes: \
-     treat it as a password until then (do not paste it into a ticket or a chat)";
-
-/// The outcome of one `return`: the JSON object scripts read, plus the lines
-/// only people see.
-#[derive(Debug, Clone, Serialize)]
-pub struct Report {
-    pub outcome: Kind,
-    pub coupon_code: Option<String>,
-    pub stock_id: Option<String>,
-    pub return_request_no: Option<String>,
-    pub wechatpay_return_time: Option<String>,
-    pub http_status: Option<u16>,
-    pub code: Option<String>,
-    pub message: Option<String>,
-    pub detail: Option<Value>,
-    pub explanation: Option<String>,
-    pub retryable: bool,
-    pub request_id: Option<String>,
-    pub attempts: u32,
-    /// The origin (`scheme://host[:port]`) that gave the final answer.
-    pub host: Option<String>,
-    /// Returned, as shown by `RESOURCE_ALREADY_EXISTS` after an attempt that
-    /// may have been processed (no return time is known then).
-    pub confirmed_by_retry: bool,
-    pub retry_command: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub request: Option<DryRun>,
-    /// Extra lines for people (explanations, comparisons, hints).
-    #[serde(skip)]
-    pub notes: Vec<String>,
-    /// wxcoupon made the request number up (no --request-no), and the
-    /// return may need repeating: the number is worth keeping.
-    #[serde(skip)]
-    pub generated_request_no: bool,
-    /// The final answer was a 429 and no attempt may have been processed:
-    /// safe to retry, and nothing happened (still exit 4).
-    #[serde(skip)]
-    pub not_accepted: bool,
-    /// Warnings about the set-up, on stderr in text and JSON mode alike.
-    #[serde(skip)]
-    pub warnings: Vec<String>,
-}
-
-impl Report {
-    pub fn new(outcome: Kind, req: Option<&ReturnRequest>) -> Self {
-        Report {
-            outcome,
-            coupon_code: req.map(|r| r.coupon_code.clone()),
-            stock_id: req.map(|r| r.stock_id.clone()),
-            return_request_no: req.map(|r| r.return_request_no.clone()),
-            wechatpay_return_time: None,
-            http_status: None,
-            code: None,
-            message: None,
-            detail: None,
-            explanation: None,
-            retryable: false,
-            request_id: None,
-            attempts: 0,
-            host: None,
-            confirmed_by_retry: false,
-            retry_command: None,
-            request: None,
-            notes: Vec::new(),
-            not_accepted: false,
-            generated_request_no: false,
-            warnings: Vec::new(),
-        }
-    }
-
-    /// Input, configuration or key error: nothing was sent.
-    pub fn invalid(req: Option<&ReturnRequest>, error: &anyhow::Error) -> Self {
-        let mut r = Report::new(Kind::Invalid, req);
-        r.message = Some(crate::redact::secrets(&format!("{error:#}")).into_owned());
-        r
-    }
-
-    /// No HTTP answer.
-    pub fn network(req: &ReturnRequest, error: &NetError) -> Self {
-        let mut r = Report::new(Kind::Unknown, Some(req));
-        r.message = Some(error.what.clone());
-        r.retryable = true;
-        r.explanation = Some(UNKNOWN_EXPLANATION.into());
-        r
-    }
-
-    pub fn exit_code(&self) -> u8 {
-        self.outcome.exit_code()
-    }
-}
 
 const UNKNOWN_EXPLANATION: &str = "结果未知：退券可能已经成功，也可能没有。用同一个退券单号重试是安全的，不会重复退券。 \
      The outcome is unknown: the return may or may not have happened. Retrying with the same \
@@ -186,6 +83,10 @@ fn unverified_check(failure: &verify::Failure) -> Option<&'static str> {
     }
 }
 
+const CONFIRMED_EXPLANATION: &str = "已退券：之前用同一退券单号发出的请求已被处理（微信支付答复 RESOURCE_ALREADY_EXISTS）。 \
+     Returned: an earlier request with this same request number was processed \
+     (WeChat Pay answers RESOURCE_ALREADY_EXISTS); no return time is known.";
+
 /// What judging an answer needs besides the answer.
 pub struct Judge<'a> {
     pub request: &'a ReturnRequest,
@@ -199,26 +100,25 @@ pub struct Judge<'a> {
     pub earlier_may_have_reached: bool,
 }
 
+/// No answer at all: a network failure on the last attempt.
+pub fn network(error: &NetError) -> Judgement {
+    Judgement::unknown(None, Some(error.what.clone()), UNKNOWN_EXPLANATION.into())
+}
+
 impl Judge<'_> {
-    pub fn judge(&self, answer: &Answer) -> Report {
-        let request_id = answer.header("Request-ID").map(str::to_string);
-        let mut r = match answer.status {
-            202 => {
-                let mut r = Report::new(Kind::Unknown, Some(self.request));
-                r.message = Some(
+    pub fn judge(&self, answer: &Answer) -> Judgement {
+        match answer.status {
+            202 => Judgement::unknown(
+                None,
+                Some(
                     "WeChat Pay accepted the request but has not processed it yet (HTTP 202)"
                         .into(),
-                );
-                r.retryable = true;
-                r.explanation = Some(UNKNOWN_EXPLANATION.into());
-                r
-            }
+                ),
+                UNKNOWN_EXPLANATION.into(),
+            ),
             200..=299 => self.judge_success(answer),
             status => self.judge_error(answer, status),
-        };
-        r.http_status = Some(answer.status);
-        r.request_id = request_id;
-        r
+        }
     }
 
     fn check_signature(&self, answer: &Answer) -> Result<(), verify::Failure> {
@@ -238,41 +138,38 @@ impl Judge<'_> {
         )
     }
 
-    fn judge_success(&self, answer: &Answer) -> Report {
+    fn judge_success(&self, answer: &Answer) -> Judgement {
         if let Err(failure) = self.check_signature(answer) {
-            let mut r = Report::new(Kind::Unverified, Some(self.request));
-            r.message = Some(format!("answer not verified: {failure}"));
-            r.explanation = Some(unverified_explanation(&failure).into());
-            if let verify::Failure::Stale { .. } = failure
-                && let Some(note) = clock_note(answer, self.now_unix)
-            {
-                r.notes.push(note);
-            }
-            if let Some(check) = unverified_check(&failure) {
-                r.notes.push(check.into());
-            }
-            return r;
+            let clock = match failure {
+                verify::Failure::Stale { .. } => clock_note(answer, self.now_unix),
+                _ => None,
+            };
+            return Judgement::unverified(
+                None,
+                format!("answer not verified: {failure}"),
+                unverified_explanation(&failure),
+            )
+            .with_notes(
+                clock
+                    .into_iter()
+                    .chain(unverified_check(&failure).map(String::from)),
+            );
         }
         match return_time(&answer.body) {
-            Some(t) => {
-                let mut r = Report::new(Kind::Returned, Some(self.request));
-                r.wechatpay_return_time = Some(t);
-                r
-            }
-            None => {
-                let mut r = Report::new(Kind::Unverified, Some(self.request));
-                r.message = Some(format!(
+            Some(t) => Judgement::returned(t),
+            None => Judgement::unverified(
+                None,
+                format!(
                     "the answer's signature is valid, but its body is not the documented \
                      {{\"wechatpay_return_time\": RFC 3339}}: {}",
                     snippet(&answer.body)
-                ));
-                r.explanation = Some(UNEXPECTED_BODY_EXPLANATION.into());
-                r
-            }
+                ),
+                UNEXPECTED_BODY_EXPLANATION,
+            ),
         }
     }
 
-    fn judge_error(&self, answer: &Answer, status: u16) -> Report {
+    fn judge_error(&self, answer: &Answer, status: u16) -> Judgement {
         let wx = answer.error();
         if self.earlier_may_have_reached
             && let Some(wx) = &wx
@@ -289,106 +186,78 @@ impl Judge<'_> {
                     .as_deref()
                     .is_some_and(|m| m.contains(EXPIRED_MESSAGE))
             {
-                let mut r = Report::new(Kind::Unknown, Some(self.request));
-                r.code = Some(wx.code.clone());
-                r.message = wx.message.clone();
-                r.detail = wx.detail.clone();
-                r.retryable = true;
-                r.explanation = Some(RULE_LIMIT_AFTER_SEND.into());
-                r.notes.push(RULE_LIMIT_AFTER_SEND.into());
-                return r;
+                return Judgement::unknown(Some(wx.clone()), None, RULE_LIMIT_AFTER_SEND.into())
+                    .with_notes([RULE_LIMIT_AFTER_SEND.to_string()]);
             }
         }
         let rejected =
             matches!(status, 400 | 401 | 403 | 404) && wx.is_some() && !retry::retried(answer);
+        let (explanation, notes) = match &wx {
+            Some(wx) => self.explain_error(answer, wx),
+            None => (None, Vec::new()),
+        };
+        if let (true, Some(wx)) = (rejected, wx.clone()) {
+            return Judgement::rejected(wx, explanation, notes);
+        }
         // 429: WeChat Pay did not accept this request; unknown only when an
         // earlier attempt may have been processed.
         let not_accepted = status == 429 && !self.earlier_may_have_reached;
-        let mut r = Report::new(
-            if rejected {
-                Kind::Rejected
-            } else {
-                Kind::Unknown
-            },
-            Some(self.request),
-        );
-        match wx {
-            Some(wx) => {
-                let entries = explain::lookup(&wx.code, wx.message.as_deref());
-                r.explanation = explain::one_line(&entries);
-                r.notes = explain::lines(&entries);
-                if wx.code == "SIGN_ERROR" {
-                    if let Some(detail) = &wx.detail {
-                        r.notes.extend(sign_diff(self.signed_message, detail));
-                    }
-                    if let Some(note) = clock_note(answer, self.now_unix) {
-                        r.notes.push(note);
-                    }
-                }
-                r.code = Some(wx.code);
-                r.message = wx.message;
-                r.detail = wx.detail;
-            }
-            None => {
-                r.message = Some(format!(
-                    "HTTP {status} without a WeChat Pay error body (a gateway or proxy answered?): {}",
-                    snippet(&answer.body)
-                ));
-            }
-        }
-        if !rejected {
-            let words = if not_accepted {
-                NOT_ACCEPTED_EXPLANATION
-            } else {
-                UNKNOWN_EXPLANATION
-            };
-            r.retryable = true;
-            r.not_accepted = not_accepted;
-            r.notes.insert(0, words.into());
-            if r.explanation.is_none() {
-                r.explanation = Some(words.into());
-            }
-        }
-        r
+        let words = if not_accepted {
+            NOT_ACCEPTED_EXPLANATION
+        } else {
+            UNKNOWN_EXPLANATION
+        };
+        let message = wx.is_none().then(|| {
+            format!(
+                "HTTP {status} without a WeChat Pay error body (a gateway or proxy answered?): {}",
+                snippet(&answer.body)
+            )
+        });
+        let j = Judgement::unknown(wx, message, explanation.unwrap_or_else(|| words.into()))
+            .with_notes(std::iter::once(words.to_string()).chain(notes));
+        if not_accepted { j.not_accepted() } else { j }
     }
-}
 
-impl Judge<'_> {
+    /// The catalogue's explanation of a WeChat Pay error, and the lines for
+    /// people: its meanings, and for SIGN_ERROR the comparison and the clock.
+    fn explain_error(&self, answer: &Answer, wx: &ErrorBody) -> (Option<String>, Vec<String>) {
+        let entries = explain::lookup(&wx.code, wx.message.as_deref());
+        let mut notes = explain::lines(&entries);
+        if wx.code == "SIGN_ERROR" {
+            if let Some(detail) = &wx.detail {
+                notes.extend(sign_diff(self.signed_message, detail));
+            }
+            notes.extend(clock_note(answer, self.now_unix));
+        }
+        (explain::one_line(&entries), notes)
+    }
+
     /// `RESOURCE_ALREADY_EXISTS` for this very request number, after an
     /// attempt that may have been processed: the return happened — provided
     /// the answer itself is verified, since it is reported as a success.
-    fn confirmed_by_retry(&self, answer: &Answer, wx: &ErrorBody) -> Report {
+    fn confirmed_by_retry(&self, answer: &Answer, wx: &ErrorBody) -> Judgement {
         if let Err(failure) = self.check_signature(answer) {
-            let mut r = Report::new(Kind::Unverified, Some(self.request));
-            r.code = Some(wx.code.clone());
-            r.message = Some(format!(
-                "RESOURCE_ALREADY_EXISTS would confirm that an earlier attempt returned the coupon, \
-                 but the answer is not verified: {failure}"
-            ));
-            r.explanation = Some(unverified_explanation(&failure).into());
-            if let Some(check) = unverified_check(&failure) {
-                r.notes.push(check.into());
-            }
-            return r;
+            return Judgement::unverified(
+                Some(wx.code.clone()),
+                format!(
+                    "RESOURCE_ALREADY_EXISTS would confirm that an earlier attempt returned the coupon, \
+                     but the answer is not verified: {failure}"
+                ),
+                unverified_explanation(&failure),
+            )
+            .with_notes(unverified_check(&failure).map(String::from));
         }
-        let mut r = Report::new(Kind::Returned, Some(self.request));
-        r.confirmed_by_retry = true;
-        r.code = Some(wx.code.clone());
-        r.message = wx.message.clone();
-        r.explanation = Some(
-            "已退券：之前用同一退券单号发出的请求已被处理（微信支付答复 RESOURCE_ALREADY_EXISTS）。 \
-             Returned: an earlier request with this same request number was processed \
-             (WeChat Pay answers RESOURCE_ALREADY_EXISTS); no return time is known."
-                .into(),
-        );
-        r.notes.push(format!(
-            "confirmed by retry: an earlier attempt with request number {} may have reached WeChat Pay, \
-             and WeChat Pay now answers RESOURCE_ALREADY_EXISTS (已使用过此单号退券) for this same \
-             number: that earlier attempt returned the coupon. WeChat Pay did not repeat the return \
-             time, so none is printed.",
-            self.request.return_request_no
-        ));
-        r
+        Judgement::confirmed(
+            wx,
+            CONFIRMED_EXPLANATION,
+            format!(
+                "confirmed by retry: an earlier attempt with request number {} may have reached WeChat Pay, \
+                 and WeChat Pay now answers RESOURCE_ALREADY_EXISTS (已使用过此单号退券) for this same \
+                 number: that earlier attempt returned the coupon. WeChat Pay did not repeat the return \
+                 time, so none is printed.",
+                self.request.return_request_no
+            ),
+        )
     }
 }
 
@@ -514,154 +383,6 @@ fn find_key<'v>(v: &'v Value, key: &str) -> Option<&'v Value> {
 }
 
 /// Text for people: (stdout, stderr). Nothing on stdout unless returned or a dry run.
-pub fn render_text(r: &Report) -> (String, String) {
-    let mut out = String::new();
-    let mut err = String::new();
-    let field = |v: &Option<String>| v.as_deref().map(escape::term).unwrap_or_default();
-    match r.outcome {
-        Kind::Returned if r.confirmed_by_retry => {
-            err.push_str(&format!(
-                "returned: coupon {} (stock {}) is back in the user's wallet (confirmed by retry)\n",
-                field(&r.coupon_code),
-                field(&r.stock_id),
-            ));
-        }
-        Kind::Returned => {
-            out.push_str(&field(&r.wechatpay_return_time));
-            out.push('\n');
-            err.push_str(&format!(
-                "returned: coupon {} (stock {}) is back in the user's wallet; WeChat Pay return time {}\n",
-                field(&r.coupon_code),
-                field(&r.stock_id),
-                field(&r.wechatpay_return_time),
-            ));
-        }
-        Kind::DryRun => {
-            if let Some(req) = &r.request {
-                out.push_str(&format!("{} {}\n", req.method, req.url));
-                for (k, v) in &req.headers {
-                    out.push_str(&format!("{k}: {v}\n"));
-                }
-                out.push('\n');
-                out.push_str(&req.body);
-                out.push('\n');
-            }
-            err.push_str("dry run: the request above was built and signed; nothing was sent\n");
-            err.push_str(DRY_RUN_WARNING);
-            err.push('\n');
-        }
-        Kind::Invalid => {
-            let message = r.message.as_deref().unwrap_or_default();
-            err.push_str(&format!(
-                "wxcoupon: error: {}\n",
-                escape::term_lines(message, "  ")
-            ));
-            err.push_str("  nothing was sent\n");
-        }
-        Kind::Rejected => {
-            err.push_str(&format!(
-                "wxcoupon: rejected: {} (HTTP {}): WeChat Pay said no; repeating the same call will not help\n",
-                field(&r.code),
-                r.http_status.unwrap_or_default()
-            ));
-        }
-        Kind::Unknown => {
-            let what = match &r.code {
-                Some(code) => format!(
-                    "{} (HTTP {})",
-                    escape::term(code),
-                    r.http_status.unwrap_or_default()
-                ),
-                None => field(&r.message),
-            };
-            if r.not_accepted {
-                err.push_str(&format!(
-                    "wxcoupon: not accepted: {what}: WeChat Pay asks to slow down; nothing happened\n"
-                ));
-            } else {
-                err.push_str(&format!("wxcoupon: outcome unknown: {what}\n"));
-            }
-        }
-        Kind::Unverified => {
-            err.push_str(&format!(
-                "wxcoupon: unverified: {}\n  do NOT treat this as a success: the return may or may not have happened\n",
-                field(&r.message)
-            ));
-        }
-        Kind::Internal => {
-            err.push_str(&format!(
-                "wxcoupon: internal error: {}\n",
-                field(&r.message)
-            ));
-        }
-    }
-    // Notes are wxcoupon's own words; network text in them was escaped where it was quoted.
-    for note in &r.notes {
-        for line in note.lines() {
-            err.push_str(&format!("  {line}\n"));
-        }
-    }
-    if matches!(r.outcome, Kind::Rejected | Kind::Unknown)
-        && let Some(msg) = &r.message
-        && r.code.is_some()
-    {
-        err.push_str(&format!("  WeChat Pay's message: {}\n", escape::term(msg)));
-    }
-    if let Some(detail) = &r.detail {
-        err.push_str(&format!(
-            "  detail: {}\n",
-            escape::term(&detail.to_string())
-        ));
-    }
-    if !matches!(r.outcome, Kind::Returned | Kind::DryRun | Kind::Invalid)
-        && let Some(status) = r.http_status
-    {
-        err.push_str(&format!("  HTTP status: {status}\n"));
-    }
-    if r.attempts > 1
-        && let Some(host) = &r.host
-    {
-        err.push_str(&format!(
-            "  attempts: {}, the last to {}\n",
-            r.attempts,
-            escape::term(host)
-        ));
-    }
-    if let Some(id) = &r.request_id {
-        err.push_str(&format!("  Request-ID: {}\n", escape::term(id)));
-    }
-    if r.outcome != Kind::Invalid
-        && let Some(no) = &r.return_request_no
-    {
-        let generated = if r.generated_request_no {
-            " (generated; pass it as --request-no to repeat this same return)"
-        } else {
-            ""
-        };
-        err.push_str(&format!(
-            "  request number: {}{generated}\n",
-            escape::term(no)
-        ));
-    }
-    if r.retryable
-        && let Some(cmd) = &r.retry_command
-    {
-        err.push_str(&format!(
-            "  safe to retry with the same request number (it cannot return the coupon twice):\n    {cmd}\n"
-        ));
-    }
-    (out, err)
-}
-
-/// Exactly one JSON object, one line.
-pub fn render_json(r: &Report) -> String {
-    let mut s = serde_json::to_string(r).unwrap_or_else(|e| {
-        format!(r#"{{"outcome":"internal","message":"cannot serialize the report: {e}"}}"#)
-    });
-    s.push('\n');
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

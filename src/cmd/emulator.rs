@@ -10,15 +10,16 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::json;
 
-use super::gateway::{Coupon, Identity};
-use super::{
+use crate::cli::{EmulatorArgs, GlobalOpts};
+use crate::emulator::gateway::{Coupon, Identity};
+use crate::emulator::{self};
+use crate::emulator::{
     EMULATOR_KEY_ID, Fault, SAMPLE_MCHID, SAMPLE_MERCHANT_KEY, SAMPLE_SERIAL, SAMPLE_WECHATPAY_PUB,
     pem_block,
 };
-use crate::app::{Printed, load_profile};
-use crate::cli::{EmulatorArgs, GlobalOpts};
 use crate::env::Env;
 use crate::keys::PrivateKey;
+use crate::output::Out;
 use crate::profile::{self, KeySource};
 
 /// The merchant the emulator authenticates.
@@ -100,7 +101,7 @@ fn merchant(g: &GlobalOpts, env: &Env) -> Result<Merchant> {
             origin: "the built-in sample merchant (no config file found)".into(),
         });
     }
-    let p = load_profile(g, env)?;
+    let p = profile::select(g.config.as_deref(), g.profile.as_deref(), env)?;
     let key = p.load_private_key()?;
     let key_file = match &p.private_key {
         KeySource::File(f) => Some(std::path::absolute(f).unwrap_or_else(|_| f.clone())),
@@ -128,7 +129,7 @@ fn bind(listen: SocketAddr) -> Result<TcpListener> {
     })
 }
 
-pub fn run(g: &GlobalOpts, a: &EmulatorArgs, env: &Env) -> Result<Printed> {
+pub fn run(g: &GlobalOpts, a: &EmulatorArgs, env: &Env, out: &mut Out) -> Result<u8> {
     let listen: SocketAddr = a.listen.parse().map_err(|_| {
         anyhow!(
             "--listen {:?}: expected IP:PORT, e.g. 127.0.0.1:8080 (port 0 picks a free one)",
@@ -146,10 +147,10 @@ pub fn run(g: &GlobalOpts, a: &EmulatorArgs, env: &Env) -> Result<Printed> {
         .iter()
         .map(|f| f.parse::<Fault>().map_err(|e| anyhow!("--fault {f}: {e}")))
         .collect::<Result<Vec<_>>>()?;
-    profile::check_timeout(a.delay).map_err(|e| anyhow!("--delay {}: {e}", a.delay))?;
+    crate::limits::check_timeout(a.delay).map_err(|e| anyhow!("--delay {}: {e}", a.delay))?;
     let coupons = match &a.coupons {
         Some(path) => read_coupons(path)?,
-        None => super::sample_coupons(),
+        None => emulator::sample_coupons(),
     };
 
     let mut m = merchant(g, env)?;
@@ -157,16 +158,16 @@ pub fn run(g: &GlobalOpts, a: &EmulatorArgs, env: &Env) -> Result<Printed> {
     // Before any file is written: a taken port leaves nothing behind.
     let listener = bind(listen)?;
 
-    let running = super::start(
+    let running = emulator::start(
         listener,
-        super::Setup {
+        emulator::Setup {
             identity,
             coupons,
             faults,
             delay: Duration::from_secs(a.delay),
         },
         Box::new(|e| {
-            let _ = writeln!(std::io::stderr(), "emulator: {}", super::log_line(e));
+            let _ = writeln!(std::io::stderr(), "emulator: {}", emulator::log_line(e));
         }),
     )
     .context("starting the emulator")?;
@@ -201,9 +202,24 @@ pub fn run(g: &GlobalOpts, a: &EmulatorArgs, env: &Env) -> Result<Printed> {
     let pub_file = folder.path().join("wechatpay_pub.pem");
     write_new(&pub_file, pem_block(SAMPLE_WECHATPAY_PUB), false)?;
 
+    out.out(&printed_profile(&m, &base_url, &pub_file, g.json));
+    out.err(&format!(
+        "emulator: listening on {base_url} for {}; merchant {} ({}); Ctrl-C stops it\n",
+        crate::request::PATH,
+        m.mchid,
+        m.origin
+    ));
+    running.wait();
+    drop(folder);
+    out.err("emulator: stopped\n");
+    Ok(0)
+}
+
+/// The `[profile.emulator]` table (or its JSON) that points at this emulator.
+fn printed_profile(m: &Merchant, base_url: &str, pub_file: &Path, json: bool) -> String {
     let mut out = String::new();
-    if g.json {
-        out = format!(
+    if json {
+        return format!(
             "{}\n",
             json!({
                 "base_url": base_url, "mchid": m.mchid, "merchant_serial_no": m.serial,
@@ -212,7 +228,8 @@ pub fn run(g: &GlobalOpts, a: &EmulatorArgs, env: &Env) -> Result<Printed> {
                 "wechatpay_public_key_file": pub_file.display().to_string(),
             })
         );
-    } else {
+    }
+    {
         out.push_str("# wxcoupon emulator: a local stand-in for WeChat Pay. Sample keys; nothing here is real.\n");
         // The warning the sample key files carry in wxcoupon's source: the
         // written files are plain PEM, so it goes here.
@@ -242,21 +259,7 @@ pub fn run(g: &GlobalOpts, a: &EmulatorArgs, env: &Env) -> Result<Printed> {
             "wechatpay_public_key_file = {}\n",
             toml_str(&pub_file.display().to_string())
         ));
-        out.push_str(&format!("base_url = {}\n", toml_str(&base_url)));
+        out.push_str(&format!("base_url = {}\n", toml_str(base_url)));
     }
-    let _ = std::io::stdout().write_all(out.as_bytes());
-    let _ = std::io::stdout().flush();
-    let _ = writeln!(
-        std::io::stderr(),
-        "emulator: listening on {base_url} for {}; merchant {} ({}); Ctrl-C stops it",
-        crate::request::PATH,
-        m.mchid,
-        m.origin
-    );
-    running.wait();
-    drop(folder);
-    Ok(Printed {
-        stderr: "emulator: stopped\n".into(),
-        ..Printed::default()
-    })
+    out
 }

@@ -9,18 +9,22 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow};
 use serde_json::json;
 
-use crate::app::{self, Printed};
-use crate::cli::{GlobalOpts, ReturnArgs};
+use crate::cli::GlobalOpts;
 use crate::emulator::gateway::Identity;
 use crate::emulator::{
     self, EMULATOR_KEY_ID, Exchange, SAMPLE_MCHID, SAMPLE_MERCHANT_KEY, SAMPLE_SERIAL,
     SAMPLE_STOCK, SAMPLE_WECHATPAY_PUB,
 };
+use crate::engine::{self, Overrides, ReturnInput, Session};
 use crate::env::Env;
 use crate::escape;
+use crate::exit::Kind;
 use crate::keys::PrivateKey;
-use crate::outcome::{self, Kind, Report};
+use crate::output::Out;
 use crate::profile::{KeySource, Profile};
+use crate::render;
+use crate::report::Report;
+use crate::request::ReturnRequest;
 use crate::url::BaseUrl;
 
 const COUPON: &str = "COUPON-USED-1";
@@ -84,7 +88,7 @@ fn show_exchange(out: &mut String, e: Option<&Exchange>) {
 }
 
 fn show_outcome(out: &mut String, r: &Report) {
-    let (stdout, stderr) = outcome::render_text(r);
+    let (stdout, stderr) = render::text(r);
     out.push_str(&format!("   wxcoupon says (exit {}):\n", r.exit_code()));
     for line in stdout.lines() {
         out.push_str(&format!("     stdout: {line}\n"));
@@ -106,7 +110,7 @@ values (商户平台 → 账户中心 → API安全), check it with `wxcoupon do
   wechatpay_public_key_file = "pub_key.pem"            # 微信支付公钥
 "#;
 
-pub fn run(g: &GlobalOpts, _env: &Env) -> Result<Printed> {
+pub fn run(g: &GlobalOpts, out: &mut Out) -> Result<u8> {
     let merchant = PrivateKey::from_pem(SAMPLE_MERCHANT_KEY.as_bytes())?;
     let identity = Identity::with_sample_wechatpay_key(SAMPLE_MCHID, SAMPLE_SERIAL, &merchant)?;
     let listener = TcpListener::bind("127.0.0.1:0").context("listening on 127.0.0.1")?;
@@ -122,21 +126,21 @@ pub fn run(g: &GlobalOpts, _env: &Env) -> Result<Printed> {
     )
     .context("starting the in-process emulator")?;
     let base_url = running.base_url();
-    let profile = sample_profile(&base_url)?;
-    // The demo's returns see no proxy settings and no config file: loopback
-    // only. -v traces their attempts on stderr.
-    let quiet = GlobalOpts {
-        config: None,
-        profile: None,
-        json: false,
-        verbose: g.verbose,
-    };
+    // The demo's returns see no proxy settings and no config file: loopback only.
+    let session = Session::open(
+        sample_profile(&base_url)?,
+        Overrides::default(),
+        &Env::default(),
+    )?;
     let run_id = crate::sign::random_alphanumeric(8)?;
+    let text = !g.json;
+    if text {
+        out.out(&format!(
+            "wxcoupon demo: a local WeChat Pay emulator is listening on {base_url}, with sample keys.\n\
+             Nothing here is real and nothing leaves this machine.\n\n"
+        ));
+    }
     let mut steps = Vec::new();
-    let mut out = format!(
-        "wxcoupon demo: a local WeChat Pay emulator is listening on {base_url}, with sample keys.\n\
-         Nothing here is real and nothing leaves this machine.\n\n"
-    );
     for (n, title, request_no) in [
         (1, "Return a used coupon", format!("DEMO-{run_id}-1")),
         (
@@ -145,53 +149,57 @@ pub fn run(g: &GlobalOpts, _env: &Env) -> Result<Printed> {
             format!("DEMO-{run_id}-2"),
         ),
     ] {
-        let args = ReturnArgs {
-            code: COUPON.into(),
-            stock: SAMPLE_STOCK.into(),
-            request_no: Some(request_no.clone()),
-            dry_run: false,
-            timeout: None,
-            retries: None,
+        let input = ReturnInput {
+            request: ReturnRequest {
+                coupon_code: COUPON.into(),
+                stock_id: SAMPLE_STOCK.into(),
+                return_request_no: request_no.clone(),
+            },
+            generated: false,
             resume: false,
+            dry_run: false,
+            invocation: "wxcoupon".into(),
         };
-        out.push_str(&format!(
-            "{n}. {title}:\n   wxcoupon return --code {COUPON} --stock {SAMPLE_STOCK} --request-no {request_no}\n"
-        ));
         let before = running.exchanges().len();
-        let report = app::return_with(&quiet, &args, &Env::default(), Some(profile.clone()));
-        show_exchange(&mut out, running.exchanges().get(before));
-        show_outcome(&mut out, &report);
-        out.push('\n');
+        let report = {
+            // -v traces the attempts on stderr.
+            let mut trace = |line: &str| {
+                if g.verbose {
+                    out.err(line);
+                }
+            };
+            engine::run(&session, &input, &mut trace)
+        };
+        if text {
+            let mut step = format!(
+                "{n}. {title}:\n   wxcoupon return --code {COUPON} --stock {SAMPLE_STOCK} --request-no {request_no}\n"
+            );
+            show_exchange(&mut step, running.exchanges().get(before));
+            show_outcome(&mut step, &report);
+            step.push('\n');
+            out.out(&step);
+        }
         steps.push(report);
     }
-    let ok = steps[0].outcome == Kind::Returned
-        && steps[0].wechatpay_return_time.is_some()
-        && steps[1].outcome == Kind::Rejected
-        && steps[1].code.as_deref() == Some("RULE_LIMIT")
+    let ok = steps[0].outcome() == Kind::Returned
+        && steps[0].judgement.wechatpay_return_time.is_some()
+        && steps[1].outcome() == Kind::Rejected
+        && steps[1].judgement.code.as_deref() == Some("RULE_LIMIT")
         && running.coupon_state(COUPON) == Some(emulator::gateway::State::Sended);
+    let code = if ok { 0 } else { Kind::Internal.exit_code() };
+    if g.json {
+        let steps: Vec<_> = steps.iter().map(render::json_value).collect();
+        out.json(&json!({"outcome": if ok { "demo_ok" } else { "internal" }, "steps": steps}));
+        return Ok(code);
+    }
     if ok {
-        out.push_str(
+        out.out(
             "Everything behaved as documented: the first return was verified and succeeded (exit 0);\n\
              the second was refused by WeChat Pay's rules and explained (exit 3).\n\n",
         );
     } else {
-        out.push_str("The demo did NOT behave as documented: this is a bug in wxcoupon; please report it.\n\n");
+        out.out("The demo did NOT behave as documented: this is a bug in wxcoupon; please report it.\n\n");
     }
-    out.push_str(REAL_CONFIG);
-    let code = if ok { 0 } else { Kind::Internal.exit_code() };
-    if g.json {
-        return Ok(Printed {
-            stdout: format!(
-                "{}\n",
-                json!({"outcome": if ok { "demo_ok" } else { "internal" }, "steps": steps})
-            ),
-            code,
-            ..Printed::default()
-        });
-    }
-    Ok(Printed {
-        stdout: out,
-        code,
-        ..Printed::default()
-    })
+    out.out(REAL_CONFIG);
+    Ok(code)
 }

@@ -1,0 +1,80 @@
+//! `wxcoupon verify`: an answer's or callback's signature checked by hand.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use serde_json::json;
+use time::OffsetDateTime;
+
+use crate::cli::{GlobalOpts, VerifyArgs};
+use crate::env::Env;
+use crate::exit::Kind;
+use crate::files;
+use crate::keys::PublicKey;
+use crate::output::Out;
+use crate::profile;
+use crate::verify;
+
+/// `--body TEXT` or `--body-file FILE` (byte for byte), else empty.
+pub fn read_body(text: &Option<String>, file: Option<&Path>) -> Result<Vec<u8>> {
+    match (text, file) {
+        (Some(t), _) => Ok(t.clone().into_bytes()),
+        (None, Some(f)) => files::read(f, "--body-file", files::BODY_MAX),
+        (None, None) => Ok(Vec::new()),
+    }
+}
+
+pub fn run(g: &GlobalOpts, a: &VerifyArgs, env: &Env, out: &mut Out) -> Result<u8> {
+    if a.timestamp.trim().parse::<i64>().is_err() {
+        bail!(
+            "--timestamp {:?}: must be a Unix time in seconds (the Wechatpay-Timestamp header)",
+            a.timestamp
+        );
+    }
+    let body = read_body(&a.body, a.body_file.as_deref())?;
+    let key: PublicKey = match &a.public_key {
+        Some(path) => profile::read_public_key(path)?,
+        None => profile::select(g.config.as_deref(), g.profile.as_deref(), env)
+            .context("verify needs --public-key FILE, or a profile with wechatpay_public_key_file")?
+            .load_public_key()?,
+    };
+    let result = verify::signature(&key, &a.timestamp, &a.nonce, &body, &a.signature);
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let offset = verify::offset(&a.timestamp, now).ok();
+    let code = match result {
+        Ok(()) => 0,
+        Err(_) => Kind::Unverified.exit_code(),
+    };
+    if g.json {
+        out.json(&json!({
+            "valid": result.is_ok(),
+            "reason": result.as_ref().err().map(ToString::to_string),
+            "timestamp_offset_secs": offset,
+        }));
+        return Ok(code);
+    }
+    let age = match offset {
+        Some(o) => format!(
+            "the timestamp is {} s {} the local clock{}",
+            o.abs(),
+            if o < 0 { "behind" } else { "ahead of" },
+            if o.abs() >= verify::MAX_AGE_SECS {
+                " (wxcoupon return would refuse an answer this old; verify does not)"
+            } else {
+                ""
+            }
+        ),
+        None => format!(
+            "the timestamp {:?} is not a Unix time in seconds",
+            a.timestamp
+        ),
+    };
+    match result {
+        Ok(()) => {
+            out.out("valid\n");
+            out.err(&format!("signature valid; {age}\n"));
+        }
+        Err(f) => out.err(&format!("wxcoupon: invalid signature: {f}\n  {age}\n")),
+    }
+    Ok(code)
+}
