@@ -1,0 +1,161 @@
+//! Reading a config file and choosing one of its profiles. The TOML schema
+//! is here; what each field may hold is `fields`' job.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{Result, anyhow, bail};
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::Profile;
+use crate::env::{Env, PRIVATE_KEY_ENV};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawConfig {
+    default_profile: Option<Spanned<String>>,
+    #[serde(default)]
+    profile: BTreeMap<String, RawProfile>,
+}
+
+/// The keys a `[profile.NAME]` table may have (kept in step with `RawProfile`).
+pub const PROFILE_KEYS: &[&str] = &[
+    "mchid",
+    "merchant_serial_no",
+    "private_key_file",
+    "wechatpay_public_key_id",
+    "wechatpay_public_key_file",
+    "base_url",
+    "backup_base_url",
+    "timeout_secs",
+    "retries",
+    "proxy",
+    "ca_file",
+];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawProfile {
+    pub(super) mchid: Spanned<String>,
+    pub(super) merchant_serial_no: Spanned<String>,
+    pub(super) private_key_file: Option<Spanned<String>>,
+    pub(super) wechatpay_public_key_id: Spanned<String>,
+    pub(super) wechatpay_public_key_file: Spanned<String>,
+    pub(super) base_url: Option<Spanned<String>>,
+    pub(super) backup_base_url: Option<Spanned<String>>,
+    pub(super) timeout_secs: Option<Spanned<u64>>,
+    pub(super) retries: Option<Spanned<u32>>,
+    pub(super) proxy: Option<Spanned<String>>,
+    pub(super) ca_file: Option<Spanned<String>>,
+}
+
+/// Reads the config file at `path` (once: it may be a pipe).
+pub fn read_config(path: &Path) -> Result<String> {
+    crate::files::read_text(path, "config file", crate::files::CONFIG_MAX)
+}
+
+/// Reads the config file at `path` and validates the chosen profile.
+pub fn load(path: &Path, chosen: Option<&str>, env: &Env) -> Result<Profile> {
+    parse(path, &read_config(path)?, chosen, env)
+}
+
+/// Validates the chosen profile of the config text read from `path`.
+pub fn parse(path: &Path, text: &str, chosen: Option<&str>, env: &Env) -> Result<Profile> {
+    let at = Locator { path, text };
+    refuse_pem(&at)?;
+    let raw: RawConfig = toml::from_str(text).map_err(|e| {
+        anyhow!(
+            "config file {}: {}",
+            path.display(),
+            e.to_string().trim_end()
+        )
+    })?;
+    let (name, p) = choose(&raw, chosen, env, &at)?;
+    super::fields::validate(name, p, &at, env)
+}
+
+/// The profile chosen by `--profile`, `$WXCOUPON_PROFILE`, `default_profile`,
+/// or the only one there is.
+fn choose<'r>(
+    raw: &'r RawConfig,
+    chosen: Option<&str>,
+    env: &Env,
+    at: &Locator<'_>,
+) -> Result<(String, &'r RawProfile)> {
+    let path = at.path;
+    if raw.profile.is_empty() {
+        bail!(
+            "config file {} has no profile; add a [profile.NAME] table (see config.example.toml)",
+            path.display()
+        );
+    }
+    let names = || raw.profile.keys().cloned().collect::<Vec<_>>().join(", ");
+    let (name, why) = match (chosen, &env.profile, &raw.default_profile) {
+        (Some(n), _, _) => (n.to_string(), "--profile"),
+        (None, Some(n), _) => (n.clone(), "WXCOUPON_PROFILE"),
+        (None, None, Some(n)) => (n.get_ref().clone(), "default_profile"),
+        (None, None, None) if raw.profile.len() == 1 => (
+            raw.profile.keys().next().cloned().unwrap_or_default(),
+            "the only profile",
+        ),
+        (None, None, None) => bail!(
+            "config file {} has several profiles ({}) and none is chosen; \
+             pass --profile NAME, set WXCOUPON_PROFILE, or set default_profile",
+            path.display(),
+            names()
+        ),
+    };
+    let Some(p) = raw.profile.get(&name) else {
+        let place = match (why, &raw.default_profile) {
+            ("default_profile", Some(d)) => format!("{} ({})", at.line(d), why),
+            _ => why.to_string(),
+        };
+        bail!(
+            "profile `{name}` (from {place}) is not in config file {}; the profiles there are: {}",
+            path.display(),
+            names()
+        );
+    };
+    Ok((name, p))
+}
+
+/// A config file holds names of key files, never keys: a PEM block in it
+/// is refused before the TOML parser could quote it in an error.
+fn refuse_pem(at: &Locator<'_>) -> Result<()> {
+    let Some(start) = at.text.find("-----BEGIN") else {
+        return Ok(());
+    };
+    let line = at.text[..start].matches('\n').count() + 1;
+    let place = format!("{}:{line}", at.path.display());
+    let tail = &at.text[start..];
+    let header_end = tail[10..].find("-----").map_or(tail.len(), |e| e + 15);
+    let header = &tail[..header_end.min(tail.len())];
+    if header.contains("PRIVATE KEY") {
+        bail!(
+            "{place}: this config file holds a PEM private key (`-----BEGIN PRIVATE KEY-----`); \
+             a config file names the key's file instead. Put the key in a file of its own \
+             (chmod 600) and set private_key_file = \"apiclient_key.pem\", or pass the PEM text \
+             in {PRIVATE_KEY_ENV}"
+        );
+    }
+    bail!(
+        "{place}: this config file holds a PEM block; a config file names files instead \
+         (private_key_file, wechatpay_public_key_file, ca_file): put the PEM text in a file of \
+         its own and name that file"
+    )
+}
+
+/// Turns a span into `FILE:LINE` for messages.
+pub(super) struct Locator<'a> {
+    pub path: &'a Path,
+    pub text: &'a str,
+}
+
+impl Locator<'_> {
+    pub fn line<T>(&self, s: &Spanned<T>) -> String {
+        let start = s.span().start.min(self.text.len());
+        let line = self.text[..start].matches('\n').count() + 1;
+        format!("{}:{line}", self.path.display())
+    }
+}

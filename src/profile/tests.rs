@@ -1,0 +1,227 @@
+//! The profile: locating, choosing and validating, with the messages users see.
+
+use super::*;
+use crate::url::{OFFICIAL_BACKUP_URL, OFFICIAL_BASE_URL};
+use std::fs;
+
+const GOOD: &str = r#"
+[profile.shop]
+mchid = "1900000109"
+merchant_serial_no = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1"
+private_key_file = "apiclient_key.pem"
+wechatpay_public_key_id = "PUB_KEY_ID_0119000001092024112700000000000001"
+wechatpay_public_key_file = "pub_key.pem"
+"#;
+
+fn write(text: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    fs::write(&path, text).unwrap();
+    (dir, path)
+}
+
+fn err(text: &str, chosen: Option<&str>, env: &Env) -> String {
+    let (_dir, path) = write(text);
+    format!("{:#}", load(&path, chosen, env).unwrap_err())
+}
+
+#[test]
+fn a_minimal_profile_gets_the_documented_defaults() {
+    let (dir, path) = write(GOOD);
+    let p = load(&path, None, &Env::default()).unwrap();
+    assert_eq!(p.name, "shop");
+    assert_eq!(p.base_url.origin, OFFICIAL_BASE_URL);
+    assert_eq!(p.backup_base_url.unwrap().origin, OFFICIAL_BACKUP_URL);
+    assert_eq!(p.timeout, Duration::from_secs(10));
+    assert_eq!(p.retries, 2);
+    assert_eq!(
+        p.private_key,
+        KeySource::File(dir.path().join("apiclient_key.pem"))
+    );
+    assert_eq!(
+        p.wechatpay_public_key,
+        KeySource::File(dir.path().join("pub_key.pem"))
+    );
+}
+
+#[test]
+fn api_wechatpay_cn_has_its_own_backup() {
+    let text = format!("{GOOD}base_url = \"https://api.wechatpay.cn/\"\n");
+    let (_d, path) = write(&text);
+    let p = load(&path, None, &Env::default()).unwrap();
+    assert_eq!(p.base_url.origin, "https://api.wechatpay.cn");
+    assert_eq!(
+        p.backup_base_url.unwrap().origin,
+        "https://api2.wechatpay.cn"
+    );
+}
+
+#[test]
+fn a_custom_base_url_has_no_backup_unless_named() {
+    let text = format!("{GOOD}base_url = \"http://127.0.0.1:8080/\"\n");
+    let (_d, path) = write(&text);
+    let p = load(&path, None, &Env::default()).unwrap();
+    assert_eq!(p.base_url.origin, "http://127.0.0.1:8080");
+    assert_eq!(p.backup_base_url, None);
+}
+
+#[test]
+fn unknown_keys_name_the_file_and_line() {
+    let e = err(&format!("{GOOD}mchld = \"1\"\n"), None, &Env::default());
+    assert!(
+        e.contains("config.toml") && e.contains("line 8") && e.contains("mchld"),
+        "{e}"
+    );
+}
+
+#[test]
+fn wrong_types_name_the_line() {
+    let e = err(
+        &format!("{GOOD}timeout_secs = \"ten\"\n"),
+        None,
+        &Env::default(),
+    );
+    assert!(
+        e.contains("line 8") && e.contains("timeout_secs") || e.contains("integer"),
+        "{e}"
+    );
+}
+
+#[test]
+fn bad_values_name_file_line_field_and_value() {
+    let e = err(
+        &GOOD.replace("\"1900000109\"", "\"19x\""),
+        None,
+        &Env::default(),
+    );
+    assert!(
+        e.contains("config.toml:3: profile.shop.mchid = \"19x\""),
+        "{e}"
+    );
+    let e = err(
+        &format!("{GOOD}base_url = \"http://example.com\"\n"),
+        None,
+        &Env::default(),
+    );
+    assert!(
+        e.contains(":8: profile.shop.base_url") && e.contains("loopback"),
+        "{e}"
+    );
+    let e = err(
+        &format!("{GOOD}base_url = \"https://h/v3/x\"\n"),
+        None,
+        &Env::default(),
+    );
+    assert!(e.contains("scheme://host[:port]"), "{e}");
+    let e = err(&format!("{GOOD}timeout_secs = 0\n"), None, &Env::default());
+    assert!(e.contains("timeout_secs = 0"), "{e}");
+}
+
+#[test]
+fn several_profiles_and_none_chosen_lists_them() {
+    let two = format!("{GOOD}\n{}", GOOD.replace("profile.shop", "profile.other"));
+    let e = err(&two, None, &Env::default());
+    assert!(e.contains("several profiles (other, shop)"), "{e}");
+    let e = err(&two, Some("nope"), &Env::default());
+    assert!(
+        e.contains("profile `nope` (from --profile)") && e.contains("other, shop"),
+        "{e}"
+    );
+    let env = Env {
+        profile: Some("other".into()),
+        ..Env::default()
+    };
+    let (_d, path) = write(&two);
+    assert_eq!(load(&path, None, &env).unwrap().name, "other");
+    assert_eq!(load(&path, Some("shop"), &env).unwrap().name, "shop");
+    let with_default = format!("default_profile = \"other\"\n{two}");
+    let (_d, path) = write(&with_default);
+    assert_eq!(load(&path, None, &Env::default()).unwrap().name, "other");
+}
+
+#[test]
+fn the_private_key_env_wins_and_empty_is_an_error() {
+    let (_d, path) = write(GOOD);
+    let env = Env {
+        private_key: Some("PEM".into()),
+        ..Env::default()
+    };
+    assert_eq!(
+        load(&path, None, &env).unwrap().private_key,
+        KeySource::Env(SecretPem("PEM".into()))
+    );
+    assert!(!format!("{:?}", load(&path, None, &env).unwrap()).contains("PEM\""));
+    let env = Env {
+        private_key: Some(String::new()),
+        ..Env::default()
+    };
+    let e = format!("{:#}", load(&path, None, &env).unwrap_err());
+    assert!(e.contains("WXCOUPON_PRIVATE_KEY is set but empty"), "{e}");
+}
+
+#[test]
+fn locate_follows_flag_env_xdg_home_and_never_falls_back() {
+    let (dir, path) = write(GOOD);
+    let missing = dir.path().join("missing.toml");
+    let env = Env {
+        config: Some(path.clone().into()),
+        ..Env::default()
+    };
+    assert_eq!(locate(None, &env).unwrap(), path);
+    let e = locate(Some(&missing), &env).unwrap_err().to_string();
+    assert!(e.contains("missing.toml (from --config)"), "{e}");
+    let env = Env {
+        config: Some(missing.clone().into()),
+        ..Env::default()
+    };
+    let e = locate(None, &env).unwrap_err().to_string();
+    assert!(e.contains("(from WXCOUPON_CONFIG)"), "{e}");
+
+    let xdg = dir.path().join("xdg");
+    fs::create_dir_all(xdg.join("wxcoupon")).unwrap();
+    fs::write(xdg.join("wxcoupon/config.toml"), GOOD).unwrap();
+    let env = Env {
+        xdg_config_home: Some(xdg.clone().into()),
+        home: Some(dir.path().into()),
+        ..Env::default()
+    };
+    assert_eq!(
+        locate(None, &env).unwrap(),
+        xdg.join("wxcoupon/config.toml")
+    );
+    let env = Env {
+        home: Some(dir.path().into()),
+        ..Env::default()
+    };
+    let e = locate(None, &env).unwrap_err().to_string();
+    assert!(
+        e.contains(".config/wxcoupon/config.toml") && e.contains("config.example.toml"),
+        "{e}"
+    );
+}
+
+#[test]
+fn profile_keys_match_what_the_parser_accepts() {
+    let mut text = GOOD.to_string();
+    for k in [
+        "base_url = \"https://a\"",
+        "backup_base_url = \"\"",
+        "timeout_secs = 5",
+        "retries = 1",
+        "proxy = \"\"",
+        "ca_file = \"ca.pem\"",
+    ] {
+        text.push_str(k);
+        text.push('\n');
+    }
+    let (_d, path) = write(&text);
+    load(&path, None, &Env::default()).unwrap();
+    let keys: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.split_once(" = ").map(|(k, _)| k))
+        .collect();
+    assert_eq!(keys.len(), PROFILE_KEYS.len());
+    for k in keys {
+        assert!(PROFILE_KEYS.contains(&k), "{k}");
+    }
+}
