@@ -6,7 +6,6 @@
 //! minutes, RSA signature over the exact bytes received with the merchant's
 //! public key — and signs its answers with the WeChat-Pay-side test key.
 //! Its crypto uses ring directly, not wxcoupon's code.
-#![allow(dead_code)]
 
 use std::collections::{BTreeMap, VecDeque};
 use std::io::{Read, Write};

@@ -3,15 +3,13 @@
 //! request number in every attempt, fresh nonces, the coupon's final state,
 //! the exit code and the JSON. No assertion is about elapsed time.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 fn one_coupon() -> (Server, Arc<Mutex<Coupons>>) {

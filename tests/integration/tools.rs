@@ -1,10 +1,8 @@
 //! `explain`, `sign`, `verify` and `completions`, through the real binary.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 
 const GET_SIG: &str = "Lc9VXxmeonkdV8Xk9tmigQFLhl0vRWTerdmoRu01aAnYwIrD/5nsSwE1WlmZGLRlAFTNQ3QsMa0+VRDlJp1Wp5p0nO8EK68b5sJBbjouxaFciIfq1zfDWWz+jqhcMoKXI1A6dPm1AW7D4d30WsMTNzp6g23OXakIsh9LO3lUmwvTuE0BY8ncf6tNGk4wKmvXwERd/ZpoQY3MAVKz+Nakwc+2XBmzT66KcUehU5kr4IvGa/lEU5RZb/q00zP9VLdBhC/jQSX3X1UcJLCtEc4gTmib4tnmAT+bHF/e17ZAuxDNcx6rqT8gNEXqaJGG+1OflMSTU2tpyG65G4dMKdFcoA==";
 
@@ -245,12 +243,11 @@ fn verify_says_valid_or_invalid_with_exit_0_or_5() {
 }
 
 /// The committed completion scripts are what the clap definition generates.
-/// `WXCOUPON_BLESS=1 cargo test --test tools` rewrites them.
+/// `SNAPSHOTS=overwrite cargo test --locked` rewrites them.
 #[test]
 fn committed_completions_are_fresh() {
     let h = home();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
-    let bless = std::env::var_os("WXCOUPON_BLESS").is_some();
     for (shell, file) in [
         ("bash", "wxcoupon.bash"),
         ("zsh", "_wxcoupon"),
@@ -261,22 +258,17 @@ fn committed_completions_are_fresh() {
         let out = run(wxcoupon(h.path()).args(["completions", shell]));
         assert_eq!(out.code, 0);
         assert!(out.stdout.contains("wxcoupon"));
-        let path = dir.join(file);
-        if bless {
-            std::fs::create_dir_all(&dir).unwrap();
-            std::fs::write(&path, &out.stdout).unwrap();
-        }
-        let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            committed == out.stdout,
-            "completions/{file} is stale; regenerate with: WXCOUPON_BLESS=1 cargo test --test tools"
+        // SNAPSHOTS=overwrite rewrites the committed script.
+        snapbox::assert_data_eq!(
+            out.stdout,
+            snapbox::Data::read_from(&dir.join(file), None).raw()
         );
     }
 }
 
 /// The committed man pages — one for wxcoupon and one per command — are
 /// what the clap definition generates, and every page they refer to exists.
-/// `WXCOUPON_BLESS=1 cargo test --test tools` rewrites them.
+/// `SNAPSHOTS=overwrite cargo test --locked` rewrites them.
 #[test]
 fn committed_man_pages_are_fresh_and_complete() {
     let h = home();
@@ -311,12 +303,12 @@ fn committed_man_pages_are_fresh_and_complete() {
     .collect();
     assert_eq!(generated, expected);
     let committed_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("man");
-    if std::env::var_os("WXCOUPON_BLESS").is_some() {
-        let _ = std::fs::remove_dir_all(&committed_dir);
-        std::fs::create_dir_all(&committed_dir).unwrap();
-        for name in &generated {
-            std::fs::copy(fresh.join(name), committed_dir.join(name)).unwrap();
-        }
+    for name in &generated {
+        // SNAPSHOTS=overwrite rewrites (or adds) the committed page.
+        snapbox::assert_data_eq!(
+            std::fs::read_to_string(fresh.join(name)).unwrap(),
+            snapbox::Data::read_from(&committed_dir.join(name), None).raw()
+        );
     }
     assert_eq!(
         names(&committed_dir),
@@ -325,10 +317,6 @@ fn committed_man_pages_are_fresh_and_complete() {
     );
     for name in &generated {
         let page = std::fs::read_to_string(fresh.join(name)).unwrap();
-        assert!(
-            std::fs::read_to_string(committed_dir.join(name)).ok() == Some(page.clone()),
-            "man/{name} is stale; regenerate with: WXCOUPON_BLESS=1 cargo test --test tools"
-        );
         // Every page named in a SEE ALSO or subcommand list exists.
         for referred in page.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '\\'))
         {

@@ -1,9 +1,7 @@
 //! `wxcoupon return` end to end: the real binary against a local server that
 //! verifies request signatures and signs its answers.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 const JSON_FIELDS: [&str; 13] = [

@@ -3,16 +3,14 @@
 //! signed by this harness (ring, not wxcoupon's signer), its answers verified
 //! with the public key file it printed.
 
-mod common;
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
+use crate::common::*;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use common::*;
 use ring::signature::{self, UnparsedPublicKey};
 
 struct Emu {

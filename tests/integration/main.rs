@@ -1,0 +1,10 @@
+//! wxcoupon's integration tests: one binary, a module per area. They run
+//! the real binary against servers they start on 127.0.0.1 — a WeChat Pay
+//! stand-in (`common`) that verifies request signatures with ring, not with
+//! wxcoupon's code, and signs its answers — and check that no secret leaks.
+
+mod common;
+mod emulator;
+mod retries;
+mod return_cmd;
+mod tools;
