@@ -7,4 +7,5 @@ mod common;
 mod emulator;
 mod retries;
 mod return_cmd;
+mod snapshots;
 mod tools;
