@@ -84,6 +84,43 @@ pub trait Effects {
     fn trace(&mut self, line: String);
 }
 
+/// Traces an attempt. For one that gave no result: why, how long to wait at
+/// least, and whether to switch domains; `None` for a final answer.
+fn no_result(
+    result: &Result<Answer, NetError>,
+    label: &str,
+    has_backup: bool,
+    fx: &mut impl Effects,
+) -> Option<(String, Duration, bool)> {
+    match result {
+        Err(e) => {
+            fx.trace(format!(
+                "{label}: no answer after {} ms: {}",
+                e.elapsed.as_millis(),
+                e.what
+            ));
+            Some(("network failure".to_string(), Duration::ZERO, has_backup))
+        }
+        Ok(a) => {
+            fx.trace(format!(
+                "{label}: HTTP {} in {} ms, Request-ID {}",
+                a.status,
+                a.elapsed.as_millis(),
+                a.header("Request-ID").unwrap_or("(none)")
+            ));
+            if !retried(a) {
+                fx.trace(format!("stopping: HTTP {} is a final answer", a.status));
+                return None;
+            }
+            let after = a
+                .header("Retry-After")
+                .and_then(|v| retry_after(v, fx.now()))
+                .unwrap_or_default();
+            Some((format!("HTTP {} carries no result", a.status), after, false))
+        }
+    }
+}
+
 pub fn run(
     retries: u32,
     primary: &BaseUrl,
@@ -100,41 +137,15 @@ pub fn run(
         attempt += 1;
         let result = fx.send(&host, attempt);
         let last = attempt == total;
-        let (why, wait_at_least, switch) = match &result {
-            Err(e) => {
-                fx.trace(format!(
-                    "attempt {attempt}/{total} to {host}: no answer after {} ms: {}",
-                    e.elapsed.as_millis(),
-                    e.what
-                ));
-                (
-                    "network failure".to_string(),
-                    Duration::ZERO,
-                    backup.is_some(),
-                )
-            }
-            Ok(a) => {
-                fx.trace(format!(
-                    "attempt {attempt}/{total} to {host}: HTTP {} in {} ms, Request-ID {}",
-                    a.status,
-                    a.elapsed.as_millis(),
-                    a.header("Request-ID").unwrap_or("(none)")
-                ));
-                if !retried(a) {
-                    fx.trace(format!("stopping: HTTP {} is a final answer", a.status));
-                    return Final {
-                        result,
-                        attempts: attempt,
-                        earlier_may_have_reached: reached,
-                        host,
-                    };
-                }
-                let after = a
-                    .header("Retry-After")
-                    .and_then(|v| retry_after(v, fx.now()))
-                    .unwrap_or_default();
-                (format!("HTTP {} carries no result", a.status), after, false)
-            }
+        let label = format!("attempt {attempt}/{total} to {host}");
+        let Some((why, wait_at_least, switch)) = no_result(&result, &label, backup.is_some(), fx)
+        else {
+            return Final {
+                result,
+                attempts: attempt,
+                earlier_may_have_reached: reached,
+                host,
+            };
         };
         if last {
             fx.trace(format!("stopping: {why}, and no retries are left"));

@@ -110,6 +110,47 @@ values (商户平台 → 账户中心 → API安全), check it with `wxcoupon do
   wechatpay_public_key_file = "pub_key.pem"            # 微信支付公钥
 "#;
 
+/// One return through the normal path, shown with what went over the wire.
+fn step(
+    g: &GlobalOpts,
+    out: &mut Out,
+    running: &emulator::Running,
+    session: &Session,
+    (n, title, request_no): (u32, &str, String),
+) -> Report {
+    let input = ReturnInput {
+        request: ReturnRequest {
+            coupon_code: COUPON.into(),
+            stock_id: SAMPLE_STOCK.into(),
+            return_request_no: request_no.clone(),
+        },
+        generated: false,
+        resume: false,
+        dry_run: false,
+        invocation: "wxcoupon".into(),
+    };
+    let before = running.exchanges().len();
+    let report = {
+        // -v traces the attempts on stderr.
+        let mut trace = |line: &str| {
+            if g.verbose {
+                out.err(line);
+            }
+        };
+        engine::run(session, &input, &mut trace)
+    };
+    if !g.json {
+        let mut text = format!(
+            "{n}. {title}:\n   wxcoupon return --code {COUPON} --stock {SAMPLE_STOCK} --request-no {request_no}\n"
+        );
+        show_exchange(&mut text, running.exchanges().get(before));
+        show_outcome(&mut text, &report);
+        text.push('\n');
+        out.out(&text);
+    }
+    report
+}
+
 pub fn run(g: &GlobalOpts, out: &mut Out) -> Result<u8> {
     let merchant = PrivateKey::from_pem(SAMPLE_MERCHANT_KEY.as_bytes())?;
     let identity = Identity::with_sample_wechatpay_key(SAMPLE_MCHID, SAMPLE_SERIAL, &merchant)?;
@@ -133,8 +174,7 @@ pub fn run(g: &GlobalOpts, out: &mut Out) -> Result<u8> {
         &Env::default(),
     )?;
     let run_id = crate::sign::random_alphanumeric(8)?;
-    let text = !g.json;
-    if text {
+    if !g.json {
         out.out(&format!(
             "wxcoupon demo: a local WeChat Pay emulator is listening on {base_url}, with sample keys.\n\
              Nothing here is real and nothing leaves this machine.\n\n"
@@ -149,37 +189,7 @@ pub fn run(g: &GlobalOpts, out: &mut Out) -> Result<u8> {
             format!("DEMO-{run_id}-2"),
         ),
     ] {
-        let input = ReturnInput {
-            request: ReturnRequest {
-                coupon_code: COUPON.into(),
-                stock_id: SAMPLE_STOCK.into(),
-                return_request_no: request_no.clone(),
-            },
-            generated: false,
-            resume: false,
-            dry_run: false,
-            invocation: "wxcoupon".into(),
-        };
-        let before = running.exchanges().len();
-        let report = {
-            // -v traces the attempts on stderr.
-            let mut trace = |line: &str| {
-                if g.verbose {
-                    out.err(line);
-                }
-            };
-            engine::run(&session, &input, &mut trace)
-        };
-        if text {
-            let mut step = format!(
-                "{n}. {title}:\n   wxcoupon return --code {COUPON} --stock {SAMPLE_STOCK} --request-no {request_no}\n"
-            );
-            show_exchange(&mut step, running.exchanges().get(before));
-            show_outcome(&mut step, &report);
-            step.push('\n');
-            out.out(&step);
-        }
-        steps.push(report);
+        steps.push(step(g, out, &running, &session, (n, title, request_no)));
     }
     let ok = steps[0].outcome() == Kind::Returned
         && steps[0].judgement.wechatpay_return_time.is_some()

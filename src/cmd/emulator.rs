@@ -129,7 +129,8 @@ fn bind(listen: SocketAddr) -> Result<TcpListener> {
     })
 }
 
-pub fn run(g: &GlobalOpts, a: &EmulatorArgs, env: &Env, out: &mut Out) -> Result<u8> {
+/// The flags, checked before anything else happens.
+fn flags(a: &EmulatorArgs) -> Result<(SocketAddr, Vec<Fault>, Vec<Coupon>)> {
     let listen: SocketAddr = a.listen.parse().map_err(|_| {
         anyhow!(
             "--listen {:?}: expected IP:PORT, e.g. 127.0.0.1:8080 (port 0 picks a free one)",
@@ -152,7 +153,11 @@ pub fn run(g: &GlobalOpts, a: &EmulatorArgs, env: &Env, out: &mut Out) -> Result
         Some(path) => read_coupons(path)?,
         None => emulator::sample_coupons(),
     };
+    Ok((listen, faults, coupons))
+}
 
+pub fn run(g: &GlobalOpts, a: &EmulatorArgs, env: &Env, out: &mut Out) -> Result<u8> {
+    let (listen, faults, coupons) = flags(a)?;
     let mut m = merchant(g, env)?;
     let identity = Identity::with_sample_wechatpay_key(&m.mchid, &m.serial, &m.key)?;
     // Before any file is written: a taken port leaves nothing behind.

@@ -4,8 +4,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 use serde_json::json;
 use time::OffsetDateTime;
@@ -15,9 +13,6 @@ use time::format_description::well_known::Rfc3339;
 use crate::keys::{PrivateKey, PublicKey};
 use crate::request::PATH;
 use crate::sign;
-
-/// Requests whose timestamp is this far from the emulator's clock are refused.
-const MAX_SKEW_SECS: i64 = crate::limits::CLOCK_SKEW_SECS;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub enum State {
@@ -79,7 +74,7 @@ pub struct Ledger {
     coupons: BTreeMap<String, Coupon>,
     request_nos: BTreeMap<String, String>,
     /// nonce → timestamp, kept for the skew window.
-    nonces: HashMap<String, i64>,
+    pub(super) nonces: HashMap<String, i64>,
     pub returns: u32,
 }
 
@@ -108,7 +103,7 @@ pub struct Incoming<'a> {
 }
 
 impl Incoming<'_> {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(super) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
@@ -123,103 +118,11 @@ pub struct Verdict {
     pub log: String,
 }
 
-fn error(status: u16, code: &str, message: &str, log: impl Into<String>) -> Verdict {
+pub(super) fn error(status: u16, code: &str, message: &str, log: impl Into<String>) -> Verdict {
     Verdict {
         status,
         body: json!({"code": code, "message": message}).to_string(),
         log: log.into(),
-    }
-}
-
-/// The Authorization header's five fields.
-struct Authorization {
-    mchid: String,
-    nonce: String,
-    signature: String,
-    timestamp: String,
-    serial_no: String,
-}
-
-/// Strict: the scheme, then exactly the five `key="value"` fields, once each.
-fn parse_authorization(value: &str) -> Result<Authorization, String> {
-    let rest = value
-        .strip_prefix(sign::SCHEME)
-        .and_then(|r| r.strip_prefix(' '))
-        .ok_or_else(|| format!("the scheme is not {}", sign::SCHEME))?;
-    let mut fields: BTreeMap<&str, &str> = BTreeMap::new();
-    for part in rest.split(',') {
-        let (k, v) = part
-            .split_once('=')
-            .ok_or_else(|| format!("`{part}` is not key=\"value\""))?;
-        let v = v
-            .strip_prefix('"')
-            .and_then(|v| v.strip_suffix('"'))
-            .ok_or_else(|| format!("the value of {k} is not in double quotes"))?;
-        if fields.insert(k, v).is_some() {
-            return Err(format!("{k} appears twice"));
-        }
-    }
-    let mut take = |k: &str| {
-        fields
-            .remove(k)
-            .map(str::to_string)
-            .ok_or_else(|| format!("{k} is missing"))
-    };
-    let auth = Authorization {
-        mchid: take("mchid")?,
-        nonce: take("nonce_str")?,
-        signature: take("signature")?,
-        timestamp: take("timestamp")?,
-        serial_no: take("serial_no")?,
-    };
-    if let Some(k) = fields.keys().next() {
-        return Err(format!("unknown field {k}"));
-    }
-    Ok(auth)
-}
-
-/// How many characters of the body WeChat Pay's `truncated_sign_message` keeps.
-const SIGN_MESSAGE_BODY_CHARS: usize = 8;
-
-/// The message as WeChat Pay shows it in `sign_information`: the four header
-/// lines whole, the body cut to its first few characters, a final `\n`.
-fn truncated_sign_message(message: &[u8]) -> String {
-    let text = String::from_utf8_lossy(message);
-    let parts: Vec<&str> = text.splitn(5, '\n').collect();
-    let body: String = parts
-        .get(4)
-        .map(|b| b.strip_suffix('\n').unwrap_or(b))
-        .unwrap_or_default()
-        .chars()
-        .take(SIGN_MESSAGE_BODY_CHARS)
-        .collect();
-    let mut out: String = parts.iter().take(4).map(|p| format!("{p}\n")).collect();
-    out.push_str(&body);
-    out.push('\n');
-    out
-}
-
-fn sign_error(req: &Incoming<'_>, issue: &str, message: &[u8]) -> Verdict {
-    let truncated = truncated_sign_message(message);
-    Verdict {
-        status: 401,
-        body: json!({
-            "code": "SIGN_ERROR",
-            "message": "签名错误",
-            "detail": {
-                "detail": {"issue": issue},
-                "field": "signature",
-                "location": "authorization",
-                "sign_information": {
-                    "method": req.method,
-                    "sign_message_length": message.len(),
-                    "truncated_sign_message": truncated,
-                    "url": req.target,
-                }
-            }
-        })
-        .to_string(),
-        log: format!("SIGN_ERROR ({issue})"),
     }
 }
 
@@ -230,141 +133,98 @@ struct ReturnBody {
     return_request_no: Option<String>,
 }
 
-/// Decides the answer to one request.
+/// Decides the answer to one request: the route and headers, then
+/// authentication (`auth`), then the error table's business rules.
 pub fn decide(id: &Identity, ledger: &mut Ledger, req: &Incoming<'_>, now_unix: i64) -> Verdict {
+    if let Some(refused) = route_and_headers(req) {
+        return refused;
+    }
+    if let Err(refused) = super::auth::authenticate(id, ledger, req, now_unix) {
+        return refused;
+    }
+    business(id, ledger, req, now_unix)
+}
+
+/// The API, its method, and the headers WeChat Pay requires.
+fn route_and_headers(req: &Incoming<'_>) -> Option<Verdict> {
     if req.target != PATH {
-        return error(
+        return Some(error(
             404,
             "RESOURCE_NOT_EXISTS",
             "该接口不存在（本模拟器只提供申请退券）",
             format!("no such API {}", req.target),
-        );
+        ));
     }
     if req.method != "POST" {
-        return error(
+        return Some(error(
             405,
             "INVALID_REQUEST",
             "请求方法应为 POST",
             format!("method {}", req.method),
-        );
+        ));
     }
     for h in ["Accept", "User-Agent"] {
         if req.header(h).is_none_or(|v| v.trim().is_empty()) {
-            return error(
+            return Some(error(
                 400,
                 "INVALID_REQUEST",
                 "Http头缺少Accept或User-Agent",
                 format!("no {h} header"),
-            );
+            ));
         }
     }
     if !req
         .header("Content-Type")
         .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/json"))
     {
-        return error(
+        return Some(error(
             400,
             "INVALID_REQUEST",
             "Http头Content-Type值必须为application/json",
             "no JSON Content-Type",
-        );
+        ));
     }
 
-    // Authentication, in WeChat Pay's order: the header, who, when, the signature.
-    let Some(header) = req.header("Authorization") else {
-        return error(
-            401,
-            "SIGN_ERROR",
-            "Http头缺少Authorization",
-            "no Authorization header",
-        );
-    };
-    let auth = match parse_authorization(header) {
-        Ok(a) => a,
-        Err(why) => {
-            return error(
-                401,
-                "SIGN_ERROR",
-                "Authorization格式错误",
-                format!("SIGN_ERROR (Authorization: {why})"),
-            );
-        }
-    };
-    // The message, rebuilt from what was received, byte for byte.
-    let mut message = format!(
-        "{}\n{}\n{}\n{}\n",
-        req.method, req.target, auth.timestamp, auth.nonce
-    )
-    .into_bytes();
-    message.extend_from_slice(req.body);
-    message.push(b'\n');
-    if auth.mchid != id.mchid {
-        return sign_error(
-            req,
-            &format!("mchid {} is not this merchant", auth.mchid),
-            &message,
-        );
-    }
-    if auth.serial_no != id.merchant_serial_no {
-        return sign_error(
-            req,
-            &format!(
-                "serial_no {} is not the merchant certificate's",
-                auth.serial_no
-            ),
-            &message,
-        );
-    }
-    let Ok(ts) = auth.timestamp.parse::<i64>() else {
-        return sign_error(req, "timestamp is not a number", &message);
-    };
-    if (ts - now_unix).abs() > MAX_SKEW_SECS {
-        return sign_error(
-            req,
-            &format!(
-                "timestamp is {} s away from the server's clock",
-                ts - now_unix
-            ),
-            &message,
-        );
-    }
-    let raw = STANDARD.decode(&auth.signature).ok();
-    if !raw.is_some_and(|sig| id.merchant_public_key.verify(&message, &sig)) {
-        return sign_error(req, "sign not match", &message);
-    }
-    ledger
-        .nonces
-        .retain(|_, t| (*t - now_unix).abs() <= MAX_SKEW_SECS);
-    if ledger.nonces.insert(auth.nonce.clone(), ts).is_some() {
-        return sign_error(req, "nonce_str was used already (replay)", &message);
-    }
+    None
+}
 
+/// coupon_code, stock_id and return_request_no, as strings.
+fn parameters(req: &Incoming<'_>) -> Result<(String, String, String), Verdict> {
     let Ok(body) = serde_json::from_slice::<ReturnBody>(req.body) else {
-        return error(
+        return Err(error(
             400,
             "PARAM_ERROR",
             "请求体不是合法的JSON，或参数不是字符串",
             "body is not JSON with string fields",
-        );
+        ));
     };
     let (Some(code), Some(stock), Some(no)) =
         (body.coupon_code, body.stock_id, body.return_request_no)
     else {
-        return error(
+        return Err(error(
             400,
             "PARAM_ERROR",
             "缺少参数coupon_code、stock_id或return_request_no",
             "missing parameter",
-        );
+        ));
     };
     if no.is_empty() || no.len() > crate::limits::MAX_REQUEST_NO_LEN {
-        return error(
+        return Err(error(
             400,
             "PARAM_ERROR",
             "return_request_no长度应为1到128",
             "bad request number",
-        );
+        ));
     }
+    Ok((code, stock, no))
+}
+
+/// The return API's business rules, for an authenticated request.
+fn business(id: &Identity, ledger: &mut Ledger, req: &Incoming<'_>, now_unix: i64) -> Verdict {
+    let (code, stock, no) = match parameters(req) {
+        Ok(p) => p,
+        Err(refused) => return refused,
+    };
     if let Some(earlier) = ledger.request_nos.get(&no) {
         return error(
             400,
@@ -625,19 +485,5 @@ mod tests {
             assert_eq!(send(&mut l, &r).status, 400, "{h}");
         }
         assert_eq!(l.returns, 0);
-    }
-
-    #[test]
-    fn the_authorization_header_is_parsed_strictly() {
-        assert!(parse_authorization("WECHATPAY2-SHA256-RSA2048 mchid=\"1\",nonce_str=\"n\",signature=\"s\",timestamp=\"1\",serial_no=\"x\"").is_ok());
-        for bad in [
-            "Bearer x",
-            "WECHATPAY2-SHA256-RSA2048 mchid=1,nonce_str=\"n\",signature=\"s\",timestamp=\"1\",serial_no=\"x\"",
-            "WECHATPAY2-SHA256-RSA2048 mchid=\"1\",mchid=\"1\",nonce_str=\"n\",signature=\"s\",timestamp=\"1\",serial_no=\"x\"",
-            "WECHATPAY2-SHA256-RSA2048 mchid=\"1\",nonce_str=\"n\",signature=\"s\",timestamp=\"1\"",
-            "WECHATPAY2-SHA256-RSA2048 mchid=\"1\",nonce_str=\"n\",signature=\"s\",timestamp=\"1\",serial_no=\"x\",extra=\"y\"",
-        ] {
-            assert!(parse_authorization(bad).is_err(), "{bad}");
-        }
     }
 }

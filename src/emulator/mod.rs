@@ -7,12 +7,16 @@
 //! crate, because the faults (dropping a connection before or after
 //! processing) need the socket itself.
 
+mod auth;
+mod faults;
 pub mod gateway;
+mod http;
+
+pub use faults::{Fault, FaultKind};
+use http::{Raw, ReadError, read_request, reason, reset, send};
 
 use std::collections::VecDeque;
-use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -33,9 +37,6 @@ pub const SAMPLE_SERIAL: &str = "3775B6A45ACD588826D15E583A95F5DD2C3A8E0A";
 /// The emulator's WeChat Pay public key id: obviously not a real one.
 pub const EMULATOR_KEY_ID: &str = "PUB_KEY_ID_0000000000000000000000000000000001";
 pub const SAMPLE_STOCK: &str = "9856000";
-
-const MAX_HEAD: usize = 16 * 1024;
-const MAX_BODY: usize = 64 * 1024;
 
 /// `text` from its first `-----BEGIN` on: plain PEM, without the label in
 /// front, which some SDKs (e.g. PyPI wechatpayv3) refuse.
@@ -61,64 +62,6 @@ pub fn sample_coupons() -> Vec<Coupon> {
         c("COUPON-DEACTIVATED", State::Deactivated, None),
         c("COUPON-OTHER-MERCHANT", State::Used, Some("1900000999")),
     ]
-}
-
-/// What the emulator does to a request instead of answering it normally.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FaultKind {
-    /// Reset the connection after reading the request, before processing it.
-    DropBefore,
-    /// Process the request, then reset the connection without answering.
-    DropAfter,
-    /// Process the request, then answer only after the delay.
-    Delay,
-    /// Answer 500 SYSTEM_ERROR without processing.
-    Error500,
-    /// Answer 429 FREQUENCY_LIMITED (Retry-After: 1) without processing.
-    TooMany429,
-    /// Process the request, then answer with a signature probe
-    /// (`WECHATPAY/SIGNTEST/…`), invalid by design, as WeChat Pay sometimes does.
-    Probe,
-}
-
-/// `KIND[:N]`: apply KIND to the next N requests (default 1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Fault {
-    pub kind: FaultKind,
-    pub count: u32,
-}
-
-pub const FAULT_KINDS: &str = "drop-before, drop-after, delay, 500, 429, probe";
-
-impl FromStr for Fault {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (kind, count) = match s.split_once(':') {
-            Some((k, n)) => (
-                k,
-                n.parse::<u32>()
-                    .ok()
-                    .filter(|n| (1..=1000).contains(n))
-                    .ok_or_else(|| format!("`{n}` is not a count from 1 to 1000"))?,
-            ),
-            None => (s, 1),
-        };
-        let kind = match kind {
-            "drop-before" => FaultKind::DropBefore,
-            "drop-after" => FaultKind::DropAfter,
-            "delay" => FaultKind::Delay,
-            "500" => FaultKind::Error500,
-            "429" => FaultKind::TooMany429,
-            "probe" => FaultKind::Probe,
-            other => {
-                return Err(format!(
-                    "unknown fault `{other}`; the kinds are: {FAULT_KINDS}"
-                ));
-            }
-        };
-        Ok(Fault { kind, count })
-    }
 }
 
 /// One request and its answer, for the log and for `demo`.
@@ -240,100 +183,8 @@ pub fn start(listener: TcpListener, setup: Setup, log: LogFn) -> std::io::Result
     })
 }
 
-struct Raw {
-    method: String,
-    target: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-enum ReadError {
-    Closed,
-    TooLarge,
-    Malformed,
-}
-
-fn read_request(stream: &mut TcpStream) -> Result<Raw, ReadError> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    let (head_len, method, target, headers) = loop {
-        let n = stream.read(&mut chunk).map_err(|_| ReadError::Closed)?;
-        if n == 0 {
-            return Err(ReadError::Closed);
-        }
-        buf.extend_from_slice(&chunk[..n]);
-        let mut hs = [httparse::EMPTY_HEADER; 64];
-        let mut rq = httparse::Request::new(&mut hs);
-        match rq.parse(&buf) {
-            Ok(httparse::Status::Complete(len)) => {
-                let headers = rq
-                    .headers
-                    .iter()
-                    .map(|h| {
-                        (
-                            h.name.to_string(),
-                            String::from_utf8_lossy(h.value).into_owned(),
-                        )
-                    })
-                    .collect::<Vec<_>>();
-                let method = rq.method.unwrap_or_default().to_string();
-                let target = rq.path.unwrap_or_default().to_string();
-                break (len, method, target, headers);
-            }
-            Ok(httparse::Status::Partial) if buf.len() < MAX_HEAD => {}
-            Ok(httparse::Status::Partial) => return Err(ReadError::TooLarge),
-            Err(_) => return Err(ReadError::Malformed),
-        }
-    };
-    let length = headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("Content-Length"))
-        .map(|(_, v)| v.trim().parse::<usize>().map_err(|_| ReadError::Malformed))
-        .transpose()?
-        .unwrap_or(0);
-    if length > MAX_BODY {
-        return Err(ReadError::TooLarge);
-    }
-    let mut body = buf[head_len..].to_vec();
-    while body.len() < length {
-        let n = stream.read(&mut chunk).map_err(|_| ReadError::Closed)?;
-        if n == 0 {
-            return Err(ReadError::Closed);
-        }
-        body.extend_from_slice(&chunk[..n]);
-    }
-    body.truncate(length);
-    Ok(Raw {
-        method,
-        target,
-        headers,
-        body,
-    })
-}
-
 fn now_unix() -> i64 {
     OffsetDateTime::now_utc().unix_timestamp()
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        413 => "Payload Too Large",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        _ => "Unknown",
-    }
-}
-
-/// Resets the connection (RST) instead of closing it politely.
-fn reset(stream: TcpStream) {
-    let _ = socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO));
-    drop(stream);
 }
 
 fn serve(mut stream: TcpStream, s: &Shared) {
@@ -341,23 +192,16 @@ fn serve(mut stream: TcpStream, s: &Shared) {
         Ok(raw) => raw,
         Err(ReadError::Closed) => return,
         Err(ReadError::TooLarge) => {
-            if let Ok(a) = answer(
+            return refuse(
+                &mut stream,
                 s,
                 413,
                 r#"{"code":"PARAM_ERROR","message":"请求过大"}"#,
-                &[],
-                false,
-            ) {
-                let _ = send(&mut stream, &a.bytes);
-            }
-            return;
+            );
         }
         Err(ReadError::Malformed) => {
             let body = r#"{"code":"INVALID_REQUEST","message":"HTTP请求格式错误"}"#;
-            if let Ok(a) = answer(s, 400, body, &[], false) {
-                let _ = send(&mut stream, &a.bytes);
-            }
-            return;
+            return refuse(&mut stream, s, 400, body);
         }
     };
     let fault = s.faults.lock().ok().and_then(|mut f| f.pop_front());
@@ -371,36 +215,10 @@ fn serve(mut stream: TcpStream, s: &Shared) {
         response_body: String::new(),
         note: String::new(),
     };
-    let incoming = Incoming {
-        method: &raw.method,
-        target: &raw.target,
-        headers: &raw.headers,
-        body: &raw.body,
-    };
-    let verdict = match fault {
-        Some(FaultKind::DropBefore) => {
-            exchange.note = "fault drop-before: connection reset, request not processed".into();
-            record(s, exchange);
-            return reset(stream);
-        }
-        Some(FaultKind::Error500) => Verdict {
-            status: 500,
-            body: r#"{"code":"SYSTEM_ERROR","message":"系统异常，请稍后重试"}"#.into(),
-            log: "fault 500: not processed".into(),
-        },
-        Some(FaultKind::TooMany429) => Verdict {
-            status: 429,
-            body: r#"{"code":"FREQUENCY_LIMITED","message":"频率超限"}"#.into(),
-            log: "fault 429: not processed".into(),
-        },
-        _ => match s.ledger.lock() {
-            Ok(mut ledger) => gateway::decide(&s.identity, &mut ledger, &incoming, now_unix()),
-            Err(_) => Verdict {
-                status: 500,
-                body: r#"{"code":"SYSTEM_ERROR","message":"模拟器内部错误"}"#.into(),
-                log: "internal error".into(),
-            },
-        },
+    let Some(verdict) = verdict(s, &raw, fault) else {
+        exchange.note = "fault drop-before: connection reset, request not processed".into();
+        record(s, exchange);
+        return reset(stream);
     };
     exchange.status = Some(verdict.status);
     exchange.note = verdict.log.clone();
@@ -430,26 +248,76 @@ fn serve(mut stream: TcpStream, s: &Shared) {
         }
         _ => {}
     }
+    deliver(&mut stream, s, exchange, verdict, fault);
+}
+
+/// What to answer: the fault's canned answer, or the gateway's decision;
+/// `None` for a request dropped before processing.
+fn verdict(s: &Shared, raw: &Raw, fault: Option<FaultKind>) -> Option<Verdict> {
+    let incoming = Incoming {
+        method: &raw.method,
+        target: &raw.target,
+        headers: &raw.headers,
+        body: &raw.body,
+    };
+    Some(match fault {
+        Some(FaultKind::DropBefore) => return None,
+        Some(FaultKind::Error500) => Verdict {
+            status: 500,
+            body: r#"{"code":"SYSTEM_ERROR","message":"系统异常，请稍后重试"}"#.into(),
+            log: "fault 500: not processed".into(),
+        },
+        Some(FaultKind::TooMany429) => Verdict {
+            status: 429,
+            body: r#"{"code":"FREQUENCY_LIMITED","message":"频率超限"}"#.into(),
+            log: "fault 429: not processed".into(),
+        },
+        _ => match s.ledger.lock() {
+            Ok(mut ledger) => gateway::decide(&s.identity, &mut ledger, &incoming, now_unix()),
+            Err(_) => Verdict {
+                status: 500,
+                body: r#"{"code":"SYSTEM_ERROR","message":"模拟器内部错误"}"#.into(),
+                log: "internal error".into(),
+            },
+        },
+    })
+}
+
+/// Signs and writes the answer. Recorded before it is written: whoever
+/// holds the answer (the demo, as soon as its client returns) finds the
+/// exchange already in the record.
+fn deliver(
+    stream: &mut TcpStream,
+    s: &Shared,
+    mut exchange: Exchange,
+    verdict: Verdict,
+    fault: Option<FaultKind>,
+) {
     let extra: &[(&str, &str)] = if fault == Some(FaultKind::TooMany429) {
         &[("Retry-After", "1")]
     } else {
         &[]
     };
-    // Recorded before it is written: whoever holds the answer (the demo, as
-    // soon as its client returns) finds the exchange already in the record.
     let probe = fault == Some(FaultKind::Probe);
     match answer(s, verdict.status, &verdict.body, extra, probe) {
         Ok(a) => {
             exchange.response_headers = a.headers;
             exchange.response_body = verdict.body;
             record(s, exchange);
-            let _ = send(&mut stream, &a.bytes);
+            let _ = send(stream, &a.bytes);
         }
         Err(e) => {
             exchange.note = format!("{}; no answer: {e}", exchange.note);
             exchange.status = None;
             record(s, exchange);
         }
+    }
+}
+
+/// An answer to a request that could not be read whole.
+fn refuse(stream: &mut TcpStream, s: &Shared, status: u16, body: &str) {
+    if let Ok(a) = answer(s, status, body, &[], false) {
+        let _ = send(stream, &a.bytes);
     }
 }
 
@@ -517,11 +385,6 @@ fn answer(
     })
 }
 
-fn send(stream: &mut TcpStream, bytes: &[u8]) -> std::io::Result<()> {
-    stream.write_all(bytes)?;
-    stream.flush()
-}
-
 /// One line per request for the log.
 pub fn log_line(e: &Exchange) -> String {
     let status = e.status.map_or("---".to_string(), |s| s.to_string());
@@ -537,20 +400,7 @@ pub fn log_line(e: &Exchange) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn faults_parse_with_counts_and_refuse_unknown_kinds() {
-        assert_eq!(
-            "drop-after:3".parse::<Fault>().unwrap(),
-            Fault {
-                kind: FaultKind::DropAfter,
-                count: 3
-            }
-        );
-        assert_eq!("500".parse::<Fault>().unwrap().count, 1);
-        assert!("boom".parse::<Fault>().unwrap_err().contains("drop-before"));
-        assert!("429:0".parse::<Fault>().is_err());
-    }
+    use std::io::{Read, Write};
 
     /// Reads exactly one answer (head, then Content-Length bytes) without
     /// waiting for the connection to close, as HTTP clients such as ureq do.

@@ -3,6 +3,7 @@
 //! stand-in (`common`) that verifies request signatures with ring, not with
 //! wxcoupon's code, and signs its answers — and check that no secret leaks.
 
+mod architecture;
 mod common;
 mod emulator;
 mod retries;
