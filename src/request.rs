@@ -115,7 +115,7 @@ pub fn validate(
 }
 
 /// `wxc` + UTC time to the second + 16 random characters: sortable, unique,
-/// 34 characters.
+/// 33 characters.
 pub fn generate_request_no() -> Result<String> {
     let now = OffsetDateTime::now_utc();
     let stamp = now
