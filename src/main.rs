@@ -31,11 +31,33 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage(&e),
+    };
     install_panic_hook(cli.global.json);
     let mut out = output::Out::process();
     let code = cmd::run(&cli, &env::Env::from_process(), &mut out);
     out.finish(code)
+}
+
+/// clap's own words: help and version as clap prints them; a usage error
+/// through the same redaction as every other error (a key pasted as a flag
+/// value must not be echoed), exit 2.
+fn usage(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        return match e.print() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("wxcoupon: error: cannot write to stdout: {err}");
+                ExitCode::from(exit::Kind::Invalid.exit_code())
+            }
+        };
+    }
+    eprint!("{}", redact::secrets(&e.render().to_string()));
+    ExitCode::from(exit::Kind::Invalid.exit_code())
 }
 
 /// A bug still gets a message and exit code 1, never a backtrace dump.

@@ -4,21 +4,25 @@
 
 use std::borrow::Cow;
 
-/// A run of Base64 characters at least this long, with digits and both
-/// cases, is taken for key material (a PEM line is 64 characters).
-const KEY_RUN: usize = 64;
+/// Key material holds at least this many Base64 characters, with digits and
+/// both cases (a PEM line is 64 characters).
+const KEY_CHARS: usize = 64;
 
-/// `text` with the contents of every PEM block and every long Base64 run
-/// replaced by a placeholder; the BEGIN and END lines stay, since they say
-/// what the text was. A block without its END line is cut to the end of its line.
+/// A run of Base64 characters this long, followed by only white space or an
+/// escaped line end, is a wrapped line: the next run belongs to the same key.
+const WRAPPED_LINE: usize = 16;
+
+/// `text` with the contents of every PEM block and all key material replaced
+/// by a placeholder; the BEGIN and END lines stay, since they say what the
+/// text was. A block without its END line is cut to the end of its line.
 pub fn secrets(text: &str) -> Cow<'_, str> {
-    if !text.contains("-----BEGIN") && !has_key_run(text) {
+    if !text.contains("-----BEGIN") && key_regions(text).is_empty() {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = rest.find("-----BEGIN") {
-        out.push_str(&runs(&rest[..at]));
+        out.push_str(&regions(&rest[..at]));
         let block = &rest[at..];
         // The header: `-----BEGIN LABEL-----`.
         let header = block[10..]
@@ -31,7 +35,7 @@ pub fn secrets(text: &str) -> Cow<'_, str> {
             .unwrap_or_else(|| body.find('\n').unwrap_or(body.len()));
         if body[..body_end]
             .split(|c: char| !is_b64(c))
-            .any(|run| run.len() >= 16)
+            .any(|run| run.len() >= WRAPPED_LINE)
         {
             out.push_str("[key material redacted]");
         } else {
@@ -44,66 +48,87 @@ pub fn secrets(text: &str) -> Cow<'_, str> {
             rest = &end[close..];
         }
     }
-    out.push_str(&runs(rest));
+    out.push_str(&regions(rest));
     Cow::Owned(out)
 }
 
 /// Whether a value looks like key material rather than a name or a path.
 pub fn looks_like_key(value: &str) -> bool {
-    value.contains("-----BEGIN") || has_key_run(value)
+    value.contains("-----BEGIN") || !key_regions(value).is_empty()
 }
 
 fn is_b64(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=')
 }
 
-fn is_key_run(run: &str) -> bool {
-    run.len() >= KEY_RUN
-        && run.bytes().any(|b| b.is_ascii_digit())
-        && run.bytes().any(|b| b.is_ascii_uppercase())
-        && run.bytes().any(|b| b.is_ascii_lowercase())
-}
-
-fn has_key_run(text: &str) -> bool {
-    text.split(|c: char| !is_b64(c)).any(is_key_run)
-}
-
-/// Replaces long Base64 runs, keeping everything else as it is.
-fn runs(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+/// The byte ranges of key material in `text`: runs of Base64 characters,
+/// joined across white space and escaped line ends (`\n`) while the run
+/// before is a wrapped line, holding at least `KEY_CHARS` Base64 characters
+/// with digits and both cases. Ordinary words are shorter than a wrapped line.
+fn key_regions(text: &str) -> Vec<(usize, usize)> {
+    let mut runs: Vec<(usize, usize)> = Vec::new();
     let mut start = None;
     for (i, c) in text.char_indices().chain([(text.len(), ' ')]) {
-        match (is_b64(c) && i < text.len(), start) {
+        match (i < text.len() && is_b64(c), start) {
             (true, None) => start = Some(i),
-            (true, Some(_)) => {}
             (false, Some(s)) => {
-                let run = &text[s..i];
-                if is_key_run(run) {
-                    out.push_str(&format!("[{} characters redacted]", run.len()));
-                } else {
-                    out.push_str(run);
-                }
+                runs.push((s, i));
                 start = None;
-                if i < text.len() {
-                    out.push(c);
-                }
             }
-            (false, None) if i < text.len() => out.push(c),
-            (false, None) => {}
+            _ => {}
         }
     }
+    let mut regions = Vec::new();
+    let mut k = 0;
+    while k < runs.len() {
+        let first = k;
+        while k + 1 < runs.len()
+            && runs[k].1 - runs[k].0 >= WRAPPED_LINE
+            && text[runs[k].1..runs[k + 1].0]
+                .chars()
+                .all(|c| c.is_whitespace() || c == '\\')
+        {
+            k += 1;
+        }
+        let group = &runs[first..=k];
+        let chars: usize = group.iter().map(|(s, e)| e - s).sum();
+        let all: String = group.iter().map(|&(s, e)| &text[s..e]).collect();
+        if chars >= KEY_CHARS
+            && all.bytes().any(|b| b.is_ascii_digit())
+            && all.bytes().any(|b| b.is_ascii_uppercase())
+            && all.bytes().any(|b| b.is_ascii_lowercase())
+        {
+            regions.push((group[0].0, group[group.len() - 1].1));
+        }
+        k += 1;
+    }
+    regions
+}
+
+/// Replaces key material, keeping everything else as it is.
+fn regions(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (s, e) in key_regions(text) {
+        out.push_str(&text[at..s]);
+        out.push_str(&format!("[{} characters redacted]", e - s));
+        at = e;
+    }
+    out.push_str(&text[at..]);
     out
 }
 
-/// A URL with its user information hidden: `http://***@proxy:3128`.
+/// A URL with its user information hidden: `http://***@proxy:3128`. Everything
+/// before the last `@` (after the scheme, or from the start when there is
+/// none) is hidden: a password with an unencoded `/` stays hidden too.
 pub fn url(url: &str) -> Cow<'_, str> {
-    let Some(scheme_end) = url.find("://") else {
-        return Cow::Borrowed(url);
-    };
-    let after = &url[scheme_end + 3..];
-    let authority_end = after.find(['/', '?', '#']).unwrap_or(after.len());
-    match after[..authority_end].rfind('@') {
-        Some(at) => Cow::Owned(format!("{}***{}", &url[..scheme_end + 3], &after[at..])),
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    match url[after_scheme..].rfind('@') {
+        Some(at) => Cow::Owned(format!(
+            "{}***{}",
+            &url[..after_scheme],
+            &url[after_scheme + at..]
+        )),
         None => Cow::Borrowed(url),
     }
 }
@@ -149,12 +174,43 @@ mod tests {
     }
 
     #[test]
+    fn wrapped_keys_and_their_short_last_line_are_cut_whole() {
+        let key = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQDHlS2t3Tq8r1XzUWs61pue352ibzhVud0q4vE=";
+        // Wrapped at 40 characters, in a Debug-quoted string (escaped \n) and on lines.
+        let wrapped: Vec<&str> = vec![&key[..40], &key[40..80], &key[80..]];
+        for sep in ["\\n", "\n", " "] {
+            let text = format!("mchid = \"{}\": must be digits", wrapped.join(sep));
+            let cut = secrets(&text);
+            assert!(
+                !cut.contains("UWs61pue") && !cut.contains("MIIEvQ"),
+                "{cut}"
+            );
+            assert!(
+                cut.starts_with("mchid = \"[") && cut.ends_with("\": must be digits"),
+                "{cut}"
+            );
+        }
+        // Prose and identifiers stay.
+        for keep in [
+            "the private key does not belong to merchant_serial_no, or mchid is wrong",
+            "PUB_KEY_ID_0119000001092024112700000000000001 5157F09EFDC096DE15EBE81A47057A7232F1B8E1",
+        ] {
+            assert_eq!(secrets(keep), keep);
+        }
+    }
+
+    #[test]
     fn url_user_information_is_hidden() {
         assert_eq!(
             url("http://alice:s3cret@proxy.corp:3128"),
             "http://***@proxy.corp:3128"
         );
-        assert_eq!(url("socks5://u@h:1/x@y"), "socks5://***@h:1/x@y");
+        assert_eq!(url("socks5://u@h:1/x@y"), "socks5://***@y");
+        assert_eq!(
+            url("http://alice:S3cret/PW@127.0.0.1:18090"),
+            "http://***@127.0.0.1:18090"
+        );
+        assert_eq!(url("alice:S3cretPW@127.0.0.1:18090"), "***@127.0.0.1:18090");
         assert_eq!(url("http://proxy:3128"), "http://proxy:3128");
         assert_eq!(url("not a url"), "not a url");
     }

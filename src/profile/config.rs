@@ -64,6 +64,7 @@ pub fn load(path: &Path, chosen: Option<&str>, env: &Env) -> Result<Profile> {
 pub fn parse(path: &Path, text: &str, chosen: Option<&str>, env: &Env) -> Result<Profile> {
     let at = Locator { path, text };
     refuse_pem(&at)?;
+    refuse_key_material(&at)?;
     let raw: RawConfig = toml::from_str(text).map_err(|e| {
         anyhow!(
             "config file {}: {}",
@@ -123,7 +124,16 @@ fn choose<'r>(
 /// A config file holds names of key files, never keys: a PEM block in it
 /// is refused before the TOML parser could quote it in an error.
 fn refuse_pem(at: &Locator<'_>) -> Result<()> {
-    let Some(start) = at.text.find("-----BEGIN") else {
+    // A comment may mention a PEM header; a value may not hold one.
+    let Some(start) = at
+        .text
+        .match_indices("-----BEGIN")
+        .map(|(i, _)| i)
+        .find(|&i| {
+            let line_start = at.text[..i].rfind('\n').map_or(0, |n| n + 1);
+            !at.text[line_start..i].trim_start().starts_with('#')
+        })
+    else {
         return Ok(());
     };
     let line = at.text[..start].matches('\n').count() + 1;
@@ -144,6 +154,53 @@ fn refuse_pem(at: &Locator<'_>) -> Result<()> {
          (private_key_file, wechatpay_public_key_file, ca_file): put the PEM text in a file of \
          its own and name that file"
     )
+}
+
+/// No key or value of a config file may be key material: it would be quoted
+/// in a message, or (a key id) sent in a request header. Refused before any
+/// value is quoted; the line and the field are said, never the value. A file
+/// that is not TOML is left to the parser, whose quote is redacted.
+fn refuse_key_material(at: &Locator<'_>) -> Result<()> {
+    use toml::de::{DeTable, DeValue};
+    fn walk(path: &str, table: &DeTable<'_>, found: &mut Option<(String, usize, usize)>) {
+        for (k, v) in table.iter() {
+            let name = if path.is_empty() {
+                k.get_ref().to_string()
+            } else {
+                format!("{path}.{}", k.get_ref())
+            };
+            let text = match v.get_ref() {
+                DeValue::String(s) => Some(s.as_ref()),
+                _ => None,
+            };
+            for (what, span) in [(Some(&**k.get_ref()), k.span()), (text, v.span())] {
+                if found.is_none()
+                    && let Some(t) = what
+                    && crate::redact::looks_like_key(t)
+                {
+                    *found = Some((name.clone(), span.start, t.chars().count()));
+                }
+            }
+            if let Some(inner) = v.get_ref().as_table() {
+                walk(&name, inner, found);
+            }
+        }
+    }
+    let Ok(table) = DeTable::parse(at.text) else {
+        return Ok(());
+    };
+    let mut found = None;
+    walk("", table.get_ref(), &mut found);
+    match found {
+        Some((name, start, n)) => bail!(
+            "{}:{}: {name} holds what looks like key material ({n} characters); a config file \
+             names key files, never keys: put the key in a file of its own (chmod 600) and name \
+             that file in private_key_file, or pass the PEM text in {PRIVATE_KEY_ENV}",
+            at.path.display(),
+            at.text[..start.min(at.text.len())].matches('\n').count() + 1
+        ),
+        None => Ok(()),
+    }
 }
 
 /// Turns a span into `FILE:LINE` for messages.

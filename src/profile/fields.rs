@@ -120,9 +120,10 @@ fn identity(p: &RawProfile, place: &Place<'_>) -> Result<(String, String, String
         )
     })?;
     let key_id = p.wechatpay_public_key_id.get_ref();
-    if key_id.is_empty() || !key_id.bytes().all(|b| b.is_ascii_graphic() && b != b'"') {
+    if !is_public_key_id(key_id) {
         bail!(
-            "{}: {} = {:?}: must be the WeChat Pay public key id (微信支付公钥ID), e.g. PUB_KEY_ID_…",
+            "{}: {} = {:?}: must be the WeChat Pay public key id (微信支付公钥ID): PUB_KEY_ID_ and \
+             digits, as the merchant platform shows it",
             at.line(&p.wechatpay_public_key_id),
             place.field("wechatpay_public_key_id"),
             key_id
@@ -213,6 +214,13 @@ fn proxy(p: &RawProfile, place: &Place<'_>) -> Result<Option<String>> {
         }
         None => Ok(None),
     }
+}
+
+/// `PUB_KEY_ID_` and up to 64 letters or digits (WeChat Pay's are digits).
+pub fn is_public_key_id(id: &str) -> bool {
+    id.strip_prefix("PUB_KEY_ID_").is_some_and(|rest| {
+        (1..=64).contains(&rest.len()) && rest.bytes().all(|b| b.is_ascii_alphanumeric())
+    })
 }
 
 /// A merchant id (商户号): digits.

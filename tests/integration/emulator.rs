@@ -741,7 +741,11 @@ fn doctor_says_all_good_or_lists_every_problem() {
     let out = doctor(home.path(), &cfg, false);
     assert_eq!(out.code, 2, "{}", out.stdout);
     assert!(out.stdout.contains("base_url"), "{}", out.stdout);
-    let bad = good.replace(SERIAL, "ABC123").replace(KEY_ID, "1234");
+    // (A key id `return` accepts — PUB_KEY_ID_ and letters or digits — but
+    // not of the digits-only form doctor expects.)
+    let bad = good
+        .replace(SERIAL, "ABC123")
+        .replace(KEY_ID, "PUB_KEY_ID_ABC");
     std::fs::write(&cfg, &bad).unwrap();
     let out = doctor(home.path(), &cfg, true);
     assert_eq!(out.code, 2);

@@ -948,12 +948,77 @@ fn a_private_key_pasted_into_the_config_is_never_echoed() {
     assert_eq!(
         out.json()["message"],
         format!(
-            "{config}:4: profile.test.private_key_file holds what looks like key material ({} characters), \
-             not a file name; put the key in a file of its own (chmod 600) and name that file here, or pass \
-             the PEM text in WXCOUPON_PRIVATE_KEY",
+            "{config}:4: profile.test.private_key_file holds what looks like key material ({} characters); \
+             a config file names key files, never keys: put the key in a file of its own (chmod 600) and \
+             name that file in private_key_file, or pass the PEM text in WXCOUPON_PRIVATE_KEY",
             body.len()
         )
     );
+    assert!(server.seen().is_empty());
+}
+
+/// Key material in any value or name of the config — wrapped at any width,
+/// in a multi-line string, as a key id or a profile name — is refused
+/// without being quoted, and never sent.
+#[test]
+fn key_material_anywhere_in_the_config_is_refused_unquoted() {
+    let server = Server::start(|_| Reply::returned());
+    let pem = std::fs::read_to_string(fixture("merchant_key.pem")).unwrap();
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let wrapped40: Vec<String> = body
+        .as_bytes()
+        .chunks(40)
+        .map(|c| String::from_utf8(c.to_vec()).unwrap())
+        .collect();
+    let s = setup(&server.base_url, "");
+    let config = s.config.display().to_string();
+    let cases = [
+        (
+            config_text(&server.base_url, "").replace(KEY_ID, &body),
+            5,
+            "profile.test.wechatpay_public_key_id",
+        ),
+        (
+            config_text(&server.base_url, "").replace(
+                &format!("\"{MCHID}\""),
+                &format!("\"\"\"\n{}\"\"\"", wrapped40.join("\n")),
+            ),
+            2,
+            "profile.test.mchid",
+        ),
+        (
+            config_text(&server.base_url, "")
+                .replace("[profile.test]", &format!("[profile.{body}]")),
+            1,
+            &format!("profile.{}", "[redacted]"),
+        ),
+    ];
+    for (text, line, field) in cases {
+        std::fs::write(&s.config, &text).unwrap();
+        for json in [false, true] {
+            let mut args = vec!["--code", "C", "--stock", "1"];
+            if json {
+                args.push("--json");
+            }
+            let out = s.ret(&args);
+            assert_eq!(out.code, 2, "{}", out.stderr);
+            let all = format!("{}{}", out.stdout, out.stderr);
+            for chunk in wrapped40
+                .iter()
+                .chain([&body[body.len() - 20..].to_string()])
+            {
+                assert!(!all.contains(chunk.as_str()), "key material leaked:\n{all}");
+            }
+            if !field.contains("[redacted]") {
+                assert!(
+                    all.contains(&format!(
+                        "{config}:{line}: {field} holds what looks like key material"
+                    )),
+                    "{all}"
+                );
+            }
+        }
+    }
     assert!(server.seen().is_empty());
 }
 

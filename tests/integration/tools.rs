@@ -600,3 +600,36 @@ fn global_flags_are_honoured_or_refused() {
         .collect();
     assert_eq!(traced.len(), 2, "{}", out.stderr);
 }
+
+/// clap's own usage errors pass through the same redaction: a key given as
+/// a flag's value (`sign --key "$KEY"`, the likely CI mistake) is not echoed.
+#[test]
+fn a_key_given_as_a_flag_value_is_not_echoed() {
+    let h = home();
+    let pem = std::fs::read_to_string(fixture("merchant_key.pem")).unwrap();
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    for args in [
+        vec![
+            "sign",
+            "--url",
+            "/x",
+            "--mchid",
+            "1",
+            "--serial",
+            "AB",
+            "--key",
+            pem.trim_end(),
+        ],
+        vec!["return", "--code", "C", "--stock", "1", "--retries", &body],
+        vec!["--config", pem.trim_end(), "doctor"],
+    ] {
+        let out = run(wxcoupon(h.path()).args(&args));
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        assert!(
+            out.stderr.contains("characters redacted]")
+                || out.stderr.contains("[key material redacted]"),
+            "{}",
+            out.stderr
+        );
+    }
+}
