@@ -735,7 +735,7 @@ fn doctor_says_all_good_or_lists_every_problem() {
     // Several problems at once are all listed.
     let bad = good
         .replace(SERIAL, "ABC123")
-        .replace(KEY_ID, "1234")
+        .replace(KEY_ID, "PUB_KEY_ID_ABC")
         .replace("https://api.mch.weixin.qq.com", "http://example.com");
     std::fs::write(&cfg, &bad).unwrap();
     let out = doctor(home.path(), &cfg, false);
