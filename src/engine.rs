@@ -51,12 +51,14 @@ impl Session {
             let scheme = url.origin.split(':').next().unwrap_or("https");
             client::proxy_for(scheme, &url.host, profile.proxy.as_deref(), &env.proxies)
                 .map(|p| {
-                    ureq::Proxy::new(p).map_err(|_| {
-                        anyhow!(
-                            "proxy {:?} (from the environment) is not a valid proxy URL",
-                            crate::redact::url(p)
-                        )
-                    })
+                    crate::url::check_proxy(p)
+                        .and_then(|()| ureq::Proxy::new(p).map_err(|e| e.to_string()))
+                        .map_err(|e| {
+                            anyhow!(
+                                "proxy {:?} (from the profile or the environment): {e}",
+                                crate::redact::url(p)
+                            )
+                        })
                 })
                 .transpose()
         };

@@ -79,9 +79,78 @@ pub fn is_loopback(host: &str) -> bool {
         || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
+/// A proxy URL as wxcoupon accepts it: `scheme://[user[:password]@]host[:port]`,
+/// strictly — an unencoded `/` in a password, or a port over 65535, would
+/// otherwise send the traffic somewhere else than the user meant.
+pub fn check_proxy(text: &str) -> Result<(), String> {
+    const SCHEMES: &str = "http, https, socks4, socks4a, socks5, socks5h";
+    let Some((scheme, rest)) = text.split_once("://") else {
+        return Err(format!(
+            "no scheme; expected http://host:port (or one of {SCHEMES})"
+        ));
+    };
+    let known = [
+        "http", "https", "socks4", "socks4a", "socks", "socks5", "socks5h",
+    ];
+    if !known.contains(&scheme.to_ascii_lowercase().as_str()) {
+        return Err(format!("`{scheme}` is not a proxy scheme ({SCHEMES})"));
+    }
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    let (userinfo, hostport) = match rest.rfind('@') {
+        Some(at) => (&rest[..at], &rest[at + 1..]),
+        None => ("", rest),
+    };
+    if userinfo.contains(['/', '?', '#']) {
+        return Err(
+            "the user name or password holds a / ? or #: percent-encode it (%2F, %3F, %23)".into(),
+        );
+    }
+    if hostport.contains(['/', '?', '#']) {
+        return Err("a proxy URL is scheme://host:port, with no path".into());
+    }
+    let (host, port) = match hostport.rsplit_once(':') {
+        Some((h, _)) if !h.ends_with(']') && h.contains(':') => (hostport, None),
+        Some((h, p)) => (h, Some(p)),
+        None => (hostport, None),
+    };
+    if host.is_empty() {
+        return Err("no host".into());
+    }
+    if let Some(p) = port
+        && p.parse::<u16>().map_or(true, |n| n == 0)
+    {
+        return Err(format!("port `{p}` is not a port (1 to 65535)"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn proxy_urls_are_read_strictly() {
+        for good in [
+            "http://proxy:3128",
+            "http://alice:s3cret@proxy.corp:3128",
+            "socks5://127.0.0.1:1080/",
+            "http://[::1]:8080",
+            "https://proxy",
+        ] {
+            assert_eq!(check_proxy(good), Ok(()), "{good}");
+        }
+        for (bad, why) in [
+            ("alice:pw@127.0.0.1:18090", "no scheme"),
+            ("ftp://proxy:21", "not a proxy scheme"),
+            ("http://alice:S3cret/PW@127.0.0.1:18090", "percent-encode"),
+            ("http://proxy:3128/path", "no path"),
+            ("http://u:p@127.0.0.1:99999", "not a port"),
+            ("http://:3128", "no host"),
+        ] {
+            let e = check_proxy(bad).unwrap_err();
+            assert!(e.contains(why), "{bad}: {e}");
+        }
+    }
 
     #[test]
     fn loopback_detection() {

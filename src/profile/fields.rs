@@ -202,14 +202,20 @@ fn proxy(p: &RawProfile, place: &Place<'_>) -> Result<Option<String>> {
     match &p.proxy {
         Some(s) if s.get_ref().is_empty() => Ok(None),
         Some(s) => {
-            ureq::Proxy::new(s.get_ref()).map_err(|_| {
-                anyhow!(
-                    "{}: {} = {:?}: not a proxy URL; expected http://host:port",
-                    place.at.line(s),
-                    place.field("proxy"),
-                    crate::redact::url(s.get_ref())
-                )
-            })?;
+            crate::url::check_proxy(s.get_ref())
+                .and_then(|()| {
+                    ureq::Proxy::new(s.get_ref())
+                        .map(|_| ())
+                        .map_err(|_| "not a proxy URL; expected http://host:port".to_string())
+                })
+                .map_err(|e| {
+                    anyhow!(
+                        "{}: {} = {:?}: {e}",
+                        place.at.line(s),
+                        place.field("proxy"),
+                        crate::redact::url(s.get_ref())
+                    )
+                })?;
             Ok(Some(s.get_ref().clone()))
         }
         None => Ok(None),

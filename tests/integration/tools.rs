@@ -417,10 +417,40 @@ fn proxy_passwords_are_never_printed() {
     assert_eq!(
         out.stderr,
         format!(
-            "wxcoupon: error: {}:8: profile.test.proxy = \"ftp://***@[proxy\": not a proxy URL; expected http://host:port\n  nothing was sent\n",
+            "wxcoupon: error: {}:8: profile.test.proxy = \"ftp://***@[proxy\": `ftp` is not a proxy scheme \
+             (http, https, socks4, socks4a, socks5, socks5h)\n  nothing was sent\n",
             cfg.display()
         )
     );
+    // Without a scheme, or with an unencoded / in the password: refused, password hidden.
+    for (proxy, why) in [
+        ("alice:S3cretPW@127.0.0.1:18090", "no scheme"),
+        (
+            "http://alice:S3cret/PW@127.0.0.1:18090",
+            "percent-encode it",
+        ),
+        ("http://u:S3cretPW@127.0.0.1:99999", "not a port"),
+    ] {
+        let cfg = write_config(
+            h.path(),
+            "https://api.example.com",
+            &format!("proxy = \"{proxy}\"\n"),
+        );
+        for cmd in ["doctor", "return"] {
+            let mut c = wxcoupon(h.path());
+            c.arg("--config").arg(&cfg).arg(cmd);
+            if cmd == "return" {
+                c.args(["--code", "C", "--stock", "1"]);
+            }
+            let out = run(&mut c);
+            assert_eq!(out.code, 2, "{proxy} {cmd}: {}{}", out.stdout, out.stderr);
+            let all = format!("{}{}", out.stdout, out.stderr);
+            assert!(
+                all.contains(why) && !all.contains("S3cret"),
+                "{proxy} {cmd}: {all}"
+            );
+        }
+    }
     // The same from the environment.
     let cfg = write_config(h.path(), "https://api.example.com", "");
     let out = run(wxcoupon(h.path())
