@@ -186,12 +186,22 @@ fn user_agent() -> String {
 fn retry_command(input: &ReturnInput) -> String {
     let req = &input.request;
     format!(
-        "{} return --code {} --stock {} --request-no {} --resume",
+        "{} return {} {} {} --resume",
         input.invocation,
-        escape::shell(&req.coupon_code),
-        escape::shell(&req.stock_id),
-        escape::shell(&req.return_request_no)
+        flag("--code", &req.coupon_code),
+        flag("--stock", &req.stock_id),
+        flag("--request-no", &req.return_request_no)
     )
+}
+
+/// `--flag VALUE`, quoted for a POSIX shell; `--flag=VALUE` when the value
+/// starts with `-`, which would otherwise read as a flag.
+pub fn flag(name: &str, value: &str) -> String {
+    if value.starts_with('-') {
+        format!("{name}={}", escape::shell(value))
+    } else {
+        format!("{name} {}", escape::shell(value))
+    }
 }
 
 /// The request headers wxcoupon sets; the Authorization value is the

@@ -9,7 +9,6 @@ use anyhow::{Result, anyhow};
 use crate::cli::{GlobalOpts, ReturnArgs};
 use crate::engine::{self, Overrides, ReturnInput, Session};
 use crate::env::Env;
-use crate::escape;
 use crate::limits;
 use crate::output::Out;
 use crate::profile;
@@ -85,14 +84,16 @@ fn open(g: &GlobalOpts, a: &ReturnArgs, env: &Env) -> Result<Session> {
     Session::open(profile, over, env)
 }
 
-/// `wxcoupon` with the flags that chose this profile.
+/// `wxcoupon` with the flags that chose this profile; the config's path made
+/// absolute, so that the command works from another folder (cron).
 fn invocation(g: &GlobalOpts) -> String {
     let mut parts = vec!["wxcoupon".to_string()];
     if let Some(c) = &g.config {
-        parts.push(format!("--config {}", escape::shell(&c.to_string_lossy())));
+        let path = std::path::absolute(c).unwrap_or_else(|_| c.clone());
+        parts.push(engine::flag("--config", &path.to_string_lossy()));
     }
     if let Some(p) = &g.profile {
-        parts.push(format!("--profile {}", escape::shell(p)));
+        parts.push(engine::flag("--profile", p));
     }
     parts.join(" ")
 }

@@ -737,3 +737,54 @@ fn a_429_is_explained_as_not_accepted() {
         out.stderr
     );
 }
+
+/// The printed retry command works when pasted into a shell, even for a
+/// coupon code that starts with `-`, and from another folder.
+#[test]
+fn the_retry_command_can_be_pasted_as_it_is() {
+    let server = Server::start(|_| Reply::error(500, "SYSTEM_ERROR", "系统异常，请稍后重试"));
+    let s = setup(&server.base_url, "retries = 0\n");
+    // A relative --config, from the HOME folder.
+    let out = run(wxcoupon(s.home.path()).current_dir(s.home.path()).args([
+        "--config",
+        "config.toml",
+        "return",
+        "--code=-rf x",
+        "--stock",
+        "1",
+        "--request-no=-R1",
+        "--json",
+    ]));
+    assert_eq!(out.code, 4, "{}", out.stderr);
+    let command = out.json()["retry_command"].as_str().unwrap().to_string();
+    assert_eq!(
+        command,
+        format!(
+            "wxcoupon --config {}/config.toml return --code='-rf x' --stock 1 --request-no=-R1 --resume",
+            s.home.path().display()
+        )
+    );
+    let bin = assert_cmd::cargo::cargo_bin("wxcoupon");
+    let again = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(&command)
+        .env_clear()
+        .env("HOME", s.home.path())
+        .env(
+            "PATH",
+            format!("{}:/usr/bin:/bin", bin.parent().unwrap().display()),
+        )
+        .current_dir("/")
+        .output()
+        .unwrap();
+    assert_eq!(
+        again.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let seen = server.seen();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[1].json()["coupon_code"], "-rf x");
+    assert_eq!(seen[1].json()["return_request_no"], "-R1");
+}
