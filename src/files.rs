@@ -3,6 +3,7 @@
 
 use std::io::Read;
 use std::path::Path;
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
@@ -26,9 +27,34 @@ pub fn size(bytes: u64) -> String {
     }
 }
 
+/// How long a file that is not a regular file (a pipe, a device) may take to
+/// give its content: a named pipe nobody writes to would otherwise hang.
+pub const PIPE_DEADLINE: Duration = Duration::from_secs(5);
+
 /// Reads at most `max` bytes of `path`; a longer file is an error that
-/// names `what` (e.g. "private key file") and the path.
+/// names `what` (e.g. "private key file") and the path. A file that is not a
+/// regular file is read within `PIPE_DEADLINE`.
 pub fn read(path: &Path, what: &str, max: u64) -> Result<Vec<u8>> {
+    let regular = std::fs::metadata(path).map_or(true, |m| m.is_file());
+    if regular {
+        return read_now(path, what, max);
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (owned, label) = (path.to_path_buf(), what.to_string());
+    // The reader may stay blocked in open(2); the process ends without it.
+    std::thread::spawn(move || {
+        let _ = tx.send(read_now(&owned, &label, max));
+    });
+    rx.recv_timeout(PIPE_DEADLINE).unwrap_or_else(|_| {
+        bail!(
+            "{what} {}: nothing came through it within {} s (a named pipe that nobody writes to?)",
+            path.display(),
+            PIPE_DEADLINE.as_secs()
+        )
+    })
+}
+
+fn read_now(path: &Path, what: &str, max: u64) -> Result<Vec<u8>> {
     let file =
         std::fs::File::open(path).with_context(|| format!("reading {what} {}", path.display()))?;
     let mut data = Vec::new();

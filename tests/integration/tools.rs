@@ -663,3 +663,32 @@ fn a_key_given_as_a_flag_value_is_not_echoed() {
         );
     }
 }
+
+/// A named pipe that nobody writes to, where a key file belongs, is an
+/// error after a few seconds, never a hang.
+#[test]
+fn a_named_pipe_nobody_writes_to_is_not_a_hang() {
+    let h = home();
+    let fifo = h.path().join("key.pem");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let out = run(wxcoupon(h.path())
+        .args([
+            "sign", "--url", "/x", "--mchid", "1", "--serial", "AB", "--key",
+        ])
+        .arg(&fifo));
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (
+            2,
+            format!(
+                "wxcoupon: error: private key file {}: nothing came through it within 5 s (a named pipe that nobody writes to?)\n",
+                fifo.display()
+            )
+            .as_str()
+        )
+    );
+}
