@@ -273,9 +273,10 @@ impl retry::Effects for Live<'_> {
     }
 }
 
-/// Attempts with retries, then the judgement of the final answer. A 2xx
-/// answer carrying a WeChat Pay signature probe (`WECHATPAY/SIGNTEST/…`) is
-/// treated like a lost answer: one more attempt with the same request number,
+/// Attempts with retries, then the judgement of the final answer. An answer
+/// that would have said "returned" (a 2xx, or a confirming
+/// RESOURCE_ALREADY_EXISTS) but carries a WeChat Pay signature probe
+/// (`WECHATPAY/SIGNTEST/…`) is treated like a lost answer: one more attempt with the same request number,
 /// as `--resume` makes it, where RESOURCE_ALREADY_EXISTS confirms the return.
 fn send_and_judge(live: &mut Live<'_>, req: &ReturnRequest, resume: bool) -> (Judgement, Delivery) {
     let (first, first_delivery, probe) = attempts(live, req, live.s.retries, resume);
@@ -368,10 +369,9 @@ fn attempts(
     };
     match &fin.result {
         Ok(answer) => {
-            let probe = (200..300).contains(&answer.status)
-                && answer
-                    .header("Wechatpay-Signature")
-                    .is_some_and(|s| s.starts_with(verify::PROBE_PREFIX));
+            let probed = answer
+                .header("Wechatpay-Signature")
+                .is_some_and(|s| s.starts_with(verify::PROBE_PREFIX));
             let judgement = Judge {
                 request: req,
                 wechatpay_public_key_id: &s.profile.wechatpay_public_key_id,
@@ -381,6 +381,11 @@ fn attempts(
                 earlier_may_have_reached: fin.earlier_may_have_reached,
             }
             .judge(answer);
+            // A probe on an answer that would have said "returned" (a 2xx, or
+            // a confirming RESOURCE_ALREADY_EXISTS): one more attempt may.
+            let probe = probed
+                && ((200..300).contains(&answer.status)
+                    || judgement.outcome == crate::exit::Kind::Unverified);
             (judgement, delivery, probe)
         }
         Err(e) => (judge::network(e), delivery, false),

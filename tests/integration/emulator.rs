@@ -507,6 +507,31 @@ fn a_signature_probe_from_the_emulator_is_confirmed_by_one_more_attempt() {
         "returned once:\n{log}"
     );
     assert!(log.contains("fault probe"), "{log}");
+
+    // A probe on the RESOURCE_ALREADY_EXISTS that would confirm a lost answer:
+    // one more attempt confirms it.
+    let emu = emulator(None, &["--fault", "drop-after", "--fault", "probe"]);
+    let out = emu.ret(&[
+        "--code",
+        "COUPON-USED-2",
+        "--stock",
+        "9856000",
+        "--request-no",
+        "P-2",
+        "--json",
+    ]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let v = out.json();
+    assert_eq!(
+        (v["confirmed_by_retry"].as_bool(), v["attempts"].as_u64()),
+        (Some(true), Some(3))
+    );
+    let log = std::fs::read_to_string(&emu.stderr).unwrap();
+    assert_eq!(
+        log.matches("USED -> SENDED").count(),
+        1,
+        "returned once:\n{log}"
+    );
 }
 
 #[test]
