@@ -303,12 +303,12 @@ fn return_time(body: &[u8]) -> Option<String> {
 fn clock_note(answer: &Answer, now_unix: i64) -> Option<String> {
     let date = answer.header("Date")?;
     let server = crate::http_date::parse(date)?.unix_timestamp();
-    let offset = now_unix - server;
+    let offset = now_unix.saturating_sub(server);
     let side = if offset >= 0 { "ahead of" } else { "behind" };
     Some(format!(
         "clock: the local clock is {} s {side} the server's Date header ({}); \
          WeChat Pay allows 5 minutes",
-        offset.abs(),
+        offset.unsigned_abs(),
         escape::term(date)
     ))
 }

@@ -70,7 +70,7 @@ impl fmt::Display for Failure {
             Failure::Stale { offset_secs } => write!(
                 f,
                 "the answer's timestamp is {} s {} the local clock (the limit is {MAX_AGE_SECS} s)",
-                offset_secs.abs(),
+                offset_secs.unsigned_abs(),
                 if *offset_secs < 0 {
                     "behind"
                 } else {
@@ -130,7 +130,7 @@ pub fn offset(timestamp: &str, now_unix: i64) -> Result<i64, Failure> {
     timestamp
         .trim()
         .parse::<i64>()
-        .map(|t| t - now_unix)
+        .map(|t| t.saturating_sub(now_unix))
         .map_err(|_| Failure::BadTimestamp(timestamp.to_string()))
 }
 
@@ -172,7 +172,7 @@ pub fn answer(
         });
     }
     let offset_secs = offset(timestamp, now_unix)?;
-    if offset_secs.abs() >= MAX_AGE_SECS {
+    if offset_secs.unsigned_abs() >= MAX_AGE_SECS.unsigned_abs() {
         return Err(Failure::Stale { offset_secs });
     }
     signature(key, timestamp, nonce, body, sig)
@@ -290,6 +290,18 @@ mod tests {
             let ts = (NOW + delta).to_string();
             let sig = signed_by("wechatpay_key.pem", &ts, "abc", BODY);
             assert_eq!(check(&ts, &sig, SERIAL, BODY).is_ok(), ok, "delta {delta}");
+        }
+    }
+
+    #[test]
+    fn an_absurd_timestamp_is_stale_not_a_wrap() {
+        for t in [i64::MIN, i64::MIN + NOW, i64::MAX] {
+            let ts = t.to_string();
+            let sig = signed_by("wechatpay_key.pem", &ts, "abc", BODY);
+            assert!(
+                matches!(check(&ts, &sig, SERIAL, BODY), Err(Failure::Stale { .. })),
+                "{ts}"
+            );
         }
     }
 

@@ -56,9 +56,9 @@ pub fn run(g: &GlobalOpts, a: &VerifyArgs, env: &Env, out: &mut Out) -> Result<u
     let age = match offset {
         Some(o) => format!(
             "the timestamp is {} s {} the local clock{}",
-            o.abs(),
+            o.unsigned_abs(),
             if o < 0 { "behind" } else { "ahead of" },
-            if o.abs() >= verify::MAX_AGE_SECS {
+            if o.unsigned_abs() >= verify::MAX_AGE_SECS.unsigned_abs() {
                 " (wxcoupon return would refuse an answer this old; verify does not)"
             } else {
                 ""

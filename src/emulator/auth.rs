@@ -165,12 +165,12 @@ pub fn authenticate(
     let Ok(ts) = auth.timestamp.parse::<i64>() else {
         return Err(sign_error(req, "timestamp is not a number", &message));
     };
-    if (ts - now_unix).abs() > MAX_SKEW_SECS {
+    if ts.saturating_sub(now_unix).unsigned_abs() > MAX_SKEW_SECS.unsigned_abs() {
         return Err(sign_error(
             req,
             &format!(
                 "timestamp is {} s away from the server's clock",
-                ts - now_unix
+                ts.saturating_sub(now_unix)
             ),
             &message,
         ));
@@ -181,7 +181,7 @@ pub fn authenticate(
     }
     ledger
         .nonces
-        .retain(|_, t| (*t - now_unix).abs() <= MAX_SKEW_SECS);
+        .retain(|_, t| t.saturating_sub(now_unix).unsigned_abs() <= MAX_SKEW_SECS.unsigned_abs());
     if ledger.nonces.insert(auth.nonce.clone(), ts).is_some() {
         return Err(sign_error(
             req,
