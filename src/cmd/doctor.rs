@@ -233,7 +233,8 @@ pub fn run(g: &GlobalOpts, env: &Env, out: &mut Out) -> Result<u8> {
     }
     check_clock(&mut c, OffsetDateTime::now_utc());
 
-    print(&c, config, profile_name, g.json, out);
+    let hide = |v: Option<String>| v.map(|v| crate::redact::secrets(&v).into_owned());
+    print(&c, hide(config), hide(profile_name), g.json, out);
     Ok(if c.count(Status::Problem) == 0 { 0 } else { 2 })
 }
 

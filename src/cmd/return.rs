@@ -46,10 +46,12 @@ fn make(g: &GlobalOpts, a: &ReturnArgs, env: &Env, trace: &mut dyn FnMut(&str)) 
     let (request, generated) = match request::validate(&a.code, &a.stock, a.request_no.as_deref()) {
         Ok(v) => v,
         Err(e) => {
+            // The raw flags, as given; key material pasted into one is hidden.
+            let raw = |v: &str| crate::redact::secrets(v).into_owned();
             let raw = Subject {
-                coupon_code: Some(a.code.clone()),
-                stock_id: Some(a.stock.clone()),
-                return_request_no: a.request_no.clone(),
+                coupon_code: Some(raw(&a.code)),
+                stock_id: Some(raw(&a.stock)),
+                return_request_no: a.request_no.as_deref().map(raw),
             };
             return Report::invalid(raw, &e);
         }

@@ -32,6 +32,12 @@ pub fn run(g: &GlobalOpts, a: &SignArgs, env: &Env, out: &mut Out) -> Result<u8>
         request::check_token("--nonce", n, None)?;
     }
     let body = super::verify::read_body(&a.body, a.body_file.as_deref())?;
+    if String::from_utf8_lossy(&body).contains("PRIVATE KEY-----") {
+        bail!(
+            "the body holds a PEM private key; sign signs request bodies (the JSON sent to \
+             WeChat Pay), never keys — give the key with --key FILE"
+        );
+    }
 
     let profile = if a.key.is_some() && a.mchid.is_some() && a.serial.is_some() {
         None

@@ -692,3 +692,39 @@ fn a_named_pipe_nobody_writes_to_is_not_a_hang() {
         )
     );
 }
+
+/// Key material given where a value belongs is hidden in the JSON's echo of
+/// the flags too, and sign refuses to sign a key as a body.
+#[test]
+fn key_material_in_values_is_hidden_everywhere() {
+    let h = home();
+    let pem = std::fs::read_to_string(fixture("merchant_key.pem")).unwrap();
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let cfg = write_config(h.path(), "https://api.example.com", "");
+    let out = run(wxcoupon(h.path())
+        .arg("--config")
+        .arg(&cfg)
+        .args(["return", "--stock", "1", "--json", "--code", &body]));
+    assert_eq!(out.code, 2);
+    let v = out.json();
+    assert_eq!(
+        v["coupon_code"],
+        format!("[{} characters redacted]", body.len())
+    );
+    let out = run(wxcoupon(h.path())
+        .args([
+            "sign", "--url", "/x", "--mchid", "1", "--serial", "AB", "--key",
+        ])
+        .arg(fixture("merchant_key.pem"))
+        .arg("--body-file")
+        .arg(fixture("merchant_key.pem")));
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (
+            2,
+            "",
+            "wxcoupon: error: the body holds a PEM private key; sign signs request bodies (the JSON sent to \
+             WeChat Pay), never keys — give the key with --key FILE\n"
+        )
+    );
+}
