@@ -12,7 +12,8 @@ use crate::profile::{self, Profile};
 use crate::request;
 use crate::sign::{self, Signer};
 
-pub fn run(g: &GlobalOpts, a: &SignArgs, env: &Env, out: &mut Out) -> Result<u8> {
+/// The method, URL, nonce and body, checked; the body's bytes.
+fn checked_body(a: &SignArgs) -> Result<Vec<u8>> {
     if a.method.is_empty() || !a.method.bytes().all(|b| b.is_ascii_uppercase()) {
         bail!(
             "--method {:?}: must be an upper-case HTTP method such as POST or GET",
@@ -39,6 +40,11 @@ pub fn run(g: &GlobalOpts, a: &SignArgs, env: &Env, out: &mut Out) -> Result<u8>
         );
     }
 
+    Ok(body)
+}
+
+pub fn run(g: &GlobalOpts, a: &SignArgs, env: &Env, out: &mut Out) -> Result<u8> {
+    let body = checked_body(a)?;
     let profile = if a.key.is_some() && a.mchid.is_some() && a.serial.is_some() {
         None
     } else {
