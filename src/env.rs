@@ -25,7 +25,8 @@ impl Env {
         Env {
             // An empty WXCOUPON_CONFIG is kept: it is an error, not "unset".
             config: std::env::var_os("WXCOUPON_CONFIG"),
-            profile: os("WXCOUPON_PROFILE").map(|v| v.to_string_lossy().into_owned()),
+            // An empty WXCOUPON_PROFILE is kept: it is an error, not "unset".
+            profile: std::env::var_os("WXCOUPON_PROFILE").map(|v| v.to_string_lossy().into_owned()),
             // An empty WXCOUPON_PRIVATE_KEY is kept: it is an error, not "unset".
             private_key: std::env::var_os(PRIVATE_KEY_ENV)
                 .map(|v| v.to_string_lossy().into_owned()),

@@ -31,6 +31,28 @@ fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
+/// At most this many characters of a long text from the network are quoted.
+pub const CUT_CHARS: usize = 200;
+
+/// A text from the network for a message: white space folded, cut at
+/// `CUT_CHARS` with its whole size said, and said to be empty when it is.
+pub fn cut(text: &str) -> String {
+    let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if folded.is_empty() {
+        return "(empty)".into();
+    }
+    shorten(&folded, text.len())
+}
+
+/// `text` cut at `CUT_CHARS`, saying the whole size (`total` bytes) when cut.
+pub fn shorten(text: &str, total: usize) -> String {
+    if text.chars().count() <= CUT_CHARS {
+        return text.to_string();
+    }
+    let start: String = text.chars().take(CUT_CHARS).collect();
+    format!("{start}… ({total} bytes in all)")
+}
+
 /// Quotes a value for a POSIX shell only when it needs it.
 pub fn shell(s: &str) -> String {
     let safe = !s.is_empty()

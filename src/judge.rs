@@ -276,19 +276,9 @@ const RULE_LIMIT_AFTER_SEND: &str = "微信支付答复 RULE_LIMIT（券不是�
      Query the coupon's details (查询券详情) or check the merchant platform: if the coupon is \
      usable (SENDED), the return is done or was never needed; take it off your retry queue.";
 
-/// At most this many characters of an unexpected body are quoted.
-const SNIPPET_CHARS: usize = 200;
-
-/// The start of a body for a message: white space folded, cut at
-/// `SNIPPET_CHARS` with the whole size said.
+/// The start of a body for a message (see `escape::cut`).
 fn snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if folded.chars().count() <= SNIPPET_CHARS {
-        return folded;
-    }
-    let cut: String = folded.chars().take(SNIPPET_CHARS).collect();
-    format!("{cut}… ({} bytes in all)", body.len())
+    escape::cut(&String::from_utf8_lossy(body))
 }
 
 /// The `wechatpay_return_time` of a 200 body, when it is an RFC 3339 time.
@@ -399,6 +389,7 @@ mod tests {
             snippet(long.as_bytes()),
             format!("{}… (300 bytes in all)", "x".repeat(200))
         );
+        assert_eq!(snippet(b""), "(empty)");
     }
 
     #[test]

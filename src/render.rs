@@ -31,7 +31,10 @@ pub fn text(r: &Report) -> (String, String) {
         && let Some(msg) = &j.message
         && j.code.is_some()
     {
-        err.push_str(&format!("  WeChat Pay's message: {}\n", escape::term(msg)));
+        err.push_str(&format!(
+            "  WeChat Pay's message: {}\n",
+            escape::term(&escape::shorten(msg, msg.len()))
+        ));
     }
     if let Some(detail) = &j.detail {
         err.push_str(&format!(

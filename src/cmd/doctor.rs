@@ -168,7 +168,10 @@ fn check_profile(c: &mut Checks, p: &Profile) {
         match p.load_roots() {
             Ok(roots) => c.ok(
                 "ca_file",
-                format!("{} certificates", roots.map_or(0, |r| r.len())),
+                match roots.map_or(0, |r| r.len()) {
+                    1 => "1 certificate".to_string(),
+                    n => format!("{n} certificates"),
+                },
             ),
             Err(e) => c.problem("ca_file", format!("{e:#}")),
         }

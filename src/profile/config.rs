@@ -92,6 +92,9 @@ fn choose<'r>(
         );
     }
     let names = || raw.profile.keys().cloned().collect::<Vec<_>>().join(", ");
+    if env.profile.as_deref() == Some("") && chosen.is_none() {
+        bail!("WXCOUPON_PROFILE is set but empty; set it to a profile's name, or unset it");
+    }
     let (name, why) = match (chosen, &env.profile, &raw.default_profile) {
         (Some(n), _, _) => (n.to_string(), "--profile"),
         (None, Some(n), _) => (n.clone(), "WXCOUPON_PROFILE"),

@@ -98,8 +98,9 @@ impl Profile {
             match item {
                 Ok(ureq::tls::PemItem::Certificate(c)) => certs.push(c),
                 Ok(_) => {}
-                Err(e) => bail!(
-                    "ca_file {}: not a readable PEM bundle ({e})",
+                Err(_) => bail!(
+                    "ca_file {}: not a readable PEM bundle (a BEGIN line without its END line, \
+                     or damaged Base64)",
                     path.display()
                 ),
             }

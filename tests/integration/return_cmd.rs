@@ -1295,3 +1295,48 @@ fn dry_run_shows_every_header_that_is_sent() {
             .contains("valid for 5 minutes")
     );
 }
+
+/// Small things the hostile test found: an empty WXCOUPON_PROFILE is an
+/// error like the other empty variables; a huge WeChat Pay message is quoted
+/// short with its size; an empty body is said to be empty.
+#[test]
+fn empty_profile_variable_long_messages_and_empty_bodies_are_said_plainly() {
+    let s = setup("http://127.0.0.1:9", "");
+    let out = run(wxcoupon(s.home.path())
+        .env("WXCOUPON_PROFILE", "")
+        .arg("--config")
+        .arg(&s.config)
+        .args(["return", "--code", "C", "--stock", "1", "--json"]));
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.json()["message"],
+        "WXCOUPON_PROFILE is set but empty; set it to a profile's name, or unset it"
+    );
+
+    let long = "长".repeat(100_000);
+    let message = long.clone();
+    let server = Server::start(move |_| Reply::error(403, "RULE_LIMIT", &message));
+    let s = setup(&server.base_url, "");
+    let out = s.ret(&["--code", "C", "--stock", "1"]);
+    assert_eq!(out.code, 3);
+    let line = out
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("  WeChat Pay's message: "))
+        .unwrap();
+    assert_eq!(
+        line,
+        format!(
+            "  WeChat Pay's message: {}… (300000 bytes in all)",
+            "长".repeat(200)
+        )
+    );
+
+    let server = Server::start(|_| Reply::raw(502, ""));
+    let s = setup(&server.base_url, "retries = 0\n");
+    let v = s.ret(&["--code", "C", "--stock", "1", "--json"]).json();
+    assert_eq!(
+        v["message"],
+        "HTTP 502 without a WeChat Pay error body (a gateway or proxy answered?): (empty)"
+    );
+}
