@@ -32,6 +32,8 @@ pub struct Session {
     /// The route to `backup_base_url`: the same but for its proxy.
     backup_route: Option<client::Route>,
     retries: u32,
+    /// Warnings about the set-up (a private key file others can read).
+    warnings: Vec<String>,
 }
 
 /// What the command line may change of a profile, already checked.
@@ -76,6 +78,9 @@ impl Session {
         };
         Ok(Session {
             retries: over.retries.unwrap_or(profile.retries),
+            warnings: crate::profile::loose_key_file(&profile.private_key)
+                .into_iter()
+                .collect(),
             profile,
             private_key,
             public_key,
@@ -103,12 +108,6 @@ impl Session {
         }
     }
 
-    /// A warning when the private key file can be read by group or others.
-    pub fn warnings(&self) -> Vec<String> {
-        crate::profile::loose_key_file(&self.profile.private_key)
-            .into_iter()
-            .collect()
-    }
 }
 
 /// One return to make.
@@ -165,7 +164,7 @@ pub fn run(s: &Session, input: &ReturnInput, trace: &mut dyn FnMut(&str)) -> Rep
         judgement,
         delivery,
         dry_run,
-        warnings: s.warnings(),
+        warnings: s.warnings.clone(),
     }
 }
 
