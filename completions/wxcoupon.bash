@@ -16,6 +16,9 @@ _wxcoupon() {
             ",$1")
                 cmd="wxcoupon"
                 ;;
+            wxcoupon,certificates)
+                cmd="wxcoupon__subcmd__certificates"
+                ;;
             wxcoupon,completions)
                 cmd="wxcoupon__subcmd__completions"
                 ;;
@@ -45,6 +48,27 @@ _wxcoupon() {
                 ;;
             wxcoupon,verify)
                 cmd="wxcoupon__subcmd__verify"
+                ;;
+            wxcoupon__subcmd__certificates,download)
+                cmd="wxcoupon__subcmd__certificates__subcmd__download"
+                ;;
+            wxcoupon__subcmd__certificates,help)
+                cmd="wxcoupon__subcmd__certificates__subcmd__help"
+                ;;
+            wxcoupon__subcmd__certificates,list)
+                cmd="wxcoupon__subcmd__certificates__subcmd__list"
+                ;;
+            wxcoupon__subcmd__certificates__subcmd__help,download)
+                cmd="wxcoupon__subcmd__certificates__subcmd__help__subcmd__download"
+                ;;
+            wxcoupon__subcmd__certificates__subcmd__help,help)
+                cmd="wxcoupon__subcmd__certificates__subcmd__help__subcmd__help"
+                ;;
+            wxcoupon__subcmd__certificates__subcmd__help,list)
+                cmd="wxcoupon__subcmd__certificates__subcmd__help__subcmd__list"
+                ;;
+            wxcoupon__subcmd__help,certificates)
+                cmd="wxcoupon__subcmd__help__subcmd__certificates"
                 ;;
             wxcoupon__subcmd__help,completions)
                 cmd="wxcoupon__subcmd__help__subcmd__completions"
@@ -76,6 +100,12 @@ _wxcoupon() {
             wxcoupon__subcmd__help,verify)
                 cmd="wxcoupon__subcmd__help__subcmd__verify"
                 ;;
+            wxcoupon__subcmd__help__subcmd__certificates,download)
+                cmd="wxcoupon__subcmd__help__subcmd__certificates__subcmd__download"
+                ;;
+            wxcoupon__subcmd__help__subcmd__certificates,list)
+                cmd="wxcoupon__subcmd__help__subcmd__certificates__subcmd__list"
+                ;;
             *)
                 ;;
         esac
@@ -83,8 +113,130 @@ _wxcoupon() {
 
     case "${cmd}" in
         wxcoupon)
-            opts="-v -h -V --config --profile --json --verbose --help --version return explain sign verify completions emulator demo doctor man help"
+            opts="-v -h -V --config --profile --json --verbose --help --version return certificates explain sign verify completions emulator demo doctor man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wxcoupon__subcmd__certificates)
+            opts="-v -h -V --config --profile --json --verbose --help --version download list help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wxcoupon__subcmd__certificates__subcmd__download)
+            opts="-v -h -V --config --profile --json --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wxcoupon__subcmd__certificates__subcmd__help)
+            opts="download list help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wxcoupon__subcmd__certificates__subcmd__help__subcmd__download)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wxcoupon__subcmd__certificates__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wxcoupon__subcmd__certificates__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wxcoupon__subcmd__certificates__subcmd__list)
+            opts="-v -h -V --config --profile --json --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -171,7 +323,7 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__emulator)
-            opts="-v -h -V --listen --coupons --fault --delay --config --profile --json --verbose --help --version"
+            opts="-v -h -V --listen --coupons --fault --delay --signer --config --profile --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -191,6 +343,10 @@ _wxcoupon() {
                     ;;
                 --delay)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --signer)
+                    COMPREPLY=($(compgen -W "public-key certificate switching" -- "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -235,8 +391,50 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__help)
-            opts="return explain sign verify completions emulator demo doctor man help"
+            opts="return certificates explain sign verify completions emulator demo doctor man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wxcoupon__subcmd__help__subcmd__certificates)
+            opts="download list"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wxcoupon__subcmd__help__subcmd__certificates__subcmd__download)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wxcoupon__subcmd__help__subcmd__certificates__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -28,6 +28,7 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand return 'Return a used coupon to the user''s wallet (POST /v3/marketing/busifavor/coupons/return)'
+            cand certificates 'Download or list the WeChat Pay platform certificates (平台证书) of the profile'
             cand explain 'Explain a WeChat Pay error code offline, in Chinese and English'
             cand sign 'Sign a request by hand and print its Authorization header (for debugging SIGN_ERROR)'
             cand verify 'Check a WeChat Pay answer''s or callback''s signature by hand'
@@ -55,6 +56,53 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
+        }
+        &'wxcoupon;certificates'= {
+            cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
+            cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
+            cand --json 'Print exactly one JSON object on stdout, whatever the outcome'
+            cand -v 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+            cand --verbose 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand download 'Download the platform certificates (GET /v3/certificates), check them and save them into platform_certificates_dir; needs the APIv3 key'
+            cand list 'List the certificates in platform_certificates_dir, offline'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'wxcoupon;certificates;download'= {
+            cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
+            cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
+            cand --json 'Print exactly one JSON object on stdout, whatever the outcome'
+            cand -v 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+            cand --verbose 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'wxcoupon;certificates;list'= {
+            cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
+            cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
+            cand --json 'Print exactly one JSON object on stdout, whatever the outcome'
+            cand -v 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+            cand --verbose 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'wxcoupon;certificates;help'= {
+            cand download 'Download the platform certificates (GET /v3/certificates), check them and save them into platform_certificates_dir; needs the APIv3 key'
+            cand list 'List the certificates in platform_certificates_dir, offline'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'wxcoupon;certificates;help;download'= {
+        }
+        &'wxcoupon;certificates;help;list'= {
+        }
+        &'wxcoupon;certificates;help;help'= {
         }
         &'wxcoupon;explain'= {
             cand --message 'WeChat Pay''s message, to tell apart codes that have several meanings'
@@ -121,6 +169,7 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
             cand --coupons 'Seed the coupons from a JSON array of {coupon_code, stock_id, state[, mchid]}'
             cand --fault 'Inject a fault into the next N requests: drop-before, drop-after, delay, 500, 429, probe (repeatable)'
             cand --delay 'Seconds the `delay` fault holds an answer back'
+            cand --signer 'Which key signs the answers: the WeChat Pay public key, the newest platform certificate (and GET /v3/certificates is served), or the two in turn'
             cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
             cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
             cand --json 'Print exactly one JSON object on stdout, whatever the outcome'
@@ -166,6 +215,7 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
         }
         &'wxcoupon;help'= {
             cand return 'Return a used coupon to the user''s wallet (POST /v3/marketing/busifavor/coupons/return)'
+            cand certificates 'Download or list the WeChat Pay platform certificates (平台证书) of the profile'
             cand explain 'Explain a WeChat Pay error code offline, in Chinese and English'
             cand sign 'Sign a request by hand and print its Authorization header (for debugging SIGN_ERROR)'
             cand verify 'Check a WeChat Pay answer''s or callback''s signature by hand'
@@ -177,6 +227,14 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'wxcoupon;help;return'= {
+        }
+        &'wxcoupon;help;certificates'= {
+            cand download 'Download the platform certificates (GET /v3/certificates), check them and save them into platform_certificates_dir; needs the APIv3 key'
+            cand list 'List the certificates in platform_certificates_dir, offline'
+        }
+        &'wxcoupon;help;certificates;download'= {
+        }
+        &'wxcoupon;help;certificates;list'= {
         }
         &'wxcoupon;help;explain'= {
         }

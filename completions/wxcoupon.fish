@@ -31,6 +31,7 @@ complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -s v -l verbose -d 'Trac
 complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -s h -l help -d 'Print help'
 complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -s V -l version -d 'Print version'
 complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -f -a "return" -d 'Return a used coupon to the user\'s wallet (POST /v3/marketing/busifavor/coupons/return)'
+complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -f -a "certificates" -d 'Download or list the WeChat Pay platform certificates (平台证书) of the profile'
 complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -f -a "explain" -d 'Explain a WeChat Pay error code offline, in Chinese and English'
 complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -f -a "sign" -d 'Sign a request by hand and print its Authorization header (for debugging SIGN_ERROR)'
 complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -f -a "verify" -d 'Check a WeChat Pay answer\'s or callback\'s signature by hand'
@@ -53,6 +54,30 @@ complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l json -d 'Pr
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -s h -l help -d 'Print help'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -s V -l version -d 'Print version'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and not __fish_seen_subcommand_from download list help" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and not __fish_seen_subcommand_from download list help" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and not __fish_seen_subcommand_from download list help" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and not __fish_seen_subcommand_from download list help" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and not __fish_seen_subcommand_from download list help" -s h -l help -d 'Print help'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and not __fish_seen_subcommand_from download list help" -s V -l version -d 'Print version'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and not __fish_seen_subcommand_from download list help" -f -a "download" -d 'Download the platform certificates (GET /v3/certificates), check them and save them into platform_certificates_dir; needs the APIv3 key'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and not __fish_seen_subcommand_from download list help" -f -a "list" -d 'List the certificates in platform_certificates_dir, offline'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and not __fish_seen_subcommand_from download list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from download" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from download" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from download" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from download" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from download" -s h -l help -d 'Print help'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from download" -s V -l version -d 'Print version'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from list" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from list" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from list" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from help" -f -a "download" -d 'Download the platform certificates (GET /v3/certificates), check them and save them into platform_certificates_dir; needs the APIv3 key'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the certificates in platform_certificates_dir, offline'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand explain" -l message -d 'WeChat Pay\'s message, to tell apart codes that have several meanings' -r
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand explain" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand explain" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
@@ -97,6 +122,9 @@ complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l listen -d
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l coupons -d 'Seed the coupons from a JSON array of {coupon_code, stock_id, state[, mchid]}' -r -F
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l fault -d 'Inject a fault into the next N requests: drop-before, drop-after, delay, 500, 429, probe (repeatable)' -r
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l delay -d 'Seconds the `delay` fault holds an answer back' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l signer -d 'Which key signs the answers: the WeChat Pay public key, the newest platform certificate (and GET /v3/certificates is served), or the two in turn' -r -f -a "public-key\t''
+certificate\t''
+switching\t''"
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
@@ -121,13 +149,16 @@ complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand man" -l json -d 'Print
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand man" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand man" -s h -l help -d 'Print help'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand man" -s V -l version -d 'Print version'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return explain sign verify completions emulator demo doctor man help" -f -a "return" -d 'Return a used coupon to the user\'s wallet (POST /v3/marketing/busifavor/coupons/return)'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return explain sign verify completions emulator demo doctor man help" -f -a "explain" -d 'Explain a WeChat Pay error code offline, in Chinese and English'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return explain sign verify completions emulator demo doctor man help" -f -a "sign" -d 'Sign a request by hand and print its Authorization header (for debugging SIGN_ERROR)'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return explain sign verify completions emulator demo doctor man help" -f -a "verify" -d 'Check a WeChat Pay answer\'s or callback\'s signature by hand'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return explain sign verify completions emulator demo doctor man help" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return explain sign verify completions emulator demo doctor man help" -f -a "emulator" -d 'Run a local WeChat Pay stand-in for the return API (loopback only; the profile\'s merchant, a sample WeChat Pay key)'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return explain sign verify completions emulator demo doctor man help" -f -a "demo" -d 'See the whole flow in seconds: returns against an in-process emulator, nothing real'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return explain sign verify completions emulator demo doctor man help" -f -a "doctor" -d 'Check a profile offline and say what is wrong'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return explain sign verify completions emulator demo doctor man help" -f -a "man" -d 'Print the man page (roff) to stdout, or write one page per command into DIR'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return explain sign verify completions emulator demo doctor man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return certificates explain sign verify completions emulator demo doctor man help" -f -a "return" -d 'Return a used coupon to the user\'s wallet (POST /v3/marketing/busifavor/coupons/return)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return certificates explain sign verify completions emulator demo doctor man help" -f -a "certificates" -d 'Download or list the WeChat Pay platform certificates (平台证书) of the profile'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return certificates explain sign verify completions emulator demo doctor man help" -f -a "explain" -d 'Explain a WeChat Pay error code offline, in Chinese and English'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return certificates explain sign verify completions emulator demo doctor man help" -f -a "sign" -d 'Sign a request by hand and print its Authorization header (for debugging SIGN_ERROR)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return certificates explain sign verify completions emulator demo doctor man help" -f -a "verify" -d 'Check a WeChat Pay answer\'s or callback\'s signature by hand'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return certificates explain sign verify completions emulator demo doctor man help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return certificates explain sign verify completions emulator demo doctor man help" -f -a "emulator" -d 'Run a local WeChat Pay stand-in for the return API (loopback only; the profile\'s merchant, a sample WeChat Pay key)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return certificates explain sign verify completions emulator demo doctor man help" -f -a "demo" -d 'See the whole flow in seconds: returns against an in-process emulator, nothing real'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return certificates explain sign verify completions emulator demo doctor man help" -f -a "doctor" -d 'Check a profile offline and say what is wrong'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return certificates explain sign verify completions emulator demo doctor man help" -f -a "man" -d 'Print the man page (roff) to stdout, or write one page per command into DIR'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return certificates explain sign verify completions emulator demo doctor man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and __fish_seen_subcommand_from certificates" -f -a "download" -d 'Download the platform certificates (GET /v3/certificates), check them and save them into platform_certificates_dir; needs the APIv3 key'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and __fish_seen_subcommand_from certificates" -f -a "list" -d 'List the certificates in platform_certificates_dir, offline'

@@ -46,6 +46,10 @@ pub enum Command {
     #[command(after_help = crate::exit::HELP)]
     Return(ReturnArgs),
 
+    /// Download or list the WeChat Pay platform certificates (平台证书) of the profile
+    #[command(subcommand)]
+    Certificates(CertificatesAction),
+
     /// Explain a WeChat Pay error code offline, in Chinese and English
     Explain(ExplainArgs),
 
@@ -89,6 +93,18 @@ pub struct EmulatorArgs {
     /// Seconds the `delay` fault holds an answer back
     #[arg(long, default_value_t = 15, value_name = "SECS")]
     pub delay: u64,
+
+    /// Which key signs the answers: the WeChat Pay public key, the newest platform
+    /// certificate (and GET /v3/certificates is served), or the two in turn
+    #[arg(long, value_enum, default_value_t = SignerArg::PublicKey)]
+    pub signer: SignerArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SignerArg {
+    PublicKey,
+    Certificate,
+    Switching,
 }
 
 #[derive(Debug, Args)]
@@ -198,6 +214,15 @@ pub struct VerifyArgs {
     /// WeChat Pay public key PEM file (instead of the profile's)
     #[arg(long, value_name = "FILE")]
     pub public_key: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CertificatesAction {
+    /// Download the platform certificates (GET /v3/certificates), check them and save them
+    /// into platform_certificates_dir; needs the APIv3 key
+    Download,
+    /// List the certificates in platform_certificates_dir, offline
+    List,
 }
 
 #[derive(Debug, Args)]

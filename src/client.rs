@@ -114,11 +114,12 @@ fn agent(t: &Route, target_host: &str, connected: Arc<AtomicBool>) -> Agent {
     Agent::with_parts(config, connector, DefaultResolver::default())
 }
 
-/// Sends one POST to `base` + `path` with exactly these headers and body
-/// bytes, on a fresh connection.
-pub fn post(
+/// Sends one request (`POST` with a body, or `GET`) to `base` + `path` with
+/// exactly these headers and body bytes, on a fresh connection.
+pub fn send(
     t: &Route,
     base: &BaseUrl,
+    method: &str,
     path: &str,
     headers: &[(&str, &str)],
     body: &[u8],
@@ -141,11 +142,20 @@ pub fn post(
             elapsed: started.elapsed(),
         }
     };
-    let mut req = agent.post(&url);
-    for (name, value) in headers {
-        req = req.header(*name, *value);
+    let mut resp = if method == "GET" {
+        let mut req = agent.get(&url);
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        req.call()
+    } else {
+        let mut req = agent.post(&url);
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        req.send(body)
     }
-    let mut resp = req.send(body).map_err(fail)?;
+    .map_err(fail)?;
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
     let body = resp

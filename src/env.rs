@@ -6,6 +6,8 @@ use std::ffi::OsString;
 
 /// `WXCOUPON_PRIVATE_KEY`: the merchant's private key as PEM text.
 pub const PRIVATE_KEY_ENV: &str = "WXCOUPON_PRIVATE_KEY";
+/// `WXCOUPON_APIV3_KEY`: the merchant's APIv3 key (downloads platform certificates).
+pub const APIV3_KEY_ENV: &str = "WXCOUPON_APIV3_KEY";
 
 /// The environment variables wxcoupon reads, captured once so that the
 /// logic below can be tested without touching the process environment.
@@ -14,6 +16,7 @@ pub struct Env {
     pub config: Option<OsString>,
     pub profile: Option<String>,
     pub private_key: Option<String>,
+    pub apiv3_key: Option<String>,
     pub xdg_config_home: Option<OsString>,
     pub home: Option<OsString>,
     pub proxies: ProxyEnv,
@@ -30,6 +33,8 @@ impl Env {
             // An empty WXCOUPON_PRIVATE_KEY is kept: it is an error, not "unset".
             private_key: std::env::var_os(PRIVATE_KEY_ENV)
                 .map(|v| v.to_string_lossy().into_owned()),
+            // Likewise WXCOUPON_APIV3_KEY.
+            apiv3_key: std::env::var_os(APIV3_KEY_ENV).map(|v| v.to_string_lossy().into_owned()),
             xdg_config_home: os("XDG_CONFIG_HOME"),
             home: os("HOME"),
             proxies: ProxyEnv::from_process(),

@@ -1,6 +1,7 @@
 //! wxcoupon: return WeChat Pay merchant coupons and say exactly what happened.
 //! `main` parses, runs the command, and exits; ARCHITECTURE.md maps the rest.
 
+mod certs;
 mod cli;
 mod client;
 mod cmd;
@@ -23,6 +24,7 @@ mod report;
 mod request;
 mod retry;
 mod sign;
+mod trust;
 mod url;
 mod verify;
 

@@ -36,6 +36,20 @@ pub enum Failure {
     PlatformCertificate {
         serial: String,
     },
+    /// Signed by a platform certificate that is not in the folder.
+    UnknownCertificate {
+        serial: String,
+    },
+    /// Signed by a platform certificate that was not valid at the answer's time.
+    CertificateNotValid {
+        serial: String,
+        from: String,
+        to: String,
+    },
+    /// Signed by a WeChat Pay public key where the profile has only certificates.
+    PublicKeyNotConfigured {
+        id: String,
+    },
     UnsupportedType(String),
     BadTimestamp(String),
     Stale {
@@ -58,6 +72,21 @@ impl fmt::Display for Failure {
                 f,
                 "the answer is signed by a WeChat Pay platform certificate (serial `{serial}`), \
                  not by the WeChat Pay public key the profile names"
+            ),
+            Failure::UnknownCertificate { serial } => write!(
+                f,
+                "the answer is signed by platform certificate `{serial}`, which is not in \
+                 platform_certificates_dir"
+            ),
+            Failure::CertificateNotValid { serial, from, to } => write!(
+                f,
+                "the answer is signed by platform certificate `{serial}`, valid from {from} to \
+                 {to}, not at the answer's time"
+            ),
+            Failure::PublicKeyNotConfigured { id } => write!(
+                f,
+                "the answer is signed by the WeChat Pay public key `{id}`, but the profile has no \
+                 wechatpay_public_key_id and wechatpay_public_key_file"
             ),
             Failure::UnsupportedType(t) => write!(
                 f,
@@ -134,13 +163,13 @@ pub fn offset(timestamp: &str, now_unix: i64) -> Result<i64, Failure> {
         .map_err(|_| Failure::BadTimestamp(timestamp.to_string()))
 }
 
-/// The full check of a 2xx answer: every header present, the serial equal to
-/// the configured key id, the timestamp fresh, the signature valid.
-pub fn answer(
+/// The full check of an answer: its signature type, every header present,
+/// the timestamp fresh, a key for its `Wechatpay-Serial` at its timestamp
+/// (`key_for`, the profile's trust), the signature valid.
+pub fn answer<'k>(
     headers: &SignatureHeaders<'_>,
     body: &[u8],
-    expected_serial: &str,
-    key: &PublicKey,
+    key_for: impl FnOnce(&str, i64) -> Result<&'k PublicKey, Failure>,
     now_unix: i64,
 ) -> Result<(), Failure> {
     if let Some(t) = headers.signature_type
@@ -160,21 +189,11 @@ pub fn answer(
     let serial = headers
         .serial
         .ok_or(Failure::MissingHeader("Wechatpay-Serial"))?;
-    if serial != expected_serial && is_certificate_serial(serial) {
-        return Err(Failure::PlatformCertificate {
-            serial: serial.to_string(),
-        });
-    }
-    if serial != expected_serial {
-        return Err(Failure::SerialMismatch {
-            got: serial.to_string(),
-            expected: expected_serial.to_string(),
-        });
-    }
     let offset_secs = offset(timestamp, now_unix)?;
     if offset_secs.unsigned_abs() >= MAX_AGE_SECS.unsigned_abs() {
         return Err(Failure::Stale { offset_secs });
     }
+    let key = key_for(serial, now_unix.saturating_add(offset_secs))?;
     signature(key, timestamp, nonce, body, sig)
 }
 
@@ -203,6 +222,19 @@ mod tests {
             .unwrap()
     }
 
+    /// The public-key profile's trust: one key, by its id.
+    fn key_for(serial: &str, _at: i64) -> Result<&'static PublicKey, Failure> {
+        static KEY: std::sync::OnceLock<PublicKey> = std::sync::OnceLock::new();
+        if serial == SERIAL {
+            Ok(KEY.get_or_init(wechatpay_public))
+        } else {
+            Err(Failure::SerialMismatch {
+                got: serial.into(),
+                expected: SERIAL.into(),
+            })
+        }
+    }
+
     fn check(ts: &str, sig: &str, serial: &str, body: &[u8]) -> Result<(), Failure> {
         let h = SignatureHeaders {
             timestamp: Some(ts),
@@ -211,7 +243,7 @@ mod tests {
             serial: Some(serial),
             signature_type: Some("WECHATPAY2-SHA256-RSA2048"),
         };
-        answer(&h, body, SERIAL, &wechatpay_public(), NOW)
+        answer(&h, body, key_for, NOW)
     }
 
     #[test]
@@ -250,19 +282,6 @@ mod tests {
     }
 
     #[test]
-    fn a_platform_certificate_serial_is_named_as_such() {
-        let ts = NOW.to_string();
-        let sig = signed_by("wechatpay_key.pem", &ts, "abc", BODY);
-        let serial = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1";
-        assert_eq!(
-            check(&ts, &sig, serial, BODY),
-            Err(Failure::PlatformCertificate {
-                serial: serial.into()
-            })
-        );
-    }
-
-    #[test]
     fn another_signature_type_is_refused_by_name() {
         let ts = NOW.to_string();
         let sig = signed_by("wechatpay_key.pem", &ts, "abc", BODY);
@@ -273,7 +292,7 @@ mod tests {
             serial: Some(SERIAL),
             signature_type: Some("WECHATPAY2-SM2-WITH-SM3"),
         };
-        let e = answer(&h, BODY, SERIAL, &wechatpay_public(), NOW).unwrap_err();
+        let e = answer(&h, BODY, key_for, NOW).unwrap_err();
         assert_eq!(
             e,
             Failure::UnsupportedType("WECHATPAY2-SM2-WITH-SM3".into())
@@ -326,7 +345,7 @@ mod tests {
     fn missing_headers_are_named() {
         let h = SignatureHeaders::default();
         assert_eq!(
-            answer(&h, BODY, SERIAL, &wechatpay_public(), NOW),
+            answer(&h, BODY, key_for, NOW),
             Err(Failure::MissingHeader("Wechatpay-Timestamp"))
         );
     }

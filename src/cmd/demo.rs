@@ -21,7 +21,7 @@ use crate::escape;
 use crate::exit::Kind;
 use crate::keys::PrivateKey;
 use crate::output::Out;
-use crate::profile::{KeySource, Profile};
+use crate::profile::{KeySource, Profile, WechatpayPublicKey};
 use crate::render;
 use crate::report::Report;
 use crate::request::ReturnRequest;
@@ -39,11 +39,15 @@ fn sample_profile(base_url: &str) -> Result<Profile> {
             name: "sample merchant key",
             pem: SAMPLE_MERCHANT_KEY,
         },
-        wechatpay_public_key_id: EMULATOR_KEY_ID.into(),
-        wechatpay_public_key: KeySource::Builtin {
-            name: "sample WeChat Pay public key",
-            pem: SAMPLE_WECHATPAY_PUB,
-        },
+        wechatpay_public_key: Some(WechatpayPublicKey {
+            id: EMULATOR_KEY_ID.into(),
+            source: KeySource::Builtin {
+                name: "sample WeChat Pay public key",
+                pem: SAMPLE_WECHATPAY_PUB,
+            },
+        }),
+        platform_certificates_dir: None,
+        apiv3_key: None,
         base_url: BaseUrl::parse(base_url).map_err(|e| anyhow!(e))?,
         backup_base_url: None,
         timeout: Duration::from_secs(10),

@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_json::json;
 use time::OffsetDateTime;
 
+use crate::certs::store;
 use crate::cli::GlobalOpts;
 use crate::env::Env;
 use crate::output::Out;
@@ -103,6 +104,13 @@ fn unknown_keys(text: &str) -> Result<Vec<String>, String> {
 
 fn check_profile(c: &mut Checks, p: &Profile) {
     c.ok("profile", format!("profile `{}`", p.name));
+    check_merchant(c, p);
+    check_trust(c, p);
+    check_network(c, p);
+}
+
+/// The merchant's private key and certificate serial.
+fn check_merchant(c: &mut Checks, p: &Profile) {
     match p.load_private_key() {
         Ok(k) => {
             c.ok(
@@ -119,13 +127,6 @@ fn check_profile(c: &mut Checks, p: &Profile) {
         }
         Err(e) => c.problem("private key", format!("{e:#}")),
     }
-    match p.load_public_key() {
-        Ok(k) => c.ok(
-            "WeChat Pay public key",
-            format!("{}: RSA-{}", p.wechatpay_public_key, k.bits()),
-        ),
-        Err(e) => c.problem("WeChat Pay public key", format!("{e:#}")),
-    }
     let serial = &p.merchant_serial_no;
     if serial.len() == 40 && serial.bytes().all(|b| b.is_ascii_hexdigit()) {
         c.ok("merchant_serial_no", "40 hexadecimal characters");
@@ -139,16 +140,101 @@ fn check_profile(c: &mut Checks, p: &Profile) {
             ),
         );
     }
-    let id = &p.wechatpay_public_key_id;
-    match id.strip_prefix("PUB_KEY_ID_") {
-        Some(digits) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => {
-            c.ok("wechatpay_public_key_id", id.clone())
+}
+
+/// How answers are verified: the mode, the public key, the certificates, the APIv3 key.
+fn check_trust(c: &mut Checks, p: &Profile) {
+    c.ok("verification", format!("{}", p.mode()));
+    match (p.load_public_key(), &p.wechatpay_public_key) {
+        (Ok(Some((_, k))), Some(w)) => c.ok(
+            "WeChat Pay public key",
+            format!("{}: RSA-{}", w.source, k.bits()),
+        ),
+        (Ok(_), _) => {}
+        (Err(e), _) => c.problem("WeChat Pay public key", format!("{e:#}")),
+    }
+    if let Some(w) = &p.wechatpay_public_key {
+        let id = &w.id;
+        match id.strip_prefix("PUB_KEY_ID_") {
+            Some(digits) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => {
+                c.ok("wechatpay_public_key_id", id.clone())
+            }
+            _ => c.problem(
+                "wechatpay_public_key_id",
+                format!(
+                    "{id:?} does not look like PUB_KEY_ID_ followed by digits (微信支付公钥ID)"
+                ),
+            ),
         }
-        _ => c.problem(
-            "wechatpay_public_key_id",
-            format!("{id:?} does not look like PUB_KEY_ID_ followed by digits (微信支付公钥ID)"),
+    }
+    if let Some(dir) = &p.platform_certificates_dir {
+        check_certificates(c, dir, p.wechatpay_public_key.is_none());
+        match p.load_apiv3_key() {
+            Ok(Some(_)) => c.ok("APIv3 key", "32 bytes"),
+            Ok(None) => c.warn(
+                "APIv3 key",
+                "none (apiv3_key_file or WXCOUPON_APIV3_KEY): platform certificates cannot be \
+                 downloaded, nor fetched when an answer names a new one",
+            ),
+            Err(e) => c.problem("APIv3 key", format!("{e:#}")),
+        }
+    }
+}
+
+/// The platform certificates folder: every file read, expiry warned.
+fn check_certificates(c: &mut Checks, dir: &std::path::Path, only_certificates: bool) {
+    let certs = match store::load(dir) {
+        Ok(certs) => certs,
+        Err(e) => return c.problem("platform certificates", format!("{e:#}")),
+    };
+    let now = OffsetDateTime::now_utc();
+    for s in &certs {
+        let left = (s.cert.not_after - now).whole_days();
+        if s.cert.not_after < now {
+            c.warn(
+                "platform certificates",
+                format!("{} has expired", s.cert.serial),
+            );
+        } else if left <= 30 {
+            c.warn(
+                "platform certificates",
+                format!(
+                    "{} expires in {left} day(s): run `wxcoupon certificates download`",
+                    s.cert.serial
+                ),
+            );
+        }
+    }
+    match store::newest_valid(&certs, now.unix_timestamp()) {
+        Some(newest) => c.ok(
+            "platform certificates",
+            format!(
+                "{} in {}; the newest valid one is {}",
+                certs.len(),
+                dir.display(),
+                newest.cert.serial
+            ),
+        ),
+        None if only_certificates => c.warn(
+            "platform certificates",
+            format!(
+                "none valid in {}: requests name no Wechatpay-Serial until `wxcoupon certificates \
+                 download` fetches them",
+                dir.display()
+            ),
+        ),
+        None => c.warn(
+            "platform certificates",
+            format!(
+                "none valid in {}: `wxcoupon certificates download` fetches them",
+                dir.display()
+            ),
         ),
     }
+}
+
+/// Base URLs, proxy, CA bundle.
+fn check_network(c: &mut Checks, p: &Profile) {
     let mut urls = format!("base_url {}", p.base_url);
     match &p.backup_base_url {
         Some(b) => urls.push_str(&format!(", backup_base_url {b}")),

@@ -10,8 +10,9 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::json;
 
-use crate::cli::{EmulatorArgs, GlobalOpts};
+use crate::cli::{EmulatorArgs, GlobalOpts, SignerArg};
 use crate::emulator::gateway::{Coupon, Identity};
+use crate::emulator::platform::{Platform, SAMPLE_APIV3_KEY, Signer};
 use crate::emulator::{self};
 use crate::emulator::{
     EMULATOR_KEY_ID, Fault, SAMPLE_MCHID, SAMPLE_MERCHANT_KEY, SAMPLE_SERIAL, SAMPLE_WECHATPAY_PUB,
@@ -159,7 +160,13 @@ fn flags(a: &EmulatorArgs) -> Result<(SocketAddr, Vec<Fault>, Vec<Coupon>)> {
 pub fn run(g: &GlobalOpts, a: &EmulatorArgs, env: &Env, out: &mut Out) -> Result<u8> {
     let (listen, faults, coupons) = flags(a)?;
     let mut m = merchant(g, env)?;
-    let identity = Identity::with_sample_wechatpay_key(&m.mchid, &m.serial, &m.key)?;
+    let signer = match a.signer {
+        SignerArg::PublicKey => Signer::PublicKey,
+        SignerArg::Certificate => Signer::Certificate,
+        SignerArg::Switching => Signer::Switching,
+    };
+    let mut identity = Identity::with_sample_wechatpay_key(&m.mchid, &m.serial, &m.key)?;
+    identity.platform = Platform::sample(signer)?;
     // Before any file is written: a taken port leaves nothing behind.
     let listener = bind(listen)?;
 
@@ -199,15 +206,8 @@ pub fn run(g: &GlobalOpts, a: &EmulatorArgs, env: &Env, out: &mut Out) -> Result
             std::env::temp_dir().display()
         )
     })?;
-    if m.sample {
-        let key_file = folder.path().join("sample_merchant_key.pem");
-        write_new(&key_file, pem_block(SAMPLE_MERCHANT_KEY), true)?;
-        m.key_file = Some(key_file);
-    }
-    let pub_file = folder.path().join("wechatpay_pub.pem");
-    write_new(&pub_file, pem_block(SAMPLE_WECHATPAY_PUB), false)?;
-
-    out.out(&printed_profile(&m, &base_url, &pub_file, g.json));
+    let files = write_files(folder.path(), &mut m, signer)?;
+    out.out(&printed_profile(&m, &base_url, &files, g.json));
     out.err(&format!(
         "emulator: listening on {base_url} for {}; merchant {} ({}); Ctrl-C stops it\n",
         crate::request::PATH,
@@ -221,50 +221,103 @@ pub fn run(g: &GlobalOpts, a: &EmulatorArgs, env: &Env, out: &mut Out) -> Result
 }
 
 /// The `[profile.emulator]` table (or its JSON) that points at this emulator.
-fn printed_profile(m: &Merchant, base_url: &str, pub_file: &Path, json: bool) -> String {
-    let mut out = String::new();
+/// The files a printed profile names, in the emulator's private folder.
+struct Files {
+    wechatpay_pub: Option<PathBuf>,
+    certificates_dir: Option<PathBuf>,
+    apiv3_key: Option<PathBuf>,
+}
+
+/// Writes what the profile needs for this signer: the sample merchant key
+/// (with no config file), the WeChat Pay public key, the sample APIv3 key and
+/// an empty folder for the certificates `certificates download` fetches.
+fn write_files(folder: &Path, m: &mut Merchant, signer: Signer) -> Result<Files> {
+    if m.sample {
+        let key_file = folder.join("sample_merchant_key.pem");
+        write_new(&key_file, pem_block(SAMPLE_MERCHANT_KEY), true)?;
+        m.key_file = Some(key_file);
+    }
+    let mut files = Files {
+        wechatpay_pub: None,
+        certificates_dir: None,
+        apiv3_key: None,
+    };
+    if signer != Signer::Certificate {
+        let pub_file = folder.join("wechatpay_pub.pem");
+        write_new(&pub_file, pem_block(SAMPLE_WECHATPAY_PUB), false)?;
+        files.wechatpay_pub = Some(pub_file);
+    }
+    if signer != Signer::PublicKey {
+        let dir = folder.join("wechatpay_certs");
+        std::fs::create_dir(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let key = folder.join("sample_apiv3_key.txt");
+        write_new(&key, &format!("{SAMPLE_APIV3_KEY}\n"), true)?;
+        files.certificates_dir = Some(dir);
+        files.apiv3_key = Some(key);
+    }
+    Ok(files)
+}
+
+fn printed_profile(m: &Merchant, base_url: &str, files: &Files, json: bool) -> String {
+    let path = |p: &Option<PathBuf>| p.as_ref().map(|f| f.display().to_string());
     if json {
         return format!(
             "{}\n",
             json!({
                 "base_url": base_url, "mchid": m.mchid, "merchant_serial_no": m.serial,
-                "private_key_file": m.key_file.as_ref().map(|f| f.display().to_string()),
-                "wechatpay_public_key_id": EMULATOR_KEY_ID,
-                "wechatpay_public_key_file": pub_file.display().to_string(),
+                "private_key_file": path(&m.key_file),
+                "wechatpay_public_key_id": files.wechatpay_pub.as_ref().map(|_| EMULATOR_KEY_ID),
+                "wechatpay_public_key_file": path(&files.wechatpay_pub),
+                "platform_certificates_dir": path(&files.certificates_dir),
+                "apiv3_key_file": path(&files.apiv3_key),
             })
         );
     }
-    {
-        out.push_str("# wxcoupon emulator: a local stand-in for WeChat Pay. Sample keys; nothing here is real.\n");
-        // The warning the sample key files carry in wxcoupon's source: the
-        // written files are plain PEM, so it goes here.
-        out.push_str(if m.sample {
-            "# The key files below are published sample keys (in wxcoupon's source code); they sign nothing real.\n"
-        } else {
-            "# wechatpay_public_key_file is one of wxcoupon's published sample keys (in its source code); they sign nothing real.\n"
-        });
-        out.push_str("# Save this table in a config file, then: wxcoupon --config FILE return --code ... --stock ...\n");
-        out.push_str("[profile.emulator]\n");
-        out.push_str(&format!("mchid = {}\n", toml_str(&m.mchid)));
-        out.push_str(&format!("merchant_serial_no = {}\n", toml_str(&m.serial)));
-        match &m.key_file {
-            Some(f) => out.push_str(&format!(
-                "private_key_file = {}\n",
-                toml_str(&f.display().to_string())
-            )),
-            None => out.push_str(
-                "# private key: from WXCOUPON_PRIVATE_KEY, as for the profile it came from\n",
-            ),
-        }
+    let mut out = String::new();
+    out.push_str("# wxcoupon emulator: a local stand-in for WeChat Pay. Sample keys; nothing here is real.\n");
+    // The warning the sample key files carry in wxcoupon's source: the
+    // written files are plain PEM, so it goes here.
+    out.push_str(if m.sample {
+        "# The key files below are published sample keys (in wxcoupon's source code); they sign nothing real.\n"
+    } else {
+        "# The WeChat Pay key files below are published sample keys (in wxcoupon's source code); they sign nothing real.\n"
+    });
+    if files.certificates_dir.is_some() {
+        out.push_str("# Platform certificates: run `wxcoupon --config FILE certificates download` first (or let return fetch them).\n");
+    }
+    out.push_str("# Save this table in a config file, then: wxcoupon --config FILE return --code ... --stock ...\n");
+    out.push_str("[profile.emulator]\n");
+    out.push_str(&format!("mchid = {}\n", toml_str(&m.mchid)));
+    out.push_str(&format!("merchant_serial_no = {}\n", toml_str(&m.serial)));
+    match &m.key_file {
+        Some(f) => out.push_str(&format!(
+            "private_key_file = {}\n",
+            toml_str(&f.display().to_string())
+        )),
+        None => out.push_str(
+            "# private key: from WXCOUPON_PRIVATE_KEY, as for the profile it came from\n",
+        ),
+    }
+    if let Some(f) = &files.wechatpay_pub {
         out.push_str(&format!(
             "wechatpay_public_key_id = {}\n",
             toml_str(EMULATOR_KEY_ID)
         ));
         out.push_str(&format!(
             "wechatpay_public_key_file = {}\n",
-            toml_str(&pub_file.display().to_string())
+            toml_str(&f.display().to_string())
         ));
-        out.push_str(&format!("base_url = {}\n", toml_str(base_url)));
     }
+    if let (Some(dir), Some(key)) = (&files.certificates_dir, &files.apiv3_key) {
+        out.push_str(&format!(
+            "platform_certificates_dir = {}\n",
+            toml_str(&dir.display().to_string())
+        ));
+        out.push_str(&format!(
+            "apiv3_key_file = {}\n",
+            toml_str(&key.display().to_string())
+        ));
+    }
+    out.push_str(&format!("base_url = {}\n", toml_str(base_url)));
     out
 }

@@ -2,6 +2,7 @@
 //! global flags a command cannot honour, runs the command, and turns an
 //! error into the one `invalid` message. Nothing below `cmd/` imports from it.
 
+mod certificates;
 mod demo;
 mod docs;
 mod doctor;
@@ -13,7 +14,7 @@ mod verify;
 
 use anyhow::{Result, bail};
 
-use crate::cli::{Cli, Command};
+use crate::cli::{CertificatesAction, Cli, Command};
 use crate::env::Env;
 use crate::output::Out;
 
@@ -29,6 +30,8 @@ pub fn run(cli: &Cli, env: &Env, out: &mut Out) -> u8 {
     }
     let result = match &cli.command {
         Command::Return(a) => Ok(r#return::run(g, a, env, out)),
+        Command::Certificates(CertificatesAction::Download) => certificates::download(g, env, out),
+        Command::Certificates(CertificatesAction::List) => certificates::list(g, env, out),
         Command::Explain(a) => explain::run(a, g.json, out),
         Command::Sign(a) => sign::run(g, a, env, out),
         Command::Verify(a) => verify::run(g, a, env, out),
@@ -51,7 +54,12 @@ fn applies(cli: &Cli) -> Result<()> {
         Command::Verify(_) => "verify",
         Command::Doctor => "doctor",
         Command::Emulator(_) => "emulator",
-        Command::Return(_) | Command::Demo => return Ok(()),
+        Command::Certificates(CertificatesAction::List) => "certificates list",
+        Command::Return(_)
+        | Command::Demo
+        | Command::Certificates(CertificatesAction::Download) => {
+            return Ok(());
+        }
     };
     if cli.global.json && matches!(cli.command, Command::Completions(_) | Command::Man(_)) {
         bail!(
@@ -60,8 +68,8 @@ fn applies(cli: &Cli) -> Result<()> {
     }
     if cli.global.verbose {
         bail!(
-            "-v does not apply to `wxcoupon {name}`: it traces the requests that `return` and \
-             `demo` send, and `{name}` sends none"
+            "-v does not apply to `wxcoupon {name}`: it traces the requests that `return`, \
+             `certificates download` and `demo` send, and `{name}` sends none"
         );
     }
     Ok(())

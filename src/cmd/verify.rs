@@ -36,7 +36,14 @@ pub fn run(g: &GlobalOpts, a: &VerifyArgs, env: &Env, out: &mut Out) -> Result<u
         Some(path) => profile::read_public_key(path)?,
         None => profile::select(g.config.as_deref(), g.profile.as_deref(), env)
             .context("verify needs --public-key FILE, or a profile with wechatpay_public_key_file")?
-            .load_public_key()?,
+            .load_public_key()?
+            .map(|(_, key)| key)
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "verify needs --public-key FILE: the profile has no wechatpay_public_key_file \
+                     (for a platform certificate's key: openssl x509 -in CERT.pem -pubkey -noout)"
+                )
+            })?,
     };
     let result = verify::signature(&key, &a.timestamp, &a.nonce, &body, &a.signature);
     let now = OffsetDateTime::now_utc().unix_timestamp();

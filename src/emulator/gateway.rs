@@ -49,6 +49,8 @@ pub struct Identity {
     pub merchant_public_key: PublicKey,
     pub wechatpay_key: PrivateKey,
     pub wechatpay_key_id: String,
+    /// Which key signs answers, and the platform certificates.
+    pub platform: super::platform::Platform,
 }
 
 impl Identity {
@@ -64,6 +66,7 @@ impl Identity {
             merchant_public_key: PublicKey::from_pkcs1_der(merchant_key.public_der())?,
             wechatpay_key: PrivateKey::from_pem(super::SAMPLE_WECHATPAY_KEY.as_bytes())?,
             wechatpay_key_id: super::EMULATOR_KEY_ID.into(),
+            platform: super::platform::Platform::sample(super::platform::Signer::PublicKey)?,
         })
     }
 }
@@ -142,24 +145,35 @@ pub fn decide(id: &Identity, ledger: &mut Ledger, req: &Incoming<'_>, now_unix: 
     if let Err(refused) = super::auth::authenticate(id, ledger, req, now_unix) {
         return refused;
     }
+    if req.target == crate::certs::download::PATH {
+        return id.platform.certificates();
+    }
     business(id, ledger, req, now_unix)
 }
 
 /// The API, its method, and the headers WeChat Pay requires.
 fn route_and_headers(req: &Incoming<'_>) -> Option<Verdict> {
-    if req.target != PATH {
-        return Some(error(
-            404,
-            "RESOURCE_NOT_EXISTS",
-            "该接口不存在（本模拟器只提供申请退券）",
-            format!("no such API {}", req.target),
-        ));
-    }
-    if req.method != "POST" {
+    let method = match req.target {
+        PATH => "POST",
+        crate::certs::download::PATH => "GET",
+        _ => {
+            return Some(error(
+                404,
+                "RESOURCE_NOT_EXISTS",
+                "该接口不存在（本模拟器只提供申请退券与下载平台证书）",
+                format!("no such API {}", req.target),
+            ));
+        }
+    };
+    if req.method != method {
         return Some(error(
             405,
             "INVALID_REQUEST",
-            "请求方法应为 POST",
+            if method == "POST" {
+                "请求方法应为 POST"
+            } else {
+                "请求方法应为 GET"
+            },
             format!("method {}", req.method),
         ));
     }
@@ -173,9 +187,10 @@ fn route_and_headers(req: &Incoming<'_>) -> Option<Verdict> {
             ));
         }
     }
-    if !req
-        .header("Content-Type")
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/json"))
+    if method == "POST"
+        && !req
+            .header("Content-Type")
+            .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/json"))
     {
         return Some(error(
             400,
@@ -316,14 +331,15 @@ pub fn signature_headers(
 ) -> anyhow::Result<Vec<(String, String)>> {
     let nonce = sign::random_alphanumeric(32)?;
     let ts = now_unix.to_string();
-    let signature = id
-        .wechatpay_key
-        .sign_base64(&crate::verify::message(&ts, &nonce, body))?;
+    let (key, serial) = id
+        .platform
+        .next_signer((&id.wechatpay_key, &id.wechatpay_key_id));
+    let signature = key.sign_base64(&crate::verify::message(&ts, &nonce, body))?;
     Ok(vec![
         ("Wechatpay-Timestamp".into(), ts),
         ("Wechatpay-Nonce".into(), nonce),
         ("Wechatpay-Signature".into(), signature),
-        ("Wechatpay-Serial".into(), id.wechatpay_key_id.clone()),
+        ("Wechatpay-Serial".into(), serial.to_string()),
         ("Wechatpay-Signature-Type".into(), sign::SCHEME.into()),
     ])
 }

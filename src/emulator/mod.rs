@@ -11,6 +11,7 @@ mod auth;
 mod faults;
 pub mod gateway;
 mod http;
+pub mod platform;
 
 pub use faults::{Fault, FaultKind};
 use http::{Raw, ReadError, read_request, reason, reset, send};

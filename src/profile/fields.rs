@@ -8,8 +8,8 @@ use anyhow::{Result, anyhow, bail};
 use toml::Spanned;
 
 use super::config::{Locator, RawProfile};
-use super::{KeySource, Profile, SecretPem};
-use crate::env::{Env, PRIVATE_KEY_ENV};
+use super::{KeySource, Profile, SecretPem, WechatpayPublicKey};
+use crate::env::{APIV3_KEY_ENV, Env, PRIVATE_KEY_ENV};
 use crate::limits::{DEFAULT_RETRIES, DEFAULT_TIMEOUT_SECS, check_retries, check_timeout};
 use crate::url::{BaseUrl, OFFICIAL_BASE_URL};
 
@@ -72,10 +72,9 @@ pub(super) fn validate(
         at,
         folder: at.path.parent().unwrap_or(Path::new(".")),
     };
-    let (mchid, merchant_serial_no, wechatpay_public_key_id) = identity(p, &place)?;
+    let (mchid, merchant_serial_no) = identity(p, &place)?;
     let private_key = private_key(p, &place, env)?;
-    let wechatpay_public_key =
-        KeySource::File(place.file(&p.wechatpay_public_key_file, "wechatpay_public_key_file")?);
+    let (wechatpay_public_key, platform_certificates_dir, apiv3_key) = trust(p, &place, env)?;
     let (base_url, backup_base_url) = urls(p, &place)?;
     let (timeout, retries) = numbers(p, &place)?;
     let proxy = proxy(p, &place)?;
@@ -89,8 +88,9 @@ pub(super) fn validate(
         mchid,
         merchant_serial_no,
         private_key,
-        wechatpay_public_key_id,
         wechatpay_public_key,
+        platform_certificates_dir,
+        apiv3_key,
         base_url,
         backup_base_url,
         timeout,
@@ -100,8 +100,8 @@ pub(super) fn validate(
     })
 }
 
-/// mchid, merchant_serial_no, wechatpay_public_key_id.
-fn identity(p: &RawProfile, place: &Place<'_>) -> Result<(String, String, String)> {
+/// mchid, merchant_serial_no.
+fn identity(p: &RawProfile, place: &Place<'_>) -> Result<(String, String)> {
     let at = place.at;
     let mchid = p.mchid.get_ref();
     check_mchid(mchid).map_err(|e| {
@@ -119,17 +119,70 @@ fn identity(p: &RawProfile, place: &Place<'_>) -> Result<(String, String, String
             place.field("merchant_serial_no")
         )
     })?;
-    let key_id = p.wechatpay_public_key_id.get_ref();
-    if !is_public_key_id(key_id) {
-        bail!(
-            "{}: {} = {:?}: must be the WeChat Pay public key id (微信支付公钥ID): PUB_KEY_ID_ and \
-             digits, as the merchant platform shows it",
-            at.line(&p.wechatpay_public_key_id),
+    Ok((mchid.clone(), serial.clone()))
+}
+
+/// How answers are verified: the WeChat Pay public key (its id and file,
+/// both or neither), platform certificates (a folder, and the APIv3 key that
+/// downloads them), or both while a merchant switches. At least one.
+fn trust(
+    p: &RawProfile,
+    place: &Place<'_>,
+    env: &Env,
+) -> Result<(
+    Option<WechatpayPublicKey>,
+    Option<PathBuf>,
+    Option<KeySource>,
+)> {
+    let public_key = match (&p.wechatpay_public_key_id, &p.wechatpay_public_key_file) {
+        (Some(id), Some(file)) => {
+            let key_id = id.get_ref();
+            if !is_public_key_id(key_id) {
+                bail!(
+                    "{}: {} = {:?}: must be the WeChat Pay public key id (微信支付公钥ID): PUB_KEY_ID_ and \
+                     digits, as the merchant platform shows it",
+                    place.at.line(id),
+                    place.field("wechatpay_public_key_id"),
+                    key_id
+                );
+            }
+            Some(WechatpayPublicKey {
+                id: key_id.clone(),
+                source: KeySource::File(place.file(file, "wechatpay_public_key_file")?),
+            })
+        }
+        (None, None) => None,
+        (Some(s), None) | (None, Some(s)) => bail!(
+            "{}: {} and {} go together (the WeChat Pay public key's id and its file): set both, \
+             or neither when the profile uses platform certificates",
+            place.at.line(s),
             place.field("wechatpay_public_key_id"),
-            key_id
+            place.field("wechatpay_public_key_file")
+        ),
+    };
+    let certificates_dir = match &p.platform_certificates_dir {
+        Some(d) => Some(place.file(d, "platform_certificates_dir")?),
+        None => None,
+    };
+    if public_key.is_none() && certificates_dir.is_none() {
+        bail!(
+            "config file {}: profile.{} has no way to verify WeChat Pay's answers: set \
+             wechatpay_public_key_id and wechatpay_public_key_file (the WeChat Pay public key, \
+             微信支付公钥), or platform_certificates_dir (platform certificates, 平台证书), or both \
+             while the merchant switches from certificates to the public key",
+            place.at.path.display(),
+            place.name
         );
     }
-    Ok((mchid.clone(), serial.clone(), key_id.clone()))
+    let apiv3_key = match (&env.apiv3_key, &p.apiv3_key_file) {
+        (Some(v), _) if v.trim().is_empty() => bail!(
+            "{APIV3_KEY_ENV} is set but empty; put the APIv3 key in it, or unset it to use apiv3_key_file"
+        ),
+        (Some(v), _) => Some(KeySource::Env(SecretPem(v.clone()))),
+        (None, Some(f)) => Some(KeySource::File(place.file(f, "apiv3_key_file")?)),
+        (None, None) => None,
+    };
+    Ok((public_key, certificates_dir, apiv3_key))
 }
 
 /// `$WXCOUPON_PRIVATE_KEY` wins over `private_key_file`; set but empty is an error.

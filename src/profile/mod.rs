@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
-use crate::env::{Env, PRIVATE_KEY_ENV};
+use crate::env::{APIV3_KEY_ENV, Env, PRIVATE_KEY_ENV};
 use crate::keys::{PrivateKey, PublicKey};
 use crate::url::BaseUrl;
 
@@ -54,6 +54,34 @@ impl fmt::Display for KeySource {
     }
 }
 
+/// The WeChat Pay public key: its id (`PUB_KEY_ID_…`) and where it is.
+#[derive(Debug, Clone)]
+pub struct WechatpayPublicKey {
+    pub id: String,
+    pub source: KeySource,
+}
+
+/// How a profile verifies WeChat Pay's answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    PublicKey,
+    Certificates,
+    /// Both: a merchant switching from certificates to the public key.
+    Switching,
+}
+
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Mode::PublicKey => "the WeChat Pay public key (公钥模式)",
+            Mode::Certificates => "platform certificates (平台证书模式)",
+            Mode::Switching => {
+                "switching: the WeChat Pay public key and platform certificates, whichever signs"
+            }
+        })
+    }
+}
+
 /// One validated profile. Keys are read on demand by `private_key()` and
 /// `public_key()`, so commands that need only one of them read only that one.
 #[derive(Debug, Clone)]
@@ -63,8 +91,12 @@ pub struct Profile {
     pub mchid: String,
     pub merchant_serial_no: String,
     pub private_key: KeySource,
-    pub wechatpay_public_key_id: String,
-    pub wechatpay_public_key: KeySource,
+    /// The WeChat Pay public key (公钥模式), when the profile uses it.
+    pub wechatpay_public_key: Option<WechatpayPublicKey>,
+    /// The folder of platform certificates (平台证书), when the profile uses them.
+    pub platform_certificates_dir: Option<PathBuf>,
+    /// The APIv3 key, which downloads platform certificates.
+    pub apiv3_key: Option<KeySource>,
     pub base_url: BaseUrl,
     pub backup_base_url: Option<BaseUrl>,
     pub timeout: Duration,
@@ -114,8 +146,41 @@ impl Profile {
         Ok(Some(certs))
     }
 
-    pub fn load_public_key(&self) -> Result<PublicKey> {
-        let key = match &self.wechatpay_public_key {
+    pub fn mode(&self) -> Mode {
+        match (&self.wechatpay_public_key, &self.platform_certificates_dir) {
+            (Some(_), Some(_)) => Mode::Switching,
+            (None, Some(_)) => Mode::Certificates,
+            _ => Mode::PublicKey,
+        }
+    }
+
+    /// The APIv3 key, when the profile has one (`$WXCOUPON_APIV3_KEY` or `apiv3_key_file`).
+    pub fn load_apiv3_key(&self) -> Result<Option<crate::certs::ApiV3Key>> {
+        let (text, from) = match &self.apiv3_key {
+            None => return Ok(None),
+            Some(KeySource::Env(SecretPem(text))) => (text.clone(), APIV3_KEY_ENV.to_string()),
+            Some(KeySource::File(path)) => (
+                crate::files::read_text(path, "apiv3_key_file", 1024)?,
+                format!("apiv3_key_file {}", path.display()),
+            ),
+            Some(KeySource::Builtin { pem, name }) => {
+                (pem.to_string(), format!("the built-in {name}"))
+            }
+        };
+        crate::certs::ApiV3Key::from_text(&text).map(Some).map_err(|n| {
+            anyhow::anyhow!(
+                "{from} holds {n} bytes; the APIv3 key (APIv3密钥, set in the merchant platform) \
+                 is 32 characters"
+            )
+        })
+    }
+
+    /// The WeChat Pay public key and its id, when the profile uses one.
+    pub fn load_public_key(&self) -> Result<Option<(String, PublicKey)>> {
+        let Some(w) = &self.wechatpay_public_key else {
+            return Ok(None);
+        };
+        let key = match &w.source {
             KeySource::File(path) => read_public_key(path),
             KeySource::Env(SecretPem(text)) => PublicKey::from_pem(text.as_bytes()),
             KeySource::Builtin { pem, name } => {
@@ -126,6 +191,7 @@ impl Profile {
             "check wechatpay_public_key_file: it must be the WeChat Pay public key (pub_key.pem) \
              downloaded from the merchant platform",
         )
+        .map(|k| Some((w.id.clone(), k)))
     }
 }
 

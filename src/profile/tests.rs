@@ -31,16 +31,90 @@ fn a_minimal_profile_gets_the_documented_defaults() {
     let p = load(&path, None, &Env::default()).unwrap();
     assert_eq!(p.name, "shop");
     assert_eq!(p.base_url.origin, OFFICIAL_BASE_URL);
-    assert_eq!(p.backup_base_url.unwrap().origin, OFFICIAL_BACKUP_URL);
+    assert_eq!(
+        p.backup_base_url.as_ref().unwrap().origin,
+        OFFICIAL_BACKUP_URL
+    );
     assert_eq!(p.timeout, Duration::from_secs(10));
     assert_eq!(p.retries, 2);
     assert_eq!(
         p.private_key,
         KeySource::File(dir.path().join("apiclient_key.pem"))
     );
+    let w = p.wechatpay_public_key.as_ref().unwrap();
+    assert_eq!(w.source, KeySource::File(dir.path().join("pub_key.pem")));
+    assert_eq!(w.id, "PUB_KEY_ID_0119000001092024112700000000000001");
+    assert_eq!(p.mode(), Mode::PublicKey);
+    assert_eq!(p.platform_certificates_dir, None);
+}
+
+#[test]
+fn the_three_ways_to_verify_and_none() {
+    let certs_only = GOOD
+        .replace(
+            "wechatpay_public_key_id = \"PUB_KEY_ID_0119000001092024112700000000000001\"\n",
+            "",
+        )
+        .replace(
+            "wechatpay_public_key_file = \"pub_key.pem\"\n",
+            "platform_certificates_dir = \"certs\"\n",
+        );
+    let (dir, path) = write(&certs_only);
+    let p = load(&path, None, &Env::default()).unwrap();
+    assert_eq!(p.mode(), Mode::Certificates);
+    assert_eq!(p.platform_certificates_dir, Some(dir.path().join("certs")));
+    let (_d, path) = write(&format!(
+        "{GOOD}platform_certificates_dir = \"certs\"\napiv3_key_file = \"v3.txt\"\n"
+    ));
+    let p = load(&path, None, &Env::default()).unwrap();
+    assert_eq!(p.mode(), Mode::Switching);
+    let none = GOOD
+        .replace(
+            "wechatpay_public_key_id = \"PUB_KEY_ID_0119000001092024112700000000000001\"\n",
+            "",
+        )
+        .replace("wechatpay_public_key_file = \"pub_key.pem\"\n", "");
+    let e = err(&none, None, &Env::default());
+    assert!(
+        e.contains("profile.shop has no way to verify WeChat Pay's answers"),
+        "{e}"
+    );
+    let half = GOOD.replace("wechatpay_public_key_file = \"pub_key.pem\"\n", "");
+    let e = err(&half, None, &Env::default());
+    assert!(e.contains(":6: profile.shop.wechatpay_public_key_id and profile.shop.wechatpay_public_key_file go together"), "{e}");
+    // The APIv3 key: the variable wins; empty is an error; 32 bytes.
+    let env = Env {
+        apiv3_key: Some(String::new()),
+        ..Env::default()
+    };
+    let e = err(&certs_only, None, &env);
+    assert!(e.contains("WXCOUPON_APIV3_KEY is set but empty"), "{e}");
+    let env = Env {
+        apiv3_key: Some(" short \n".into()),
+        ..Env::default()
+    };
+    let (_d, path) = write(&certs_only);
+    let e = format!(
+        "{:#}",
+        load(&path, None, &env)
+            .unwrap()
+            .load_apiv3_key()
+            .unwrap_err()
+    );
     assert_eq!(
-        p.wechatpay_public_key,
-        KeySource::File(dir.path().join("pub_key.pem"))
+        e,
+        "WXCOUPON_APIV3_KEY holds 5 bytes; the APIv3 key (APIv3密钥, set in the merchant platform) is 32 characters"
+    );
+    let env = Env {
+        apiv3_key: Some("a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb\n".into()),
+        ..Env::default()
+    };
+    assert!(
+        load(&path, None, &env)
+            .unwrap()
+            .load_apiv3_key()
+            .unwrap()
+            .is_some()
     );
 }
 
@@ -210,6 +284,8 @@ fn profile_keys_match_what_the_parser_accepts() {
         "retries = 1",
         "proxy = \"\"",
         "ca_file = \"ca.pem\"",
+        "platform_certificates_dir = \"certs\"",
+        "apiv3_key_file = \"apiv3.txt\"",
     ] {
         text.push_str(k);
         text.push('\n');

@@ -297,6 +297,9 @@ fn committed_man_pages_are_fresh_and_complete() {
         "wxcoupon-emulator.1",
         "wxcoupon-demo.1",
         "wxcoupon-doctor.1",
+        "wxcoupon-certificates.1",
+        "wxcoupon-certificates-download.1",
+        "wxcoupon-certificates-list.1",
     ]
     .into_iter()
     .map(String::from)
@@ -618,7 +621,7 @@ fn global_flags_are_honoured_or_refused() {
         (
             2,
             "",
-            "wxcoupon: error: -v does not apply to `wxcoupon explain`: it traces the requests that `return` and `demo` send, and `explain` sends none\n"
+            "wxcoupon: error: -v does not apply to `wxcoupon explain`: it traces the requests that `return`, `certificates download` and `demo` send, and `explain` sends none\n"
         )
     );
     let out = run(wxcoupon(h.path()).args(["demo", "-v"]));

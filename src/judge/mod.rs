@@ -6,13 +6,19 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+mod download;
+mod sign_diff;
+
+pub use download::{download_error, download_refused, no_apiv3_key, no_certificates_dir};
+use sign_diff::sign_diff;
+
 use crate::client::{Answer, ErrorBody, NetError};
 use crate::escape;
 use crate::explain;
-use crate::keys::PublicKey;
 use crate::report::Judgement;
 use crate::request::ReturnRequest;
 use crate::retry;
+use crate::trust::Trust;
 use crate::verify::{self, SignatureHeaders};
 
 const UNKNOWN_EXPLANATION: &str = "结果未知：退券可能已经成功，也可能没有。用同一个退券单号重试是安全的，不会重复退券。 \
@@ -39,13 +45,14 @@ const UNEXPECTED_BODY_EXPLANATION: &str = "应答签名有效（确实来自微�
      number is safe.";
 
 const PLATFORM_CERTIFICATE_EXPLANATION: &str = "应答由微信支付平台证书签名，而不是微信支付公钥：该商户尚未在商户平台开启“切换为微信支付公钥”。\
-     请在商户平台（账户中心 → API安全 → 微信支付公钥）完成切换；本版本 wxcoupon 不支持平台证书。退券可能已经成功，也可能没有。 \
+     请在商户平台（账户中心 → API安全 → 微信支付公钥）完成切换，或在 profile 中配置平台证书（platform_certificates_dir 与 apiv3_key_file）。退券可能已经成功，也可能没有。 \
      The answer was signed by a WeChat Pay platform certificate, not by the WeChat Pay public key: \
      this merchant has not turned on the switch to the WeChat Pay public key in the merchant \
      platform, so WeChat Pay still signs with the certificate. Turn the switch on (账户中心 → \
-     API安全 → 微信支付公钥); this version of wxcoupon does not support platform certificates. The \
-     return may or may not have happened; re-running with the same request number is safe once \
-     the switch is on.";
+     API安全 → 微信支付公钥), or give the profile platform certificates too \
+     (platform_certificates_dir and apiv3_key_file, then `wxcoupon certificates download`). The \
+     return may or may not have happened; re-running with the same request number (--resume) is \
+     safe once either is done.";
 
 const UNSUPPORTED_TYPE_EXPLANATION: &str = "应答使用了 wxcoupon 无法验证的签名算法，不能当作成功：退券可能已经成功，也可能没有。 \
      The answer is signed with an algorithm wxcoupon cannot check (it verifies \
@@ -63,11 +70,32 @@ const PROBE_EXPLANATION: &str = "微信支付有时会故意返回错误的签�
      confirm the return. Re-run with the command below (--resume) to confirm it: it can never \
      return the coupon twice.";
 
+const UNKNOWN_CERTIFICATE_EXPLANATION: &str = "应答由一张本地没有的微信支付平台证书签名：请下载平台证书（wxcoupon certificates download，需要APIv3密钥），然后用同一退券单号重跑。退券可能已经成功，也可能没有。 \
+     The answer was signed by a WeChat Pay platform certificate that is not in \
+     platform_certificates_dir: download the certificates (`wxcoupon certificates download`, \
+     which needs the APIv3 key: apiv3_key_file or WXCOUPON_APIV3_KEY), then re-run with the same \
+     request number (--resume). The return may or may not have happened.";
+
+const CERTIFICATE_NOT_VALID_EXPLANATION: &str = "应答由一张在应答时间已过期或尚未生效的平台证书签名，不能当作成功：请下载当前的平台证书后用同一退券单号重跑。 \
+     The answer was signed by a platform certificate that was expired or not yet valid at the \
+     answer's time, so it is not a success: download the current certificates (`wxcoupon \
+     certificates download`) and re-run with the same request number (--resume). The return may or \
+     may not have happened.";
+
+const PUBLIC_KEY_NOT_CONFIGURED_EXPLANATION: &str = "应答由微信支付公钥签名，但该 profile 只配置了平台证书：商户已切换为微信支付公钥。请在 profile 中加上 wechatpay_public_key_id 与 wechatpay_public_key_file。 \
+     The answer was signed by the WeChat Pay public key, but the profile has only platform \
+     certificates: the merchant has switched to the public key. Add wechatpay_public_key_id and \
+     wechatpay_public_key_file (pub_key.pem, from the merchant platform) to the profile, then \
+     re-run with the same request number (--resume). The return may or may not have happened.";
+
 /// What an answer that failed verification means, for the JSON `explanation`.
 fn unverified_explanation(failure: &verify::Failure) -> &'static str {
     match failure {
         verify::Failure::Probe => PROBE_EXPLANATION,
         verify::Failure::PlatformCertificate { .. } => PLATFORM_CERTIFICATE_EXPLANATION,
+        verify::Failure::UnknownCertificate { .. } => UNKNOWN_CERTIFICATE_EXPLANATION,
+        verify::Failure::CertificateNotValid { .. } => CERTIFICATE_NOT_VALID_EXPLANATION,
+        verify::Failure::PublicKeyNotConfigured { .. } => PUBLIC_KEY_NOT_CONFIGURED_EXPLANATION,
         verify::Failure::UnsupportedType(_) => UNSUPPORTED_TYPE_EXPLANATION,
         _ => UNVERIFIED_EXPLANATION,
     }
@@ -77,6 +105,9 @@ fn unverified_explanation(failure: &verify::Failure) -> &'static str {
 fn unverified_check(failure: &verify::Failure) -> Option<&'static str> {
     match failure {
         verify::Failure::PlatformCertificate { .. }
+        | verify::Failure::UnknownCertificate { .. }
+        | verify::Failure::CertificateNotValid { .. }
+        | verify::Failure::PublicKeyNotConfigured { .. }
         | verify::Failure::UnsupportedType(_)
         | verify::Failure::Probe => None,
         _ => Some(UNVERIFIED_CHECK),
@@ -90,8 +121,8 @@ const CONFIRMED_EXPLANATION: &str = "已退券：之前用同一退券单号发�
 /// What judging an answer needs besides the answer.
 pub struct Judge<'a> {
     pub request: &'a ReturnRequest,
-    pub wechatpay_public_key_id: &'a str,
-    pub public_key: &'a PublicKey,
+    /// Who may sign the answer.
+    pub trust: &'a Trust,
     pub now_unix: i64,
     /// The exact message wxcoupon signed, for SIGN_ERROR comparisons.
     pub signed_message: &'a [u8],
@@ -132,8 +163,7 @@ impl Judge<'_> {
         verify::answer(
             &headers,
             &answer.body,
-            self.wechatpay_public_key_id,
-            self.public_key,
+            |serial, at| self.trust.key_for(serial, at),
             self.now_unix,
         )
     }
@@ -303,76 +333,6 @@ fn clock_note(answer: &Answer, now_unix: i64) -> Option<String> {
     ))
 }
 
-/// Compares what WeChat Pay says it checked (`detail.sign_information`) with
-/// the message wxcoupon signed. WeChat Pay keeps the four header lines whole
-/// (method, URL, timestamp, nonce) but cuts the body to its first few
-/// characters, still ending with `\n`; `sign_message_length` is the byte
-/// length of the whole message it checked. So: the header lines exactly, the
-/// body as a prefix, then the lengths.
-pub fn sign_diff(ours: &[u8], detail: &Value) -> Vec<String> {
-    let Some(info) = find_key(detail, "sign_information") else {
-        return Vec::new();
-    };
-    let Some(theirs) = info.get("truncated_sign_message").and_then(Value::as_str) else {
-        return Vec::new();
-    };
-    let their_len = info.get("sign_message_length").and_then(Value::as_u64);
-    let ours = String::from_utf8_lossy(ours);
-    let ours_len = ours.len() as u64;
-    let our_parts: Vec<&str> = ours.splitn(5, '\n').collect();
-    let their_parts: Vec<&str> = theirs.splitn(5, '\n').collect();
-    for (i, name) in ["method", "URL", "timestamp", "nonce"].iter().enumerate() {
-        let (a, b) = (our_parts.get(i), their_parts.get(i));
-        if b.is_some() && a != b {
-            return vec![
-                format!(
-                    "sign_information: the messages differ at line {} ({name}):",
-                    i + 1
-                ),
-                format!("  wxcoupon signed:    {}", escape::term(a.unwrap_or(&""))),
-                format!("  WeChat Pay checked: {}", escape::term(b.unwrap_or(&""))),
-            ];
-        }
-    }
-    let body = |parts: &[&str]| {
-        let rest = parts.get(4).copied().unwrap_or_default();
-        rest.strip_suffix('\n').unwrap_or(rest).to_string()
-    };
-    let (our_body, their_body) = (body(&our_parts), body(&their_parts));
-    if !our_body.starts_with(&their_body) {
-        let ours_shown: String = our_body.chars().take(their_body.chars().count()).collect();
-        return vec![
-            "sign_information: the bodies differ: something between wxcoupon and WeChat Pay changed \
-             the body (a proxy?)"
-                .to_string(),
-            format!("  wxcoupon signed a body starting:    {}", escape::term(&ours_shown)),
-            format!("  WeChat Pay checked a body starting: {}", escape::term(&their_body)),
-        ];
-    }
-    match their_len {
-        Some(n) if n != ours_len => vec![format!(
-            "sign_information: the message WeChat Pay shows agrees with ours as far as it goes, \
-             but it counted {n} bytes where wxcoupon signed {ours_len}: the body was changed on \
-             the way (a proxy?)."
-        )],
-        _ => vec![format!(
-            "sign_information: WeChat Pay checked the same message wxcoupon signed ({ours_len} bytes), \
-             so the signature itself does not match: the private key does not belong to \
-             merchant_serial_no, or mchid / merchant_serial_no is wrong."
-        )],
-    }
-}
-
-fn find_key<'v>(v: &'v Value, key: &str) -> Option<&'v Value> {
-    match v {
-        Value::Object(map) => map
-            .get(key)
-            .or_else(|| map.values().find_map(|x| find_key(x, key))),
-        _ => None,
-    }
-}
-
-/// Text for people: (stdout, stderr). Nothing on stdout unless returned or a dry run.
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -404,65 +364,5 @@ mod tests {
         );
         assert_eq!(return_time(br#"{"other":1}"#), None);
         assert_eq!(return_time(b"<html>"), None);
-    }
-
-    const OURS: &[u8] =
-        b"POST\n/v3/marketing/busifavor/coupons/return\n1700000000\nNONCE\n{\"a\":1}\n";
-
-    fn info(truncated: &str, length: usize) -> Value {
-        json!({"detail": {"issue": "sign not match"}, "sign_information": {
-            "truncated_sign_message": truncated, "sign_message_length": length}})
-    }
-
-    #[test]
-    fn sign_diff_says_the_messages_agree_when_the_headers_and_body_start_do() {
-        // As the real gateway answers: header lines whole, the body cut, a final \n.
-        let d = info(
-            "POST\n/v3/marketing/busifavor/coupons/return\n1700000000\nNONCE\n{\"a\n",
-            OURS.len(),
-        );
-        let notes = sign_diff(OURS, &d);
-        assert!(
-            notes[0].contains("checked the same message wxcoupon signed (69 bytes)"),
-            "{notes:?}"
-        );
-        let d = info(
-            "POST\n/v3/marketing/busifavor/coupons/return\n1700000000\nNONCE\n\n",
-            OURS.len(),
-        );
-        assert!(sign_diff(OURS, &d)[0].contains("same message"));
-    }
-
-    #[test]
-    fn sign_diff_points_at_the_header_line_that_differs() {
-        let d = info(
-            "POST\n/v3/marketing/busifavor/coupons/return\n1700000001\nNONCE\n{\"a\n",
-            OURS.len(),
-        );
-        assert_eq!(
-            sign_diff(OURS, &d),
-            [
-                "sign_information: the messages differ at line 3 (timestamp):",
-                "  wxcoupon signed:    1700000000",
-                "  WeChat Pay checked: 1700000001",
-            ]
-        );
-    }
-
-    #[test]
-    fn sign_diff_notices_a_changed_body_or_length() {
-        let d = info(
-            "POST\n/v3/marketing/busifavor/coupons/return\n1700000000\nNONCE\n{\"b\n",
-            OURS.len(),
-        );
-        let notes = sign_diff(OURS, &d);
-        assert!(notes[0].contains("the bodies differ"), "{notes:?}");
-        assert_eq!(notes[2], "  WeChat Pay checked a body starting: {\"b");
-        let d = info(
-            "POST\n/v3/marketing/busifavor/coupons/return\n1700000000\nNONCE\n{\"a\n",
-            3,
-        );
-        assert!(sign_diff(OURS, &d)[0].contains("counted 3 bytes where wxcoupon signed 69"));
-        assert!(sign_diff(OURS, &json!({"field": "x"})).is_empty());
     }
 }

@@ -1,0 +1,121 @@
+//! A WeChat Pay platform certificate (平台证书): its serial, validity window
+//! and RSA public key, read with x509-cert from the PEM WeChat Pay delivers.
+
+use anyhow::{Result, anyhow, bail};
+use time::OffsetDateTime;
+use x509_cert::Certificate;
+use x509_cert::der::Decode;
+
+use crate::keys::PublicKey;
+
+/// rsaEncryption, 1.2.840.113549.1.1.1
+const RSA_ENCRYPTION_OID: &str = "1.2.840.113549.1.1.1";
+
+#[derive(Debug, Clone)]
+pub struct PlatformCert {
+    /// Upper-case hexadecimal, as WeChat Pay writes it.
+    pub serial: String,
+    pub not_before: OffsetDateTime,
+    pub not_after: OffsetDateTime,
+    pub public_key: PublicKey,
+    /// The certificate as PEM text, as it is saved.
+    pub pem: String,
+}
+
+/// A serial as hexadecimal without regard to case or leading zeros.
+pub fn same_serial(a: &str, b: &str) -> bool {
+    normal(a) == normal(b)
+}
+
+fn normal(serial: &str) -> String {
+    let upper = serial.trim().to_ascii_uppercase();
+    let stripped = upper.trim_start_matches('0');
+    if stripped.is_empty() {
+        "0".into()
+    } else {
+        stripped.into()
+    }
+}
+
+impl PlatformCert {
+    /// Parses one PEM certificate. Errors never quote its bytes.
+    pub fn from_pem(text: &str) -> Result<Self> {
+        let blocks = pem::parse_many(text.as_bytes())
+            .map_err(|_| anyhow!("not a readable PEM certificate"))?;
+        let certs: Vec<_> = blocks.iter().filter(|b| b.tag() == "CERTIFICATE").collect();
+        let [block] = certs.as_slice() else {
+            bail!(
+                "expected one `BEGIN CERTIFICATE` block, found {}",
+                certs.len()
+            );
+        };
+        let cert = Certificate::from_der(block.contents())
+            .map_err(|_| anyhow!("the certificate's DER is damaged"))?;
+        let tbs = cert.tbs_certificate();
+        let spki = tbs.subject_public_key_info();
+        if spki.algorithm.oid.to_string() != RSA_ENCRYPTION_OID {
+            bail!(
+                "the certificate's key is not RSA (algorithm {})",
+                spki.algorithm.oid
+            );
+        }
+        let key = spki
+            .subject_public_key
+            .as_bytes()
+            .ok_or_else(|| anyhow!("the certificate's public key is malformed"))?;
+        let when = |t: x509_cert::time::Time| {
+            OffsetDateTime::from_unix_timestamp(t.to_unix_duration().as_secs() as i64)
+                .map_err(|_| anyhow!("the certificate's validity is out of range"))
+        };
+        let serial: String = tbs
+            .serial_number()
+            .as_bytes()
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect();
+        Ok(PlatformCert {
+            serial: normal(&serial),
+            not_before: when(tbs.validity().not_before)?,
+            not_after: when(tbs.validity().not_after)?,
+            public_key: PublicKey::from_pkcs1_der(key)?,
+            pem: pem::encode(block),
+        })
+    }
+
+    /// Valid at this Unix time (the window's ends included).
+    pub fn valid_at(&self, unix: i64) -> bool {
+        self.not_before.unix_timestamp() <= unix && unix <= self.not_after.unix_timestamp()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/vectors");
+
+    #[test]
+    fn the_java_sdk_certificate_reads() {
+        let text = std::fs::read_to_string(format!("{VECTORS}/java_downloaded_cert.pem")).unwrap();
+        let c = PlatformCert::from_pem(&text).unwrap();
+        assert_eq!(c.serial, "5DEA10EF55877E3CF6C33255C2E7DEFFF7E427EC");
+        // 2023-09-19T23:15:58+08:00 to 2028-09-17T23:15:58+08:00
+        assert_eq!(c.not_before.unix_timestamp(), 1_695_136_558);
+        assert_eq!(c.not_after.unix_timestamp(), 1_852_816_558);
+        assert_eq!(c.public_key.bits(), 2048);
+        assert!(c.valid_at(1_800_000_000) && !c.valid_at(1_900_000_000));
+    }
+
+    #[test]
+    fn serials_compare_as_hex() {
+        assert!(same_serial("00ab", "AB"));
+        assert!(same_serial("5dea10ef", "5DEA10EF"));
+        assert!(!same_serial("AB", "ABC"));
+    }
+
+    #[test]
+    fn not_a_certificate_is_said() {
+        let e = PlatformCert::from_pem("hello").unwrap_err().to_string();
+        assert!(e.contains("one `BEGIN CERTIFICATE`"), "{e}");
+    }
+}

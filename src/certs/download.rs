@@ -1,0 +1,181 @@
+//! The answer to `GET /v3/certificates`, checked before anything is kept:
+//! every entry decrypts under the APIv3 key (whose AEAD tag authenticates
+//! it), its certificate agrees with the entry's serial and validity, and the
+//! answer's own signature verifies — with the WeChat Pay public key when it
+//! names that key, else with the delivered certificate it names (as the
+//! official SDKs bootstrap). Pure: the answer and the clock are passed in.
+
+use serde::Deserialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::aead::{ApiV3Key, DecryptError};
+use super::cert::{PlatformCert, same_serial};
+use crate::client::Answer;
+use crate::keys::PublicKey;
+use crate::verify::{self, Failure, SignatureHeaders};
+
+/// The path of the certificate download API.
+pub const PATH: &str = "/v3/certificates";
+
+/// Why a download is refused; nothing is kept then.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refused {
+    /// The body is not the documented JSON.
+    Malformed(String),
+    /// An entry does not decrypt (a wrong APIv3 key, or a tampered entry).
+    Decrypt { serial: String, why: DecryptError },
+    /// An entry's certificate does not parse.
+    Certificate { serial: String, why: String },
+    /// An entry's certificate disagrees with the entry.
+    Disagrees { serial: String, what: String },
+    /// The answer's signature does not verify.
+    Signature(Failure),
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refused::Malformed(why) => write!(f, "the answer is not the documented JSON: {why}"),
+            Refused::Decrypt { serial, why } => {
+                write!(f, "the certificate for serial {serial}: {why}")
+            }
+            Refused::Certificate { serial, why } => {
+                write!(
+                    f,
+                    "the certificate for serial {serial} does not read: {why}"
+                )
+            }
+            Refused::Disagrees { serial, what } => write!(
+                f,
+                "the certificate delivered for serial {serial} disagrees with its entry: {what}"
+            ),
+            Refused::Signature(failure) => write!(f, "the answer is not verified: {failure}"),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Body {
+    data: Vec<Entry>,
+}
+
+#[derive(Deserialize)]
+struct Entry {
+    serial_no: String,
+    effective_time: String,
+    expire_time: String,
+    encrypt_certificate: Encrypted,
+}
+
+#[derive(Deserialize)]
+struct Encrypted {
+    algorithm: String,
+    nonce: String,
+    associated_data: String,
+    ciphertext: String,
+}
+
+fn unix(serial: &str, field: &str, text: &str) -> Result<i64, Refused> {
+    OffsetDateTime::parse(text, &Rfc3339)
+        .map(OffsetDateTime::unix_timestamp)
+        .map_err(|_| {
+            Refused::Malformed(format!(
+                "entry {serial}: {field} {text:?} is not an RFC 3339 time"
+            ))
+        })
+}
+
+/// One entry, decrypted and checked against itself.
+fn open(entry: &Entry, key: &ApiV3Key) -> Result<PlatformCert, Refused> {
+    let serial = entry.serial_no.clone();
+    let e = &entry.encrypt_certificate;
+    if e.algorithm != "AEAD_AES_256_GCM" {
+        return Err(Refused::Malformed(format!(
+            "entry {serial}: algorithm {:?} (expected AEAD_AES_256_GCM)",
+            e.algorithm
+        )));
+    }
+    let plain = key
+        .decrypt(&e.nonce, &e.associated_data, &e.ciphertext)
+        .map_err(|why| Refused::Decrypt {
+            serial: serial.clone(),
+            why,
+        })?;
+    let text = String::from_utf8(plain).map_err(|_| Refused::Certificate {
+        serial: serial.clone(),
+        why: "it is not text".into(),
+    })?;
+    let cert = PlatformCert::from_pem(&text).map_err(|e| Refused::Certificate {
+        serial: serial.clone(),
+        why: format!("{e:#}"),
+    })?;
+    let disagrees = |what: String| Refused::Disagrees {
+        serial: serial.clone(),
+        what,
+    };
+    if !same_serial(&cert.serial, &serial) {
+        return Err(disagrees(format!(
+            "the certificate's serial is {}",
+            cert.serial
+        )));
+    }
+    let (from, to) = (
+        unix(&serial, "effective_time", &entry.effective_time)?,
+        unix(&serial, "expire_time", &entry.expire_time)?,
+    );
+    if from != cert.not_before.unix_timestamp() || to != cert.not_after.unix_timestamp() {
+        return Err(disagrees(format!(
+            "the entry says {} to {}, the certificate {} to {}",
+            entry.effective_time,
+            entry.expire_time,
+            cert.not_before.format(&Rfc3339).unwrap_or_default(),
+            cert.not_after.format(&Rfc3339).unwrap_or_default()
+        )));
+    }
+    Ok(cert)
+}
+
+/// The certificates of a 200 answer, every one checked, and the answer
+/// verified; `public_key` is the profile's WeChat Pay public key, if any.
+pub fn certificates(
+    answer: &Answer,
+    key: &ApiV3Key,
+    public_key: Option<(&str, &PublicKey)>,
+    now_unix: i64,
+) -> Result<Vec<PlatformCert>, Refused> {
+    let body: Body = serde_json::from_slice(&answer.body)
+        .map_err(|e| Refused::Malformed(crate::escape::cut(&e.to_string())))?;
+    let certs = body
+        .data
+        .iter()
+        .map(|entry| open(entry, key))
+        .collect::<Result<Vec<_>, _>>()?;
+    let headers = SignatureHeaders {
+        timestamp: answer.header("Wechatpay-Timestamp"),
+        nonce: answer.header("Wechatpay-Nonce"),
+        signature: answer.header("Wechatpay-Signature"),
+        serial: answer.header("Wechatpay-Serial"),
+        signature_type: answer.header("Wechatpay-Signature-Type"),
+    };
+    let key_for = |serial: &str, at: i64| -> Result<&PublicKey, Failure> {
+        if let Some((id, k)) = public_key
+            && id == serial
+        {
+            return Ok(k);
+        }
+        match certs.iter().find(|c| same_serial(&c.serial, serial)) {
+            Some(c) if c.valid_at(at) => Ok(&c.public_key),
+            Some(c) => Err(Failure::CertificateNotValid {
+                serial: c.serial.clone(),
+                from: c.not_before.format(&Rfc3339).unwrap_or_default(),
+                to: c.not_after.format(&Rfc3339).unwrap_or_default(),
+            }),
+            None => Err(Failure::UnknownCertificate {
+                serial: serial.into(),
+            }),
+        }
+    };
+    verify::answer(&headers, &answer.body, key_for, now_unix).map_err(Refused::Signature)?;
+    Ok(certs)
+}

@@ -1,0 +1,173 @@
+//! `wxcoupon certificates download` and `wxcoupon certificates list`: the
+//! WeChat Pay platform certificates (平台证书) of the profile.
+
+use anyhow::{Result, bail};
+use serde_json::json;
+use time::format_description::well_known::Rfc3339;
+use time::{OffsetDateTime, UtcOffset};
+
+use crate::certs::store::{self, Stored};
+use crate::cli::GlobalOpts;
+use crate::engine::{Download, Overrides, Session};
+use crate::env::Env;
+use crate::escape;
+use crate::output::Out;
+use crate::profile;
+use crate::report::{Report, Subject};
+
+/// A certificate that expires within this many days is warned about.
+const EXPIRY_WARNING_DAYS: i64 = 30;
+
+/// A time as WeChat Pay writes them: RFC 3339 in China Standard Time.
+fn cst(t: OffsetDateTime) -> String {
+    let cst = UtcOffset::from_hms(8, 0, 0).unwrap_or(UtcOffset::UTC);
+    t.to_offset(cst).format(&Rfc3339).unwrap_or_default()
+}
+
+fn days_left(s: &Stored, now: OffsetDateTime) -> i64 {
+    (s.cert.not_after - now).whole_days()
+}
+
+/// Warnings for certificates that expire soon.
+fn expiry_warnings(certs: &[&Stored], now: OffsetDateTime, out: &mut Out) {
+    for s in certs {
+        let left = days_left(s, now);
+        if (0..=EXPIRY_WARNING_DAYS).contains(&left) {
+            out.err(&format!(
+                "wxcoupon: warning: platform certificate {} expires in {left} day(s), on {}; \
+                 download the certificates again before then\n",
+                s.cert.serial,
+                cst(s.cert.not_after)
+            ));
+        }
+    }
+}
+
+pub fn download(g: &GlobalOpts, env: &Env, out: &mut Out) -> Result<u8> {
+    let profile = profile::select(g.config.as_deref(), g.profile.as_deref(), env)?;
+    let session = Session::open(profile, Overrides::default(), env)?;
+    let result = {
+        let mut trace = |line: &str| {
+            if g.verbose {
+                out.err(line);
+            }
+        };
+        session.download_certificates(&mut trace)
+    };
+    let saved = match result {
+        Download::Saved(saved) => saved,
+        Download::Failed(judgement, delivery) => {
+            let report = Report {
+                subject: Subject::default(),
+                judgement,
+                delivery,
+                retry_command: None,
+                generated_request_no: false,
+                dry_run: None,
+                warnings: Vec::new(),
+            };
+            super::r#return::print(&report, g.json, out);
+            return Ok(report.exit_code());
+        }
+    };
+    let now = OffsetDateTime::now_utc();
+    expiry_warnings(
+        &saved.iter().map(|s| &s.stored).collect::<Vec<_>>(),
+        now,
+        out,
+    );
+    if g.json {
+        let certificates: Vec<_> = saved
+            .iter()
+            .map(|s| {
+                json!({
+                    "serial_no": s.stored.cert.serial,
+                    "effective_time": cst(s.stored.cert.not_before),
+                    "expire_time": cst(s.stored.cert.not_after),
+                    "file": s.stored.file.display().to_string(),
+                    "new": s.new,
+                })
+            })
+            .collect();
+        out.json(&json!({"outcome": "downloaded", "certificates": certificates}));
+        return Ok(0);
+    }
+    let mut text = String::new();
+    for s in &saved {
+        text.push_str(&format!(
+            "{}  {} to {}  {}  {}\n",
+            s.stored.cert.serial,
+            cst(s.stored.cert.not_before),
+            cst(s.stored.cert.not_after),
+            if s.new { "new     " } else { "unchanged" },
+            escape::term(&s.stored.file.display().to_string())
+        ));
+    }
+    out.out(&text);
+    out.err(&format!(
+        "downloaded {} platform certificate(s), {} new, verified and saved\n",
+        saved.len(),
+        saved.iter().filter(|s| s.new).count()
+    ));
+    Ok(0)
+}
+
+pub fn list(g: &GlobalOpts, env: &Env, out: &mut Out) -> Result<u8> {
+    let profile = profile::select(g.config.as_deref(), g.profile.as_deref(), env)?;
+    let Some(dir) = &profile.platform_certificates_dir else {
+        bail!(
+            "profile `{}` has no platform_certificates_dir: it uses the WeChat Pay public key only",
+            profile.name
+        );
+    };
+    let certs = store::load(dir)?;
+    let now = OffsetDateTime::now_utc();
+    let newest = store::newest_valid(&certs, now.unix_timestamp()).map(|s| s.cert.serial.clone());
+    expiry_warnings(&certs.iter().collect::<Vec<_>>(), now, out);
+    if g.json {
+        let certificates: Vec<_> = certs
+            .iter()
+            .map(|s| {
+                json!({
+                    "serial_no": s.cert.serial,
+                    "effective_time": cst(s.cert.not_before),
+                    "expire_time": cst(s.cert.not_after),
+                    "days_left": days_left(s, now),
+                    "newest": Some(&s.cert.serial) == newest.as_ref(),
+                    "expired": s.cert.not_after < now,
+                    "file": s.file.display().to_string(),
+                })
+            })
+            .collect();
+        out.json(&json!({"certificates": certificates}));
+        return Ok(0);
+    }
+    if certs.is_empty() {
+        out.err(&format!(
+            "no platform certificate in {}; `wxcoupon certificates download` fetches them\n",
+            escape::term(&dir.display().to_string())
+        ));
+        return Ok(0);
+    }
+    let mut text = String::new();
+    for s in &certs {
+        let state = if s.cert.not_after < now {
+            "expired".to_string()
+        } else if s.cert.not_before > now {
+            "not yet valid".to_string()
+        } else if Some(&s.cert.serial) == newest.as_ref() {
+            format!("{} days left, newest", days_left(s, now))
+        } else {
+            format!("{} days left", days_left(s, now))
+        };
+        text.push_str(&format!(
+            "{}  {} to {}  {state}  {}\n",
+            s.cert.serial,
+            cst(s.cert.not_before),
+            cst(s.cert.not_after),
+            escape::term(&s.file.display().to_string())
+        ));
+    }
+    out.out(&text);
+    Ok(0)
+}

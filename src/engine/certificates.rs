@@ -1,0 +1,125 @@
+//! Downloading platform certificates: `GET /v3/certificates` signed like
+//! every request, the answer checked whole (`certs::download`) before any
+//! certificate is written, then saved atomically and trusted.
+
+use super::live::{CERTIFICATES, Live};
+use super::{Session, now_unix};
+use crate::certs::download;
+use crate::certs::store::{self, Stored};
+use crate::client::Answer;
+use crate::judge;
+use crate::report::{Delivery, Judgement};
+use crate::retry;
+
+/// A certificate saved by a download.
+#[derive(Debug, Clone)]
+pub struct Saved {
+    pub stored: Stored,
+    /// Not in the folder before.
+    pub new: bool,
+}
+
+/// How a download ended.
+pub enum Download {
+    Saved(Vec<Saved>),
+    /// Nothing was written; said as a return's failures are.
+    Failed(Judgement, Delivery),
+}
+
+impl Session {
+    /// Downloads, checks, saves and trusts the platform certificates.
+    pub fn download_certificates(&self, trace: &mut dyn FnMut(&str)) -> Download {
+        let mut live = Live::new(self, CERTIFICATES, b"", trace);
+        download(&mut live)
+    }
+}
+
+fn download(live: &mut Live<'_>) -> Download {
+    let s = live.s;
+    let Some(key) = &s.apiv3_key else {
+        return Download::Failed(judge::no_apiv3_key(), Delivery::default());
+    };
+    let Some(dir) = s.profile.platform_certificates_dir.clone() else {
+        return Download::Failed(judge::no_certificates_dir(), Delivery::default());
+    };
+    let fin = retry::run(
+        s.retries,
+        &s.profile.base_url,
+        s.profile.backup_base_url.as_ref(),
+        false,
+        live,
+    );
+    let delivery = Delivery {
+        http_status: fin.result.as_ref().ok().map(|a| a.status),
+        request_id: fin
+            .result
+            .as_ref()
+            .ok()
+            .and_then(|a| a.header("Request-ID"))
+            .map(str::to_string),
+        attempts: fin.attempts,
+        host: Some(fin.host.origin.clone()),
+    };
+    let answer = match &fin.result {
+        Err(e) => return Download::Failed(judge::network(e), delivery),
+        Ok(a) if a.status != 200 => return Download::Failed(judge::download_error(a), delivery),
+        Ok(a) => a,
+    };
+    let public = s.trust().public_key.clone();
+    let certs = match download::certificates(
+        answer,
+        key,
+        public.as_ref().map(|(id, k)| (id.as_str(), k)),
+        now_unix(),
+    ) {
+        Ok(c) => c,
+        Err(refused) => return Download::Failed(judge::download_refused(&refused), delivery),
+    };
+    let mut saved = Vec::new();
+    for cert in certs {
+        match store::save(&dir, &cert) {
+            Ok((file, new)) => saved.push(Saved {
+                stored: Stored { cert, file },
+                new,
+            }),
+            Err(e) => return Download::Failed(Judgement::invalid(&e), delivery),
+        }
+    }
+    if let Ok(mut trust) = s.trust.write() {
+        trust.add(saved.iter().map(|x| x.stored.clone()).collect());
+    }
+    Download::Saved(saved)
+}
+
+/// Before an answer is judged: when it is signed by a platform certificate
+/// this profile lacks and an APIv3 key can fetch it, download the
+/// certificates once. The lines say what happened.
+pub fn fetch_for(live: &mut Live<'_>, answer: &Answer) -> Vec<String> {
+    let s = live.s;
+    let Some(serial) = answer.header("Wechatpay-Serial") else {
+        return Vec::new();
+    };
+    if s.apiv3_key.is_none() || !s.trust().lacks(serial) {
+        return Vec::new();
+    }
+    let serial = serial.to_string();
+    live.note(&format!(
+        "the answer is signed by platform certificate {serial}, not in platform_certificates_dir: \
+         downloading the platform certificates"
+    ));
+    match download(live) {
+        Download::Saved(saved) => vec![format!(
+            "downloaded the platform certificates ({}) into platform_certificates_dir to verify this \
+             answer, signed by {serial}",
+            saved
+                .iter()
+                .map(|x| x.stored.cert.serial.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )],
+        Download::Failed(j, _) => vec![format!(
+            "could not download the platform certificates to verify this answer: {}",
+            j.message.unwrap_or_default()
+        )],
+    }
+}
