@@ -107,7 +107,9 @@ pub fn fetch_for(live: &mut Live<'_>, answer: &Answer) -> Vec<String> {
         "the answer is signed by platform certificate {serial}, not in platform_certificates_dir: \
          downloading the platform certificates"
     ));
-    match download(live) {
+    // A request of its own: GET /v3/certificates, not the return again.
+    let mut fetch = Live::new(s, CERTIFICATES, b"", &mut *live.trace);
+    match download(&mut fetch) {
         Download::Saved(saved) => vec![format!(
             "downloaded the platform certificates ({}) into platform_certificates_dir to verify this \
              answer, signed by {serial}",

@@ -68,7 +68,7 @@ pub struct Live<'a> {
     api: Api,
     body: &'a [u8],
     ua: String,
-    trace: &'a mut dyn FnMut(&str),
+    pub(super) trace: &'a mut dyn FnMut(&str),
     /// The message signed for the latest attempt (for SIGN_ERROR comparisons).
     last_signed: Vec<u8>,
 }

@@ -176,7 +176,15 @@ pub enum Sig {
     CertificateSerial,
     /// Valid RSA, but `Wechatpay-Signature-Type` names SM2.
     Sm2Type,
+    /// Signed by the test platform certificate with this serial (the key of
+    /// `platform_other_cert.pem` for its serial, else `platform_key.pem`).
+    Certificate(&'static str),
+    /// This certificate serial, but signed with an unrelated key.
+    CertificateWrongKey(&'static str),
 }
+
+/// The serial of `platform_other_cert.pem`.
+pub const OTHER_PLATFORM_SERIAL: &str = "5C3D7E9F1A2B43658709CBEDAF2345678901BCDE";
 
 #[derive(Debug, Clone)]
 pub struct Reply {
@@ -476,7 +484,13 @@ pub fn truncated_like_wechat_pay(message: &[u8]) -> String {
 
 /// WeChat Pay's checks; `Some(answer)` refuses the request.
 fn authenticate(seen: &mut Seen) -> Option<Reply> {
-    for h in ["Accept", "User-Agent", "Content-Type"] {
+    // Content-Type goes with a body (a POST).
+    let required: &[&str] = if seen.method == "POST" {
+        &["Accept", "User-Agent", "Content-Type"]
+    } else {
+        &["Accept", "User-Agent"]
+    };
+    for &h in required {
         if seen.header(h).is_none() {
             return Some(Reply::error(
                 400,
@@ -582,6 +596,15 @@ fn build(reply: Reply) -> Vec<u8> {
         )),
         Sig::NotBase64 => Some("this is not base64!".into()),
         Sig::Missing => None,
+        Sig::Certificate(serial) => Some(sign_with(
+            if serial == OTHER_PLATFORM_SERIAL {
+                "platform_other_key.pem"
+            } else {
+                "platform_key.pem"
+            },
+            &message(&reply.body),
+        )),
+        Sig::CertificateWrongKey(_) => Some(sign_with("other_key.pem", &message(&reply.body))),
     };
     let mut headers = vec![
         ("Content-Type".to_string(), "application/json".to_string()),
@@ -597,6 +620,7 @@ fn build(reply: Reply) -> Vec<u8> {
         let serial = match reply.sig {
             Sig::WrongSerial => "PUB_KEY_ID_0000000000000000000000000000000000",
             Sig::CertificateSerial => "3775B6A45ACD588826D15E583A95F5DD2C3A8E0A",
+            Sig::Certificate(serial) | Sig::CertificateWrongKey(serial) => serial,
             _ => KEY_ID,
         };
         let kind = if reply.sig == Sig::Sm2Type {

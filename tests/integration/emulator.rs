@@ -13,16 +13,16 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use ring::signature::{self, UnparsedPublicKey};
 
-struct Emu {
+pub(crate) struct Emu {
     child: Child,
     /// The `[profile.emulator]` table it printed.
-    profile: String,
+    pub(crate) profile: String,
     base_url: String,
-    config: PathBuf,
-    stderr: PathBuf,
+    pub(crate) config: PathBuf,
+    pub(crate) stderr: PathBuf,
     /// Its `TMPDIR`.
     tmp: tempfile::TempDir,
-    home: tempfile::TempDir,
+    pub(crate) home: tempfile::TempDir,
 }
 
 impl Drop for Emu {
@@ -32,7 +32,7 @@ impl Drop for Emu {
     }
 }
 
-fn value_of<'a>(profile: &'a str, key: &str) -> &'a str {
+pub(crate) fn value_of<'a>(profile: &'a str, key: &str) -> &'a str {
     let line = profile
         .lines()
         .find(|l| l.starts_with(&format!("{key} = ")))
@@ -42,7 +42,7 @@ fn value_of<'a>(profile: &'a str, key: &str) -> &'a str {
 
 /// Starts the emulator with an empty HOME (no config: the sample merchant)
 /// unless `config` is given, and reads the profile it prints.
-fn emulator(config: Option<&Path>, args: &[&str]) -> Emu {
+pub(crate) fn emulator(config: Option<&Path>, args: &[&str]) -> Emu {
     emulator_in(tempfile::tempdir().unwrap(), config, args)
 }
 
@@ -89,7 +89,7 @@ fn emulator_in(tmp: tempfile::TempDir, config: Option<&Path>, args: &[&str]) -> 
 }
 
 impl Emu {
-    fn ret(&self, args: &[&str]) -> Out {
+    pub(crate) fn ret(&self, args: &[&str]) -> Out {
         let mut c = wxcoupon(self.home.path());
         c.arg("--config").arg(&self.config).arg("return").args(args);
         run(&mut c)
