@@ -147,6 +147,27 @@ mod tests {
     }
 
     #[test]
+    fn a_write_that_fails_leaves_no_half_written_certificate() {
+        let dir = tempfile::tempdir().unwrap();
+        // The rename cannot replace a folder: the write fails at its last step.
+        std::fs::create_dir(
+            dir.path()
+                .join("5DEA10EF55877E3CF6C33255C2E7DEFFF7E427EC.pem"),
+        )
+        .unwrap();
+        assert!(save(dir.path(), &java_cert()).is_err());
+        let left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            left,
+            ["5DEA10EF55877E3CF6C33255C2E7DEFFF7E427EC.pem"],
+            "no partial file is left"
+        );
+    }
+
+    #[test]
     fn a_file_named_for_another_serial_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("ABCDEF.pem"), java_cert().pem).unwrap();

@@ -86,6 +86,62 @@ fn certificate_mode_downloads_lists_and_verifies_returns() {
 }
 
 #[test]
+fn doctor_says_the_mode_and_checks_the_certificates() {
+    let emu = emulator(None, &["--signer", "certificate"]);
+    let doctor = |json: bool| {
+        let mut c = wxcoupon(emu.home.path());
+        c.arg("--config").arg(&emu.config).arg("doctor");
+        if json {
+            c.arg("--json");
+        }
+        run(&mut c)
+    };
+    let out = doctor(false);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("ok       verification: platform certificates (平台证书模式)\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("warning  platform certificates: none valid in "),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("ok       APIv3 key: 32 bytes\n"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(cmd(&emu, &["certificates", "download"]).code, 0);
+    let v = doctor(true).json();
+    let certs = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "platform certificates")
+        .unwrap()
+        .clone();
+    assert_eq!(certs["status"], "ok", "{v}");
+    assert!(
+        certs["detail"].as_str().unwrap().starts_with("2 in "),
+        "{v}"
+    );
+    // A short APIv3 key is a problem.
+    let key = PathBuf::from(value_of(&emu.profile, "apiv3_key_file"));
+    std::fs::write(&key, "short").unwrap();
+    let out = doctor(false);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(
+        out.stdout.contains("problem  APIv3 key: apiv3_key_file "),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
 fn an_unknown_certificate_is_fetched_with_the_apiv3_key() {
     let emu = emulator(None, &["--signer", "certificate"]);
     let out = emu.ret(&[&RETURN[..], &["--request-no", "F-1"]].concat());
