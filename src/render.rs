@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::escape;
 use crate::exit::Kind;
-use crate::report::{DRY_RUN_WARNING, DryRun, Report};
+use crate::report::{Action, DRY_RUN_WARNING, DryRun, Report};
 
 /// The warnings that come before the outcome, in text and JSON mode alike.
 pub fn warnings(r: &Report) -> String {
@@ -74,8 +74,13 @@ fn headline(r: &Report) -> (String, String) {
             )
         }
         Kind::Invalid => format!(
-            "wxcoupon: error: {}\n  nothing was sent\n",
-            escape::term_lines(j.message.as_deref().unwrap_or_default(), "  ")
+            "wxcoupon: error: {}\n  {}\n",
+            escape::term_lines(j.message.as_deref().unwrap_or_default(), "  "),
+            if r.action == Action::Download {
+                "nothing was written"
+            } else {
+                "nothing was sent"
+            }
         ),
         Kind::Rejected => format!(
             "wxcoupon: rejected: {} (HTTP {status}): WeChat Pay said no; repeating the same call will not help\n",
@@ -94,6 +99,10 @@ fn headline(r: &Report) -> (String, String) {
                 format!("wxcoupon: outcome unknown: {what}\n")
             }
         }
+        Kind::Unverified if r.action == Action::Download => format!(
+            "wxcoupon: unverified: {}\n  no certificate was written\n",
+            field(&j.message)
+        ),
         Kind::Unverified => format!(
             "wxcoupon: unverified: {}\n  do NOT treat this as a success: the return may or may not have happened\n",
             field(&j.message)

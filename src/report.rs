@@ -191,9 +191,20 @@ pub struct Delivery {
     pub host: Option<String>,
 }
 
-/// The outcome of one `return`: everything `render` prints.
+/// What a report is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// A coupon return.
+    Return,
+    /// A platform-certificate download.
+    Download,
+}
+
+/// The outcome of one `return` (or a certificate download): everything
+/// `render` prints.
 #[derive(Debug, Clone)]
 pub struct Report {
+    pub action: Action,
     pub subject: Subject,
     pub judgement: Judgement,
     pub delivery: Delivery,
@@ -211,6 +222,7 @@ impl Report {
     /// Invalid input: nothing was sent.
     pub fn invalid(subject: Subject, error: &anyhow::Error) -> Self {
         Report {
+            action: Action::Return,
             subject,
             judgement: Judgement::invalid(error),
             delivery: Delivery::default(),

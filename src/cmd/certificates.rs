@@ -13,7 +13,7 @@ use crate::env::Env;
 use crate::escape;
 use crate::output::Out;
 use crate::profile;
-use crate::report::{Report, Subject};
+use crate::report::{Action, Report, Subject};
 
 /// A certificate that expires within this many days is warned about.
 const EXPIRY_WARNING_DAYS: i64 = 30;
@@ -58,6 +58,7 @@ pub fn download(g: &GlobalOpts, env: &Env, out: &mut Out) -> Result<u8> {
         Download::Saved(saved) => saved,
         Download::Failed(judgement, delivery) => {
             let report = Report {
+                action: Action::Download,
                 subject: Subject::default(),
                 judgement,
                 delivery,

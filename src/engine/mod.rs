@@ -165,6 +165,7 @@ pub fn run(s: &Session, input: &ReturnInput, trace: &mut dyn FnMut(&str)) -> Rep
     };
     let outcome = judgement.outcome;
     Report {
+        action: crate::report::Action::Return,
         subject: Subject::from(req),
         retry_command: judgement.retryable.then(|| retry_command(input)),
         generated_request_no: input.generated

@@ -73,6 +73,7 @@ pub fn download_refused(refused: &Refused) -> Judgement {
         format!("platform certificates not saved: {refused}"),
         explanation,
     )
+    .with_notes([explanation.to_string()])
 }
 
 /// A download without an APIv3 key.

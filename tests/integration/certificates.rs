@@ -338,8 +338,14 @@ fn fixture_text(name: &str) -> String {
     std::fs::read_to_string(fixture(name)).unwrap()
 }
 
+/// The stand-in's certificates answer for the fixture platform certificate.
+pub(crate) fn fixture_certificates_body() -> String {
+    let cert = fixture_text("platform_cert.pem");
+    certificates_body(APIV3, &[(&cert, CERT, CERT_FROM, CERT_TO)])
+}
+
 /// A certificate-only profile for the stand-in at `base_url`.
-fn cert_setup(base_url: &str) -> Setup {
+pub(crate) fn cert_setup(base_url: &str) -> Setup {
     let s = setup(base_url, "");
     let key = s.home.path().join("apiv3.txt");
     std::fs::write(&key, APIV3).unwrap();

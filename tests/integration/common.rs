@@ -744,6 +744,18 @@ pub fn run(cmd: &mut assert_cmd::Command) -> Out {
             );
         }
     }
+    // APIv3 keys (the emulator's sample, the tests') are never printed either.
+    for key in [
+        "wxcouponEmulatorApiV3SampleKey32",
+        "0123456789abcdef0123456789abcdef",
+    ] {
+        assert!(
+            !out.stdout.contains(key) && !out.stderr.contains(key),
+            "an APIv3 key was printed:\n{}\n{}",
+            out.stdout,
+            out.stderr
+        );
+    }
     let dry_or_sign = format!("{cmd:?}");
     if !dry_or_sign.contains("--dry-run") && !dry_or_sign.contains("\"sign\"") {
         // A trace may show the header's other fields, never its signature.

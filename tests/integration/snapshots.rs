@@ -310,3 +310,60 @@ fn the_warning_comes_first() {
         3,
     );
 }
+
+#[test]
+fn certificates_download() {
+    let body = crate::certificates::fixture_certificates_body();
+    let server = Server::start(move |_| {
+        Reply::ok(&body).sig(Sig::Certificate("3A1B5C7D9E0F21436587A9CBEDF0123456789ABC"))
+    });
+    for json in [false, true] {
+        let s = crate::certificates::cert_setup(&server.base_url);
+        let scrub = Scrub::new(&s, &server.base_url);
+        let mut c = wxcoupon(s.home.path());
+        c.arg("--config")
+            .arg(&s.config)
+            .args(["certificates", "download"]);
+        if json {
+            c.arg("--json");
+        }
+        let out = run(&mut c);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        if json {
+            snapshot("certificates_download.json", &scrub.json(&out.stdout));
+        } else {
+            snapshot("certificates_download.stdout", &scrub.text(&out.stdout));
+            snapshot("certificates_download.stderr", &scrub.text(&out.stderr));
+        }
+    }
+}
+
+#[test]
+fn certificates_download_refused() {
+    let body = crate::certificates::fixture_certificates_body().replacen(
+        "\"ciphertext\":\"",
+        "\"ciphertext\":\"AAAA",
+        1,
+    );
+    let server = Server::start(move |_| {
+        Reply::ok(&body).sig(Sig::Certificate("3A1B5C7D9E0F21436587A9CBEDF0123456789ABC"))
+    });
+    let s = crate::certificates::cert_setup(&server.base_url);
+    let scrub = Scrub::new(&s, &server.base_url);
+    for json in [false, true] {
+        let mut c = wxcoupon(s.home.path());
+        c.arg("--config")
+            .arg(&s.config)
+            .args(["certificates", "download"]);
+        if json {
+            c.arg("--json");
+        }
+        let out = run(&mut c);
+        assert_eq!(out.code, 5, "{}", out.stderr);
+        if json {
+            snapshot("certificates_refused.json", &scrub.json(&out.stdout));
+        } else {
+            snapshot("certificates_refused.stderr", &scrub.text(&out.stderr));
+        }
+    }
+}
