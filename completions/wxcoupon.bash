@@ -609,7 +609,7 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__return)
-            opts="-v -h -V --code --stock --request-no --dry-run --timeout --retries --resume --config --profile --json --verbose --help --version"
+            opts="-v -h -V --code --stock --request-no --batch --journal --concurrency --rate --retry-rejected --retry-unverified --dry-run --timeout --retries --resume --config --profile --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -624,6 +624,22 @@ _wxcoupon() {
                     return 0
                     ;;
                 --request-no)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --batch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --journal)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rate)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

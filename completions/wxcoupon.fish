@@ -42,12 +42,18 @@ complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -f -a "doctor" -d 'Check
 complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -f -a "man" -d 'Print the man page (roff) to stdout, or write one page per command into DIR'
 complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l code -d 'The coupon\'s code (coupon_code)' -r
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l stock -d 'The coupon\'s batch id (stock_id)' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l stock -d 'The coupon\'s batch id (stock_id); with --batch, the stock id of rows that have none' -r
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l request-no -d 'The return request number (return_request_no); generated when absent. Re-use it to retry the same return safely' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l batch -d 'Return every coupon of a CSV or JSON Lines file (- reads stdin); resumable' -r -F
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l journal -d 'The batch\'s journal (default: FILE.journal beside the input; required with --batch -)' -r -F
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l concurrency -d 'Worker threads of a batch, 1 to 64' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l rate -d 'Requests per second across a batch (0: no limit; a conservative guess, not WeChat Pay\'s published figure)' -r
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l timeout -d 'Seconds to wait for each attempt\'s answer, connect to last byte (overrides the profile\'s timeout_secs)' -r
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l retries -d 'Retries after an attempt with no definitive answer, 0 to 10 (overrides the profile\'s retries; default 2)' -r
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l retry-rejected -d 'Send again, with a new request number, the rows a batch\'s journal records as rejected'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l retry-unverified -d 'Send again, in --resume mode, the rows a batch\'s journal records as unverified'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l dry-run -d 'Build and sign the request, print it, and send nothing'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l resume -d 'An earlier run may already have sent this return: RESOURCE_ALREADY_EXISTS then confirms it'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'

@@ -110,17 +110,51 @@ pub enum SignerArg {
 #[derive(Debug, Args)]
 pub struct ReturnArgs {
     /// The coupon's code (coupon_code)
-    #[arg(long, value_name = "CODE")]
-    pub code: String,
+    #[arg(
+        long,
+        value_name = "CODE",
+        required_unless_present = "batch",
+        conflicts_with = "batch"
+    )]
+    pub code: Option<String>,
 
-    /// The coupon's batch id (stock_id)
-    #[arg(long = "stock", value_name = "STOCK_ID")]
-    pub stock: String,
+    /// The coupon's batch id (stock_id); with --batch, the stock id of rows that have none
+    #[arg(
+        long = "stock",
+        value_name = "STOCK_ID",
+        required_unless_present = "batch"
+    )]
+    pub stock: Option<String>,
 
     /// The return request number (return_request_no); generated when absent.
     /// Re-use it to retry the same return safely
-    #[arg(long, value_name = "NO")]
+    #[arg(long, value_name = "NO", conflicts_with = "batch")]
     pub request_no: Option<String>,
+
+    /// Return every coupon of a CSV or JSON Lines file (- reads stdin); resumable
+    #[arg(long, value_name = "FILE")]
+    pub batch: Option<PathBuf>,
+
+    /// The batch's journal (default: FILE.journal beside the input; required with --batch -)
+    #[arg(long, value_name = "FILE", requires = "batch")]
+    pub journal: Option<PathBuf>,
+
+    /// Worker threads of a batch, 1 to 64
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub concurrency: usize,
+
+    /// Requests per second across a batch (0: no limit; a conservative guess, not
+    /// WeChat Pay's published figure)
+    #[arg(long, value_name = "R", default_value_t = 10.0)]
+    pub rate: f64,
+
+    /// Send again, with a new request number, the rows a batch's journal records as rejected
+    #[arg(long, requires = "batch")]
+    pub retry_rejected: bool,
+
+    /// Send again, in --resume mode, the rows a batch's journal records as unverified
+    #[arg(long, requires = "batch")]
+    pub retry_unverified: bool,
 
     /// Build and sign the request, print it, and send nothing
     #[arg(long)]

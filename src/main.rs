@@ -1,6 +1,7 @@
 //! wxcoupon: return WeChat Pay merchant coupons and say exactly what happened.
 //! `main` parses, runs the command, and exits; ARCHITECTURE.md maps the rest.
 
+mod batch;
 mod certs;
 mod cli;
 mod client;
@@ -17,6 +18,7 @@ mod judge;
 mod keys;
 mod limits;
 mod output;
+mod pace;
 mod profile;
 mod redact;
 mod render;

@@ -146,6 +146,22 @@ impl Judgement {
         }
     }
 
+    /// What a batch journal recorded of a row.
+    pub fn recorded(
+        outcome: Kind,
+        code: Option<String>,
+        time: Option<String>,
+        confirmed_by_retry: bool,
+    ) -> Self {
+        Judgement {
+            code,
+            wechatpay_return_time: time,
+            confirmed_by_retry,
+            retryable: outcome == Kind::Unknown,
+            ..Judgement::of(outcome)
+        }
+    }
+
     /// The same, with these lines for people.
     pub fn with_notes(self, notes: impl IntoIterator<Item = String>) -> Self {
         let mut all = self.notes;
@@ -225,6 +241,20 @@ impl Report {
             action: Action::Return,
             subject,
             judgement: Judgement::invalid(error),
+            delivery: Delivery::default(),
+            retry_command: None,
+            generated_request_no: false,
+            dry_run: None,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// A row a batch journal settled: nothing sent in this run.
+    pub fn recorded(subject: Subject, judgement: Judgement) -> Self {
+        Report {
+            action: Action::Return,
+            subject,
+            judgement,
             delivery: Delivery::default(),
             retry_command: None,
             generated_request_no: false,

@@ -17,6 +17,12 @@ use crate::report::{Report, Subject};
 use crate::request;
 
 pub fn run(g: &GlobalOpts, a: &ReturnArgs, env: &Env, out: &mut Out) -> u8 {
+    if a.batch.is_some() {
+        return match batch(g, a, env, out) {
+            Ok(code) => code,
+            Err(e) => out.invalid(&e, g.json),
+        };
+    }
     let report = {
         let mut trace = |line: &str| {
             if g.verbose {
@@ -43,20 +49,24 @@ pub fn print(report: &Report, json: bool, out: &mut Out) {
 
 fn make(g: &GlobalOpts, a: &ReturnArgs, env: &Env, trace: &mut dyn FnMut(&str)) -> Report {
     // Flags first: nothing else is read while they are wrong.
-    let (request, generated) = match request::validate(&a.code, &a.stock, a.request_no.as_deref()) {
+    let (code, stock) = (
+        a.code.clone().unwrap_or_default(),
+        a.stock.clone().unwrap_or_default(),
+    );
+    let (request, generated) = match request::validate(&code, &stock, a.request_no.as_deref()) {
         Ok(v) => v,
         Err(e) => {
             // The raw flags, as given; key material pasted into one is hidden.
             let raw = |v: &str| crate::redact::secrets(v).into_owned();
             let raw = Subject {
-                coupon_code: Some(raw(&a.code)),
-                stock_id: Some(raw(&a.stock)),
+                coupon_code: Some(raw(&code)),
+                stock_id: Some(raw(&stock)),
                 return_request_no: a.request_no.as_deref().map(raw),
             };
             return Report::invalid(raw, &e);
         }
     };
-    let session = match open(g, a, env) {
+    let session = match open(g, a, env, None) {
         Ok(s) => s,
         Err(e) => return Report::invalid(Subject::from(&request), &e),
     };
@@ -70,8 +80,69 @@ fn make(g: &GlobalOpts, a: &ReturnArgs, env: &Env, trace: &mut dyn FnMut(&str)) 
     engine::run(&session, &input, trace)
 }
 
+/// `--batch FILE`: the flags checked, one session for every row.
+fn batch(g: &GlobalOpts, a: &ReturnArgs, env: &Env, out: &mut Out) -> Result<u8> {
+    if !(1..=64).contains(&a.concurrency) {
+        anyhow::bail!("--concurrency {}: must be from 1 to 64", a.concurrency);
+    }
+    if !a.rate.is_finite() || a.rate < 0.0 {
+        anyhow::bail!(
+            "--rate {}: must be 0 (no limit) or a number of requests per second",
+            a.rate
+        );
+    }
+    if let Some(stock) = &a.stock {
+        request::check_stock("--stock", stock)?;
+    }
+    let file = a.batch.clone().unwrap_or_default();
+    let plan = crate::batch::Batch {
+        journal: a.journal.clone(),
+        stock_default: a.stock.clone(),
+        concurrency: a.concurrency,
+        retry_rejected: a.retry_rejected,
+        retry_unverified: a.retry_unverified,
+        dry_run: a.dry_run,
+        json: g.json,
+        invocation: invocation(g),
+        again: again(g, a, &file),
+        file,
+    };
+    let session = open(g, a, env, Some(a.rate))?;
+    crate::batch::run(&session, &plan, out)
+}
+
+/// The command line that runs this batch again: the same, with absolute paths.
+fn again(g: &GlobalOpts, a: &ReturnArgs, file: &std::path::Path) -> String {
+    let abs = |p: &std::path::Path| {
+        if p == std::path::Path::new("-") {
+            "-".to_string()
+        } else {
+            std::path::absolute(p)
+                .unwrap_or_else(|_| p.to_path_buf())
+                .to_string_lossy()
+                .into_owned()
+        }
+    };
+    let mut parts = vec![
+        invocation(g),
+        "return".into(),
+        engine::flag("--batch", &abs(file)),
+    ];
+    if let Some(j) = &a.journal {
+        parts.push(engine::flag("--journal", &abs(j)));
+    }
+    if let Some(s) = &a.stock {
+        parts.push(engine::flag("--stock", s));
+    }
+    parts.push(format!("--concurrency {} --rate {}", a.concurrency, a.rate));
+    if g.json {
+        parts.push("--json".into());
+    }
+    parts.join(" ")
+}
+
 /// The overrides checked, then the profile and its keys read.
-fn open(g: &GlobalOpts, a: &ReturnArgs, env: &Env) -> Result<Session> {
+fn open(g: &GlobalOpts, a: &ReturnArgs, env: &Env, rate: Option<f64>) -> Result<Session> {
     if let Some(t) = a.timeout {
         limits::check_timeout(t).map_err(|e| anyhow!("--timeout {t}: {e}"))?;
     }
@@ -82,6 +153,7 @@ fn open(g: &GlobalOpts, a: &ReturnArgs, env: &Env) -> Result<Session> {
     let over = Overrides {
         timeout: a.timeout.map(Duration::from_secs),
         retries: a.retries,
+        rate,
     };
     Session::open(profile, over, env)
 }

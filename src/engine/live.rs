@@ -92,6 +92,9 @@ impl<'a> Live<'a> {
 
 impl retry::Effects for Live<'_> {
     fn send(&mut self, to: &BaseUrl, attempt: u32) -> Result<Answer, NetError> {
+        if let Some(pace) = &self.s.pace {
+            pace.acquire();
+        }
         let signed = self
             .s
             .sign(self.api.method, self.api.path, self.body)
@@ -115,14 +118,25 @@ impl retry::Effects for Live<'_> {
             !self.body.is_empty(),
         );
         let route = self.s.route_for(to);
-        client::send(
+        let result = client::send(
             route,
             to,
             self.api.method,
             self.api.path,
             &headers,
             self.body,
-        )
+        );
+        // A 429 slows every thread of the session down, not just this row.
+        if let (Some(pace), Ok(answer)) = (&self.s.pace, &result)
+            && answer.status == 429
+        {
+            let after = answer
+                .header("Retry-After")
+                .and_then(|v| retry::retry_after(v, OffsetDateTime::now_utc()))
+                .unwrap_or_default();
+            pace.slow_down(after);
+        }
+        result
     }
 
     fn sleep(&mut self, d: Duration) {

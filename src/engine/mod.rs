@@ -43,6 +43,8 @@ pub struct Session {
     retries: u32,
     /// Warnings about the set-up (a private key file others can read).
     warnings: Vec<String>,
+    /// The pace of a batch's requests.
+    pace: Option<crate::pace::Pace>,
 }
 
 /// What the command line may change of a profile, already checked.
@@ -50,6 +52,9 @@ pub struct Session {
 pub struct Overrides {
     pub timeout: Option<Duration>,
     pub retries: Option<u32>,
+    /// Requests per second across every thread using the session (a batch);
+    /// `Some(0.0)`: paced by 429s only.
+    pub rate: Option<f64>,
 }
 
 impl Session {
@@ -87,6 +92,7 @@ impl Session {
             None => None,
         };
         Ok(Session {
+            pace: over.rate.map(crate::pace::Pace::new),
             retries: over.retries.unwrap_or(profile.retries),
             warnings: crate::profile::loose_key_file(&profile.private_key)
                 .into_iter()

@@ -1,0 +1,321 @@
+//! The batch journal: JSON Lines, append-only, one record per event — a
+//! header (format version, the input's SHA-256, the `--stock` default, the
+//! start time), then per row a `sending` record, written and fsync'd before
+//! the request leaves, and an `outcome` record after. Readable with `jq`. A
+//! re-run replays it: what each line last became, and with which number.
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+
+pub const VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "record", rename_all = "snake_case")]
+pub enum Record {
+    Header {
+        version: u32,
+        input_sha256: String,
+        stock_default: Option<String>,
+        started: String,
+    },
+    Sending {
+        line: u64,
+        coupon_code: String,
+        stock_id: String,
+        return_request_no: String,
+    },
+    Outcome {
+        line: u64,
+        /// `returned`, `rejected`, `unknown`, `unverified` (as in `--json`).
+        outcome: String,
+        return_request_no: String,
+        code: Option<String>,
+        wechatpay_return_time: Option<String>,
+        confirmed_by_retry: bool,
+    },
+}
+
+/// What the journal says of one row: the number it was sent with, and what
+/// it last became (none: sent, and the process died before the answer).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Recorded {
+    pub return_request_no: String,
+    pub outcome: Option<String>,
+    pub code: Option<String>,
+    pub wechatpay_return_time: Option<String>,
+    pub confirmed_by_retry: bool,
+}
+
+pub struct Journal {
+    file: File,
+    pub path: PathBuf,
+}
+
+/// Opens the journal at `path` for this input: a new one gets its header;
+/// an old one must belong to the same input and `--stock`, and is replayed.
+/// A half-written last line (the process killed while writing it) is cut
+/// off, with a warning; damage before the last line is an error.
+pub fn open(
+    path: &Path,
+    input_sha256: &str,
+    stock_default: Option<&str>,
+    started: &str,
+) -> Result<(Journal, HashMap<u64, Recorded>, Vec<String>)> {
+    let mut file = OpenOptions::new()
+        .read(true)
+        .append(true)
+        .create(true)
+        .open(path)
+        .with_context(|| format!("opening the journal {}", path.display()))?;
+    let mut journal = Journal {
+        file: file
+            .try_clone()
+            .with_context(|| format!("opening the journal {}", path.display()))?,
+        path: path.to_path_buf(),
+    };
+    let empty = file
+        .metadata()
+        .map(|m| m.len() == 0)
+        .with_context(|| format!("reading the journal {}", path.display()))?;
+    let header = Record::Header {
+        version: VERSION,
+        input_sha256: input_sha256.into(),
+        stock_default: stock_default.map(String::from),
+        started: started.into(),
+    };
+    if empty {
+        journal.append(&header)?;
+        return Ok((journal, HashMap::new(), Vec::new()));
+    }
+    let (state, good_len, warnings) = replay(path, &mut file, input_sha256, stock_default)?;
+    let len = file.metadata().map(|m| m.len()).unwrap_or(good_len);
+    if good_len < len {
+        file.set_len(good_len)
+            .and_then(|()| file.seek(SeekFrom::End(0)).map(|_| ()))
+            .with_context(|| {
+                format!("cutting the damaged end off the journal {}", path.display())
+            })?;
+    }
+    if good_len == 0 {
+        // Killed while its header was being written: nothing was sent yet.
+        journal.append(&header)?;
+    }
+    Ok((journal, state, warnings))
+}
+
+/// The state of each line; the length of the good part; warnings. Streamed:
+/// one record in memory at a time.
+fn replay(
+    path: &Path,
+    file: &mut File,
+    input_sha256: &str,
+    stock_default: Option<&str>,
+) -> Result<(HashMap<u64, Recorded>, u64, Vec<String>)> {
+    let mut state: HashMap<u64, Recorded> = HashMap::new();
+    let mut warnings = Vec::new();
+    let mut reader = BufReader::new(file);
+    let mut good: u64 = 0;
+    let mut raw = Vec::new();
+    let mut number = 0;
+    loop {
+        raw.clear();
+        let n = reader
+            .read_until(b'\n', &mut raw)
+            .with_context(|| format!("reading the journal {}", path.display()))?;
+        if n == 0 {
+            break;
+        }
+        number += 1;
+        let parsed = std::str::from_utf8(&raw)
+            .ok()
+            .filter(|text| text.ends_with('\n'))
+            .and_then(|text| serde_json::from_str::<Record>(text.trim_end()).ok());
+        let Some(record) = parsed else {
+            if reader.fill_buf().map(|rest| rest.is_empty()).unwrap_or(false) {
+                warnings.push(format!(
+                    "the journal {} ends in a half-written line (line {number}; the process was killed \
+                     while writing it?): it is cut off, and that row is resumed",
+                    path.display()
+                ));
+                break;
+            }
+            bail!(
+                "the journal {} is damaged at line {number}: it is not a journal record; nothing was \
+                 sent. Start over with --journal NEW (or remove the journal)",
+                path.display()
+            );
+        };
+        good += n as u64;
+        apply(path, number, record, &mut state, input_sha256, stock_default)?;
+    }
+    Ok((state, good, warnings))
+}
+
+/// One journal record replayed onto the state of the lines.
+fn apply(
+    path: &Path,
+    number: u64,
+    record: Record,
+    state: &mut HashMap<u64, Recorded>,
+    input_sha256: &str,
+    stock_default: Option<&str>,
+) -> Result<()> {
+    match record {
+        Record::Header {
+            version,
+            input_sha256: sha,
+            stock_default: stock,
+            ..
+        } => {
+            if number != 1 || version != VERSION {
+                bail!(
+                    "the journal {} has a header at line {number} of version {version}; it is not a \
+                     journal of this wxcoupon (version {VERSION})",
+                    path.display(),
+                );
+            }
+            if sha != input_sha256 || stock.as_deref() != stock_default {
+                bail!(
+                    "the journal {} belongs to another input (or another --stock): it records input \
+                     SHA-256 {sha} and --stock {}, this run has {input_sha256} and {}. To start over \
+                     for this input, pass --journal NEW, or remove the old journal (after checking \
+                     that its unknown rows are settled)",
+                    path.display(),
+                    stock.as_deref().unwrap_or("(none)"),
+                    stock_default.unwrap_or("(none)")
+                );
+            }
+        }
+        _ if number == 1 => bail!(
+            "the journal {} does not start with its header; nothing was sent",
+            path.display()
+        ),
+        Record::Sending {
+            line,
+            return_request_no,
+            ..
+        } => {
+            state.insert(
+                line,
+                Recorded {
+                    return_request_no,
+                    ..Recorded::default()
+                },
+            );
+        }
+        Record::Outcome {
+            line,
+            outcome,
+            return_request_no,
+            code,
+            wechatpay_return_time,
+            confirmed_by_retry,
+        } => {
+            state.insert(
+                line,
+                Recorded {
+                    return_request_no,
+                    outcome: Some(outcome),
+                    code,
+                    wechatpay_return_time,
+                    confirmed_by_retry,
+                },
+            );
+        }
+    }
+    Ok(())
+}
+
+impl Journal {
+    /// Appends one record and waits until it is on disk.
+    pub fn append(&mut self, record: &Record) -> Result<()> {
+        let mut line = serde_json::to_string(record).context("writing a journal record")?;
+        line.push('\n');
+        self.file
+            .write_all(line.as_bytes())
+            .and_then(|()| self.file.sync_data())
+            .with_context(|| format!("writing the journal {}", self.path.display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sending(line: u64, no: &str) -> Record {
+        Record::Sending {
+            line,
+            coupon_code: "C".into(),
+            stock_id: "1".into(),
+            return_request_no: no.into(),
+        }
+    }
+
+    #[test]
+    fn a_journal_replays_and_refuses_another_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j");
+        let (mut j, state, _) = open(&path, "abc", None, "t").unwrap();
+        assert!(state.is_empty());
+        j.append(&sending(2, "R2")).unwrap();
+        j.append(&sending(3, "R3")).unwrap();
+        j.append(&Record::Outcome {
+            line: 2,
+            outcome: "returned".into(),
+            return_request_no: "R2".into(),
+            code: None,
+            wechatpay_return_time: Some("T".into()),
+            confirmed_by_retry: false,
+        })
+        .unwrap();
+        drop(j);
+        let (_, state, warnings) = open(&path, "abc", None, "t").unwrap();
+        assert!(warnings.is_empty());
+        assert_eq!(state[&2].outcome.as_deref(), Some("returned"));
+        assert_eq!(state[&3].outcome, None, "sent, no answer recorded");
+        assert_eq!(state[&3].return_request_no, "R3");
+        let e = format!("{:#}", open(&path, "other", None, "t").err().unwrap());
+        assert!(e.contains("belongs to another input"), "{e}");
+        let e = format!("{:#}", open(&path, "abc", Some("9"), "t").err().unwrap());
+        assert!(
+            e.contains("--stock (none)") || e.contains("another --stock"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_half_written_last_line_is_cut_off_and_damage_before_it_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j");
+        let (mut j, _, _) = open(&path, "abc", None, "t").unwrap();
+        j.append(&sending(2, "R2")).unwrap();
+        drop(j);
+        let good = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, format!("{good}{{\"record\":\"send")).unwrap();
+        let (mut j, state, warnings) = open(&path, "abc", None, "t").unwrap();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert_eq!(state[&2].return_request_no, "R2");
+        j.append(&sending(3, "R3")).unwrap();
+        drop(j);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.starts_with(&good) && text.ends_with("\"R3\"}\n"),
+            "{text}"
+        );
+        std::fs::write(
+            &path,
+            format!(
+                "{good}garbage\n{}",
+                serde_json::to_string(&sending(4, "R4")).unwrap() + "\n"
+            ),
+        )
+        .unwrap();
+        let e = format!("{:#}", open(&path, "abc", None, "t").err().unwrap());
+        assert!(e.contains("is damaged at line 3"), "{e}");
+    }
+}

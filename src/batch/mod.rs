@@ -1,0 +1,233 @@
+//! `wxcoupon return --batch FILE`: many returns from a CSV or JSON Lines
+//! file, on worker threads sharing one session (keys loaded once, one pace
+//! for the merchant's rate limit), each row sent through the same engine as
+//! a single return. Never twice: the journal records every row's request
+//! number, fsync'd before the request leaves, so a re-run (after a crash, a
+//! kill, an interruption) resumes each row with its own number.
+
+pub mod input;
+pub mod journal;
+mod row;
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, mpsc};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::engine::{self, Session};
+use crate::exit::Kind;
+use crate::output::Out;
+use crate::report::Report;
+use journal::Record;
+use row::{Done, Plan};
+
+/// How a batch runs: domain values, built by `cmd::return` from the flags.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    /// The input file; `-` is stdin.
+    pub file: PathBuf,
+    pub journal: Option<PathBuf>,
+    /// The stock id of rows that have none (`--stock`).
+    pub stock_default: Option<String>,
+    pub concurrency: usize,
+    pub retry_rejected: bool,
+    pub retry_unverified: bool,
+    pub dry_run: bool,
+    pub json: bool,
+    /// `wxcoupon` with the flags that chose the profile.
+    pub invocation: String,
+    /// The command line that runs this batch again (and so resumes it).
+    pub again: String,
+}
+
+/// Ctrl-C and SIGTERM: the first stops new rows, the second abandons the
+/// rows in flight.
+static STOPS: AtomicUsize = AtomicUsize::new(0);
+
+/// A row ended unverified: a second Ctrl-C then exits 5, not 4.
+static UNVERIFIED: AtomicBool = AtomicBool::new(false);
+
+/// Whether the batch was told to stop (no new rows start).
+pub(crate) fn stopping() -> bool {
+    STOPS.load(Ordering::SeqCst) > 0
+}
+
+fn install_stop_handler(out_json: bool) {
+    let _ = ctrlc::set_handler(move || {
+        if STOPS.fetch_add(1, Ordering::SeqCst) >= 1 {
+            if !out_json {
+                eprintln!(
+                    "wxcoupon: stopped again: the rows in flight are abandoned; their journal records \
+                     make the next run resume them"
+                );
+            }
+            let kind = if UNVERIFIED.load(Ordering::SeqCst) {
+                Kind::Unverified
+            } else {
+                Kind::Unknown
+            };
+            std::process::exit(kind.exit_code().into());
+        }
+        eprintln!(
+            "wxcoupon: stopping: no new rows start; the rows in flight finish (Ctrl-C again abandons them)"
+        );
+    });
+}
+
+/// The input as a file: stdin is first spooled to a private temporary file,
+/// so that its hash is known before anything is sent.
+fn source(file: &Path) -> Result<(PathBuf, Option<tempfile::NamedTempFile>)> {
+    if file != Path::new("-") {
+        return Ok((file.to_path_buf(), None));
+    }
+    let mut spool = tempfile::NamedTempFile::new().context("creating a private file for stdin")?;
+    std::io::copy(&mut std::io::stdin().lock(), spool.as_file_mut())
+        .context("reading the batch from stdin")?;
+    Ok((spool.path().to_path_buf(), Some(spool)))
+}
+
+/// The journal's default place: beside the input.
+fn journal_path(b: &Batch) -> Result<PathBuf> {
+    match (&b.journal, b.file == Path::new("-")) {
+        (Some(j), _) => Ok(j.clone()),
+        (None, true) => {
+            bail!("--batch - (stdin) needs --journal FILE: the journal is what makes a re-run safe")
+        }
+        (None, false) => {
+            let mut name = b.file.clone().into_os_string();
+            name.push(".journal");
+            Ok(PathBuf::from(name))
+        }
+    }
+}
+
+/// Runs the batch; the exit code by the rule: 0 when every row ended
+/// returned, else the most serious outcome present (5 > 4 > 3 > 2).
+pub fn run(session: &Session, b: &Batch, out: &mut Out) -> Result<u8> {
+    let journal_at = journal_path(b)?;
+    let (path, _spool) = source(&b.file)?;
+    let sha = input::sha256(&path)?;
+    let rows = input::rows(&path, b.stock_default.is_some())?;
+    if b.dry_run {
+        return Ok(row::dry_run(rows, b, out));
+    }
+    let started = OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_default();
+    let (journal, recorded, warnings) =
+        journal::open(&journal_at, &sha, b.stock_default.as_deref(), &started)?;
+    for w in warnings {
+        out.err(&format!("wxcoupon: warning: {w}\n"));
+    }
+    install_stop_handler(b.json);
+    let journal = Mutex::new(journal);
+    let clock = Instant::now();
+    let mut tally = row::Tally::default();
+    let progress = progress_bar();
+    let (jobs, job_rx) = mpsc::sync_channel::<(u64, engine::ReturnInput)>(b.concurrency * 2);
+    let job_rx = Mutex::new(job_rx);
+    let (done_tx, done_rx) = mpsc::channel::<Done>();
+    let interrupted_after = std::thread::scope(|scope| {
+        for _ in 0..b.concurrency {
+            let (job_rx, done_tx, journal) = (&job_rx, done_tx.clone(), &journal);
+            scope.spawn(move || row::worker(session, job_rx, done_tx, journal));
+        }
+        let producer = {
+            let done_tx = done_tx.clone();
+            scope.spawn(move || produce(rows, &recorded, b, jobs, done_tx))
+        };
+        drop(done_tx);
+        for done in done_rx {
+            row::finish(&done, &journal, b.json, out);
+            tally.add(&done);
+            if done.report.judgement.outcome == Kind::Unverified {
+                UNVERIFIED.store(true, Ordering::SeqCst);
+            }
+            if let Some(p) = &progress {
+                p.set_message(tally.short());
+                p.inc(1);
+            }
+        }
+        producer.join().unwrap_or(None)
+    });
+    if let Some(p) = progress {
+        p.finish_and_clear();
+    }
+    let journal_path = journal.lock().map(|j| j.path.clone()).unwrap_or(journal_at);
+    let stopped = stopping();
+    tally.summary(clock.elapsed(), &journal_path, stopped, interrupted_after, b, out);
+    Ok(tally.exit_code(stopped))
+}
+
+/// Reads the rows and plans each: sent by a worker, or settled at once
+/// (invalid, a duplicate, or what the journal already says). Stops at the
+/// first Ctrl-C; returns the line after which rows were not started.
+fn produce(
+    rows: input::Rows,
+    recorded: &HashMap<u64, journal::Recorded>,
+    b: &Batch,
+    jobs: mpsc::SyncSender<(u64, engine::ReturnInput)>,
+    done: mpsc::Sender<Done>,
+) -> Option<u64> {
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut last = 0;
+    for item in rows {
+        if stopping() {
+            return Some(last);
+        }
+        let line = match &item {
+            input::Item::Row(r) => r.line,
+            input::Item::Bad { line, .. } => *line,
+        };
+        last = line;
+        match row::plan(item, recorded, b, &mut seen) {
+            Plan::Settled(d) => {
+                let _ = done.send(*d);
+            }
+            Plan::Send(input) => {
+                if jobs.send((line, input)).is_err() {
+                    return Some(last);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// A spinner with the counts on stderr, only for a terminal.
+fn progress_bar() -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    // No colours in the template: NO_COLOR is respected by having none.
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{spinner} {pos} rows  {msg}  {elapsed}")
+    {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    Some(bar)
+}
+
+/// The journal's record of a finished, sent row.
+fn outcome_record(line: u64, report: &Report) -> Record {
+    let j = &report.judgement;
+    Record::Outcome {
+        line,
+        outcome: serde_json::to_value(j.outcome)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default(),
+        return_request_no: report.subject.return_request_no.clone().unwrap_or_default(),
+        code: j.code.clone(),
+        wechatpay_return_time: j.wechatpay_return_time.clone(),
+        confirmed_by_retry: j.confirmed_by_retry,
+    }
+}

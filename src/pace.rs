@@ -1,0 +1,167 @@
+//! The pace of a batch across all its workers: a token bucket of `--rate`
+//! requests per second (a burst of at most one second's worth; 0: no limit),
+//! slowed by a 429 — `Retry-After` pauses every worker, the rate is halved
+//! (with no limit: half the rate of the last second) — and recovering a
+//! quarter at a time, once a second, while no 429 comes.
+
+use std::collections::VecDeque;
+use std::sync::{Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+struct State {
+    /// The rate asked for (0: none).
+    target: f64,
+    /// The rate now (0: none).
+    rate: f64,
+    tokens: f64,
+    refilled: Instant,
+    paused_until: Option<Instant>,
+    last_change: Instant,
+    /// When requests went, for the last second's rate.
+    recent: VecDeque<Instant>,
+}
+
+pub struct Pace {
+    state: Mutex<State>,
+    woken: Condvar,
+}
+
+impl Pace {
+    pub fn new(rate: f64) -> Self {
+        let now = Instant::now();
+        Pace {
+            state: Mutex::new(State {
+                target: rate,
+                rate,
+                tokens: rate.max(1.0),
+                refilled: now,
+                paused_until: None,
+                last_change: now,
+                recent: VecDeque::new(),
+            }),
+            woken: Condvar::new(),
+        }
+    }
+
+    /// Waits until a request may go.
+    pub fn acquire(&self) {
+        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            let now = Instant::now();
+            if let Some(until) = s.paused_until {
+                if now < until {
+                    s = self
+                        .woken
+                        .wait_timeout(s, until - now)
+                        .unwrap_or_else(|p| p.into_inner())
+                        .0;
+                    continue;
+                }
+                s.paused_until = None;
+            }
+            recover(&mut s, now);
+            if s.rate <= 0.0 {
+                break;
+            }
+            let burst = s.rate.max(1.0);
+            s.tokens = (s.tokens + (now - s.refilled).as_secs_f64() * s.rate).min(burst);
+            s.refilled = now;
+            if s.tokens >= 1.0 {
+                s.tokens -= 1.0;
+                break;
+            }
+            let wait = Duration::from_secs_f64((1.0 - s.tokens) / s.rate);
+            s = self
+                .woken
+                .wait_timeout(s, wait)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+        let now = Instant::now();
+        s.recent.push_back(now);
+        while s
+            .recent
+            .front()
+            .is_some_and(|t| now - *t > Duration::from_secs(1))
+        {
+            s.recent.pop_front();
+        }
+    }
+
+    /// A 429: pause everyone for `retry_after`, and halve the rate.
+    pub fn slow_down(&self, retry_after: Duration) {
+        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        let current = if s.rate > 0.0 {
+            s.rate
+        } else {
+            s.recent.len().max(1) as f64
+        };
+        s.rate = (current / 2.0).max(0.5);
+        s.tokens = s.tokens.min(1.0);
+        s.last_change = now;
+        if !retry_after.is_zero() {
+            let until = now + retry_after;
+            s.paused_until = Some(s.paused_until.map_or(until, |p| p.max(until)));
+        }
+        self.woken.notify_all();
+    }
+
+    /// The rate now (requests per second; 0: no limit).
+    #[cfg(test)]
+    pub fn rate(&self) -> f64 {
+        self.state.lock().map(|s| s.rate).unwrap_or_default()
+    }
+}
+
+/// A quarter back towards the target rate for every quiet second.
+fn recover(s: &mut State, now: Instant) {
+    if s.rate == s.target || now - s.last_change < Duration::from_secs(1) {
+        return;
+    }
+    s.last_change = now;
+    s.rate *= 1.25;
+    if s.target > 0.0 && s.rate >= s.target {
+        s.rate = s.target;
+    } else if s.target == 0.0 && s.rate >= 1000.0 {
+        s.rate = 0.0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_429_halves_the_rate_and_quiet_seconds_bring_it_back() {
+        let p = Pace::new(8.0);
+        p.slow_down(Duration::ZERO);
+        assert_eq!(p.rate(), 4.0);
+        p.slow_down(Duration::ZERO);
+        assert_eq!(p.rate(), 2.0);
+        let mut s = p.state.lock().unwrap();
+        let later = Instant::now() + Duration::from_secs(2);
+        recover(&mut s, later);
+        assert_eq!(s.rate, 2.5);
+        for i in 2..20 {
+            recover(&mut s, later + Duration::from_secs(i));
+        }
+        assert_eq!(s.rate, 8.0, "back to the target, never above");
+    }
+
+    #[test]
+    fn no_limit_slows_to_half_the_last_second_and_recovers_to_none() {
+        let p = Pace::new(0.0);
+        for _ in 0..10 {
+            p.acquire();
+        }
+        p.slow_down(Duration::ZERO);
+        assert_eq!(p.rate(), 5.0);
+        let mut s = p.state.lock().unwrap();
+        let start = Instant::now();
+        for i in 1..60 {
+            recover(&mut s, start + Duration::from_secs(i));
+        }
+        assert_eq!(s.rate, 0.0);
+    }
+}
