@@ -47,7 +47,7 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
             cand --journal 'The batch''s journal (default: FILE.journal beside the input; required with --batch -)'
             cand --concurrency 'Worker threads of a batch, 1 to 64'
             cand --rate 'Requests per second across a batch (0: no limit; a conservative guess, not WeChat Pay''s published figure)'
-            cand --timeout 'Seconds to wait for each attempt''s answer, connect to last byte (overrides the profile''s timeout_secs)'
+            cand --timeout 'Seconds to wait for each attempt''s answer, connect to last byte (overrides the profile''s timeout_secs; default 10)'
             cand --retries 'Retries after an attempt with no definitive answer, 0 to 10 (overrides the profile''s retries; default 2)'
             cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
             cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'

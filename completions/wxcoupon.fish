@@ -48,7 +48,7 @@ complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l batch -d 'R
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l journal -d 'The batch\'s journal (default: FILE.journal beside the input; required with --batch -)' -r -F
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l concurrency -d 'Worker threads of a batch, 1 to 64' -r
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l rate -d 'Requests per second across a batch (0: no limit; a conservative guess, not WeChat Pay\'s published figure)' -r
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l timeout -d 'Seconds to wait for each attempt\'s answer, connect to last byte (overrides the profile\'s timeout_secs)' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l timeout -d 'Seconds to wait for each attempt\'s answer, connect to last byte (overrides the profile\'s timeout_secs; default 10)' -r
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l retries -d 'Retries after an attempt with no definitive answer, 0 to 10 (overrides the profile\'s retries; default 2)' -r
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r

@@ -160,7 +160,7 @@ pub struct ReturnArgs {
     #[arg(long)]
     pub dry_run: bool,
 
-    /// Seconds to wait for each attempt's answer, connect to last byte (overrides the profile's timeout_secs)
+    /// Seconds to wait for each attempt's answer, connect to last byte (overrides the profile's timeout_secs; default 10)
     #[arg(long, value_name = "SECS")]
     pub timeout: Option<u64>,
 

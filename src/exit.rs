@@ -9,11 +9,14 @@ Exit codes:
                  (also: --dry-run, sign, explain, completions, a valid verify)
   2  invalid     usage, configuration, key or input error; nothing was sent
   3  rejected    WeChat Pay said no; repeating the same call will not help
-  4  unknown     no definitive answer (network, timeout, 429, 5xx, 202);
+  4  unknown     no definitive answer (network, timeout, 429, 5xx, 202,
+                 400 SYSTEM_ERROR, RULE_LIMIT under --resume);
                  safe to retry with the same --request-no
   5  unverified  an answer failed signature verification: do not treat it as
                  a success (also: verify found the signature invalid)
   1  internal    a bug in wxcoupon
+--batch: 0 when every row ended returned, else the most serious outcome
+present, 5 > 4 > 3 > 2 (an interrupted batch is at least 4).
 
 Config: --config FILE, else $WXCOUPON_CONFIG, else
 $XDG_CONFIG_HOME/wxcoupon/config.toml (default ~/.config/wxcoupon/config.toml).";

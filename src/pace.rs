@@ -17,6 +17,9 @@ struct State {
     refilled: Instant,
     paused_until: Option<Instant>,
     last_change: Instant,
+    /// The last halving: the 429s of one storm (answers to requests that
+    /// were in flight together) halve the rate once.
+    halved: Option<Instant>,
     /// When requests went, for the last second's rate.
     recent: VecDeque<Instant>,
 }
@@ -37,6 +40,7 @@ impl Pace {
                 refilled: now,
                 paused_until: None,
                 last_change: now,
+                halved: None,
                 recent: VecDeque::new(),
             }),
             woken: Condvar::new(),
@@ -92,13 +96,16 @@ impl Pace {
     pub fn slow_down(&self, retry_after: Duration) {
         let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
-        let current = if s.rate > 0.0 {
-            s.rate
-        } else {
-            s.recent.len().max(1) as f64
-        };
-        s.rate = (current / 2.0).max(0.5);
-        s.tokens = s.tokens.min(1.0);
+        if s.halved.is_none_or(|t| now - t >= Duration::from_secs(1)) {
+            let current = if s.rate > 0.0 {
+                s.rate
+            } else {
+                s.recent.len().max(1) as f64
+            };
+            s.rate = (current / 2.0).max(0.5);
+            s.tokens = s.tokens.min(1.0);
+            s.halved = Some(now);
+        }
         s.last_change = now;
         if !retry_after.is_zero() {
             let until = now + retry_after;
@@ -138,7 +145,12 @@ mod tests {
         p.slow_down(Duration::ZERO);
         assert_eq!(p.rate(), 4.0);
         p.slow_down(Duration::ZERO);
-        assert_eq!(p.rate(), 2.0);
+        assert_eq!(p.rate(), 4.0, "one storm halves once");
+        let mut s = p.state.lock().unwrap();
+        s.halved = s.halved.map(|t| t - Duration::from_secs(1));
+        drop(s);
+        p.slow_down(Duration::ZERO);
+        assert_eq!(p.rate(), 2.0, "a later 429 halves again");
         let mut s = p.state.lock().unwrap();
         let later = Instant::now() + Duration::from_secs(2);
         recover(&mut s, later);

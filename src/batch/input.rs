@@ -25,6 +25,16 @@ pub enum Item {
     Bad { line: u64, reason: String },
 }
 
+impl Item {
+    /// The input line the row starts on.
+    pub fn line(&self) -> u64 {
+        match self {
+            Item::Row(r) => r.line,
+            Item::Bad { line, .. } => *line,
+        }
+    }
+}
+
 /// The SHA-256 of a file, hexadecimal, read in a stream.
 pub fn sha256(path: &Path) -> Result<String> {
     let mut file = File::open(path).with_context(|| format!("reading {}", path.display()))?;

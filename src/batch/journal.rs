@@ -136,7 +136,11 @@ fn replay(
             .filter(|text| text.ends_with('\n'))
             .and_then(|text| serde_json::from_str::<Record>(text.trim_end()).ok());
         let Some(record) = parsed else {
-            if reader.fill_buf().map(|rest| rest.is_empty()).unwrap_or(false) {
+            if reader
+                .fill_buf()
+                .map(|rest| rest.is_empty())
+                .unwrap_or(false)
+            {
                 warnings.push(format!(
                     "the journal {} ends in a half-written line (line {number}; the process was killed \
                      while writing it?): it is cut off, and that row is resumed",
@@ -151,7 +155,14 @@ fn replay(
             );
         };
         good += n as u64;
-        apply(path, number, record, &mut state, input_sha256, stock_default)?;
+        apply(
+            path,
+            number,
+            record,
+            &mut state,
+            input_sha256,
+            stock_default,
+        )?;
     }
     Ok((state, good, warnings))
 }

@@ -8,6 +8,7 @@
 pub mod input;
 pub mod journal;
 mod row;
+mod tally;
 
 use std::collections::HashMap;
 use std::io::IsTerminal;
@@ -40,6 +41,8 @@ pub struct Batch {
     pub retry_unverified: bool,
     pub dry_run: bool,
     pub json: bool,
+    /// `-v`: each attempt traced on stderr, with its row's line.
+    pub verbose: bool,
     /// `wxcoupon` with the flags that chose the profile.
     pub invocation: String,
     /// The command line that runs this batch again (and so resumes it).
@@ -128,7 +131,7 @@ pub fn run(session: &Session, b: &Batch, out: &mut Out) -> Result<u8> {
     install_stop_handler(b.json);
     let journal = Mutex::new(journal);
     let clock = Instant::now();
-    let mut tally = row::Tally::default();
+    let mut tally = tally::Tally::default();
     let progress = progress_bar();
     let (jobs, job_rx) = mpsc::sync_channel::<(u64, engine::ReturnInput)>(b.concurrency * 2);
     let job_rx = Mutex::new(job_rx);
@@ -136,7 +139,7 @@ pub fn run(session: &Session, b: &Batch, out: &mut Out) -> Result<u8> {
     let interrupted_after = std::thread::scope(|scope| {
         for _ in 0..b.concurrency {
             let (job_rx, done_tx, journal) = (&job_rx, done_tx.clone(), &journal);
-            scope.spawn(move || row::worker(session, job_rx, done_tx, journal));
+            scope.spawn(move || row::worker(session, job_rx, done_tx, journal, b.verbose));
         }
         let producer = {
             let done_tx = done_tx.clone();
@@ -161,7 +164,14 @@ pub fn run(session: &Session, b: &Batch, out: &mut Out) -> Result<u8> {
     }
     let journal_path = journal.lock().map(|j| j.path.clone()).unwrap_or(journal_at);
     let stopped = stopping();
-    tally.summary(clock.elapsed(), &journal_path, stopped, interrupted_after, b, out);
+    tally.summary(
+        clock.elapsed(),
+        &journal_path,
+        stopped,
+        interrupted_after,
+        b,
+        out,
+    );
     Ok(tally.exit_code(stopped))
 }
 
@@ -181,10 +191,7 @@ fn produce(
         if stopping() {
             return Some(last);
         }
-        let line = match &item {
-            input::Item::Row(r) => r.line,
-            input::Item::Bad { line, .. } => *line,
-        };
+        let line = item.line();
         last = line;
         match row::plan(item, recorded, b, &mut seen) {
             Plan::Settled(d) => {

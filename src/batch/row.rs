@@ -1,11 +1,9 @@
 //! One row of a batch: what to do with it (send it, resume it, or settle it
 //! from the journal or as invalid), sending it on a worker, the line it
-//! prints, and the tally of outcomes.
+//! prints; `--dry-run`.
 
-use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
+use std::collections::HashMap;
 use std::sync::{Mutex, mpsc};
-use std::time::Duration;
 
 use serde_json::Value;
 
@@ -190,6 +188,7 @@ pub fn worker(
     jobs: &Mutex<mpsc::Receiver<(u64, ReturnInput)>>,
     done: mpsc::Sender<Done>,
     journal: &Mutex<Journal>,
+    verbose: bool,
 ) {
     loop {
         let next = jobs.lock().ok().and_then(|rx| rx.recv().ok());
@@ -217,7 +216,15 @@ pub fn worker(
                 })
             });
         let (report, sent) = match written {
-            Ok(()) => (engine::run(session, &input, &mut |_| {}), true),
+            Ok(()) => {
+                let mut trace = |text: &str| {
+                    if verbose {
+                        let text = text.strip_prefix("wxcoupon: ").unwrap_or(text);
+                        eprint!("wxcoupon: line {line}: {text}");
+                    }
+                };
+                (engine::run(session, &input, &mut trace), true)
+            }
             Err(e) => (Report::invalid(Subject::from(req), &e), false),
         };
         if done
@@ -294,23 +301,25 @@ pub fn dry_run(rows: super::input::Rows, b: &Batch, out: &mut Out) -> u8 {
     let none = HashMap::new();
     let mut invalid_rows = 0;
     for item in rows {
+        let line = item.line();
         match plan(item, &none, b, &mut seen) {
             Plan::Settled(d) => {
                 invalid_rows += 1;
                 out.out(&line_of(&d, b.json));
             }
             Plan::Send(input) => {
-                let body = String::from_utf8_lossy(&input.request.body()).into_owned();
+                let r = &input.request;
+                let body = String::from_utf8_lossy(&r.body()).into_owned();
                 if b.json {
                     out.json(&serde_json::json!({
-                        "outcome": "dry_run", "coupon_code": input.request.coupon_code,
-                        "stock_id": input.request.stock_id,
-                        "return_request_no": input.request.return_request_no, "body": body,
+                        "line": line, "outcome": "dry_run", "coupon_code": r.coupon_code,
+                        "stock_id": r.stock_id, "return_request_no": r.return_request_no,
+                        "body": body,
                     }));
                 } else {
                     out.out(&format!(
-                        "{}  would send  {}\n",
-                        escape::term(&input.request.coupon_code),
+                        "line {line}  {}  would send  {}\n",
+                        escape::term(&r.coupon_code),
                         escape::term(&body)
                     ));
                 }
@@ -324,122 +333,5 @@ pub fn dry_run(rows: super::input::Rows, b: &Batch, out: &mut Out) -> u8 {
         Kind::Invalid.exit_code()
     } else {
         0
-    }
-}
-
-/// Counts per outcome.
-#[derive(Default)]
-pub struct Tally {
-    counts: BTreeMap<&'static str, u64>,
-    worst: u8,
-    rows: u64,
-    returned_now: u64,
-    not_started: u64,
-}
-
-/// 5 > 4 > 3 > 2 > 0.
-fn severity(kind: Kind) -> u8 {
-    match kind {
-        Kind::Unverified => 4,
-        Kind::Unknown => 3,
-        Kind::Rejected => 2,
-        Kind::Invalid | Kind::Internal => 1,
-        Kind::Returned | Kind::DryRun => 0,
-    }
-}
-
-impl Tally {
-    pub fn add(&mut self, d: &Done) {
-        if d.not_started {
-            self.not_started += 1;
-            return;
-        }
-        let kind = d.report.judgement.outcome;
-        let name = match kind {
-            Kind::Returned => "returned",
-            Kind::Rejected => "rejected",
-            Kind::Unknown => "unknown",
-            Kind::Unverified => "unverified",
-            _ => "invalid",
-        };
-        *self.counts.entry(name).or_default() += 1;
-        self.worst = self.worst.max(severity(kind));
-        self.rows += 1;
-        if kind == Kind::Returned && d.sent {
-            self.returned_now += 1;
-        }
-    }
-
-    pub fn short(&self) -> String {
-        self.counts
-            .iter()
-            .map(|(k, n)| format!("{n} {k}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-
-    pub fn exit_code(&self, interrupted: bool) -> u8 {
-        let worst = if interrupted {
-            self.worst.max(3)
-        } else {
-            self.worst
-        };
-        match worst {
-            4 => Kind::Unverified.exit_code(),
-            3 => Kind::Unknown.exit_code(),
-            2 => Kind::Rejected.exit_code(),
-            1 => Kind::Invalid.exit_code(),
-            _ => 0,
-        }
-    }
-
-    /// The summary on stderr: counts, time, pace, the journal, how to resume.
-    pub fn summary(
-        &self,
-        elapsed: Duration,
-        journal: &Path,
-        stopped: bool,
-        unread_after: Option<u64>,
-        b: &Batch,
-        out: &mut Out,
-    ) {
-        let secs = elapsed.as_secs_f64();
-        let pace = if secs > 0.0 {
-            self.returned_now as f64 / secs
-        } else {
-            0.0
-        };
-        out.err(&format!(
-            "batch: {} row(s): {}; {secs:.1} s, {pace:.1} returns/s; journal {}\n",
-            self.rows,
-            if self.counts.is_empty() {
-                "none".to_string()
-            } else {
-                self.short()
-            },
-            escape::term(&journal.display().to_string())
-        ));
-        if stopped {
-            let unread = unread_after
-                .map(|line| format!(", nor the rows after line {line}"))
-                .unwrap_or_default();
-            out.err(&format!(
-                "batch: interrupted: {} queued row(s) were not started{unread}. Resume with the same \
-                 command{}:\n    {}\n",
-                self.not_started,
-                if b.file == Path::new("-") {
-                    ", fed the same input again"
-                } else {
-                    ""
-                },
-                b.again
-            ));
-        } else if self.worst == 3 {
-            out.err(&format!(
-                "batch: rows with an unknown outcome are resumed, with their own request numbers, by \
-                 running the same command again:\n    {}\n",
-                b.again
-            ));
-        }
     }
 }

@@ -91,6 +91,11 @@ fn batch(g: &GlobalOpts, a: &ReturnArgs, env: &Env, out: &mut Out) -> Result<u8>
             a.rate
         );
     }
+    if a.resume {
+        anyhow::bail!(
+            "--resume does not go with --batch: the batch's journal resumes every row that needs it"
+        );
+    }
     if let Some(stock) = &a.stock {
         request::check_stock("--stock", stock)?;
     }
@@ -103,6 +108,7 @@ fn batch(g: &GlobalOpts, a: &ReturnArgs, env: &Env, out: &mut Out) -> Result<u8>
         retry_unverified: a.retry_unverified,
         dry_run: a.dry_run,
         json: g.json,
+        verbose: g.verbose,
         invocation: invocation(g),
         again: again(g, a, &file),
         file,
@@ -135,6 +141,12 @@ fn again(g: &GlobalOpts, a: &ReturnArgs, file: &std::path::Path) -> String {
         parts.push(engine::flag("--stock", s));
     }
     parts.push(format!("--concurrency {} --rate {}", a.concurrency, a.rate));
+    if let Some(t) = a.timeout {
+        parts.push(format!("--timeout {t}"));
+    }
+    if let Some(n) = a.retries {
+        parts.push(format!("--retries {n}"));
+    }
     if g.json {
         parts.push("--json".into());
     }

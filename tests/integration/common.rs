@@ -188,6 +188,8 @@ pub const OTHER_PLATFORM_SERIAL: &str = "5C3D7E9F1A2B43658709CBEDAF2345678901BCD
 
 #[derive(Debug, Clone)]
 pub struct Reply {
+    /// Held back this long before it is written (the handler's lock released).
+    pub hold: Option<Duration>,
     pub status: u16,
     pub body: String,
     pub sig: Sig,
@@ -197,6 +199,7 @@ pub struct Reply {
 impl Reply {
     pub fn ok(body: &str) -> Self {
         Reply {
+            hold: None,
             status: 200,
             body: body.into(),
             sig: Sig::Valid,
@@ -210,6 +213,7 @@ impl Reply {
 
     pub fn error(status: u16, code: &str, message: &str) -> Self {
         Reply {
+            hold: None,
             status,
             body: serde_json::json!({"code": code, "message": message}).to_string(),
             sig: Sig::Valid,
@@ -219,6 +223,7 @@ impl Reply {
 
     pub fn raw(status: u16, body: &str) -> Self {
         Reply {
+            hold: None,
             status,
             body: body.into(),
             sig: Sig::Missing,
@@ -228,6 +233,11 @@ impl Reply {
 
     pub fn sig(mut self, sig: Sig) -> Self {
         self.sig = sig;
+        self
+    }
+
+    pub fn held(mut self, d: Duration) -> Self {
+        self.hold = Some(d);
         self
     }
 
@@ -465,6 +475,9 @@ fn serve(
         Some(Fault::DropAfterProcessing) => return reset(stream),
         Some(Fault::DelayAfterProcessing(d)) => std::thread::sleep(d),
         _ => {}
+    }
+    if let Some(d) = reply.hold {
+        std::thread::sleep(d);
     }
     let _ = stream.write_all(&build(reply));
     let _ = stream.flush();

@@ -4,6 +4,7 @@
 //! wxcoupon's code, and signs its answers — and check that no secret leaks.
 
 mod architecture;
+mod batch;
 mod certificates;
 mod common;
 mod emulator;

@@ -1,0 +1,628 @@
+//! `wxcoupon return --batch`: many returns from a file, against the emulator
+//! (which verifies every request's signature and signs every answer) and the
+//! fault-injecting stand-in. The emulator's log line `USED -> SENDED` is the
+//! proof of a return: no coupon may have two.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::common::*;
+use crate::emulator::{Emu, emulator};
+
+const STOCK: &str = "9856000";
+
+fn snapshot(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/integration/snapshots")
+        .join(name);
+    snapbox::assert_data_eq!(actual, snapbox::Data::read_from(&path, None).raw());
+}
+
+/// Replaces what varies from run to run: the folder, times, generated
+/// request numbers, elapsed seconds and the pace.
+fn scrub(text: &str, dir: &Path) -> String {
+    let text = text.replace(&dir.display().to_string(), "[DIR]");
+    let mut out = String::new();
+    for line in text.split_inclusive('\n') {
+        out.push_str(&scrub_line(line));
+    }
+    out
+}
+
+fn scrub_line(line: &str) -> String {
+    let mut words: Vec<String> = Vec::new();
+    let mut owned;
+    let mut rest = line;
+    // Generated request numbers (wxc + 14 digits + 16 random characters),
+    // the emulator's Request-IDs, the port.
+    for (start, len, name) in [
+        ("wxc20", 33, "[NO]"),
+        ("EMU-", 28, "[REQUEST-ID]"),
+        ("127.0.0.1:", 15, "127.0.0.1:[PORT]"),
+    ] {
+        while let Some(i) = rest.find(start) {
+            words.push(rest[..i].to_string());
+            words.push(name.into());
+            let mut end = (i + len).min(rest.len());
+            if start.starts_with("127") {
+                end = i
+                    + start.len()
+                    + rest[i + start.len()..]
+                        .find(|c: char| !c.is_ascii_digit())
+                        .unwrap_or(rest.len() - i - start.len());
+            }
+            rest = &rest[end..];
+        }
+        words.push(rest.to_string());
+        let joined = words.concat();
+        words.clear();
+        owned = joined;
+        rest = &owned;
+    }
+    let line = rest.to_string();
+    let mut out = String::new();
+    let b = line.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        // 2026-11-28T10:00:00+08:00
+        let is_time = b.len() >= i + 25
+            && b[i..i + 4].iter().all(u8::is_ascii_digit)
+            && b[i + 4] == b'-'
+            && b[i + 10] == b'T'
+            && &b[i + 19..i + 25] == b"+08:00";
+        if is_time {
+            out.push_str("[TIME]");
+            i += 25;
+        } else {
+            let c = line[i..].chars().next().unwrap();
+            out.push(c);
+            i += c.len_utf8();
+        }
+    }
+    if let Some(start) = out.find("; ")
+        && out.starts_with("batch: ")
+        && let Some(end) = out.find(" returns/s")
+        && let Some(secs) = out[start..end].rfind("; ")
+    {
+        out = format!("{}; [SECS] s, [PACE]{}", &out[..start + secs], &out[end..]);
+    }
+    out
+}
+
+/// The lines of stdout in the order of their input lines (the order they
+/// come in is completion order, tested on its own).
+fn by_line(stdout: &str) -> String {
+    let number = |l: &str| -> u64 {
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(l) {
+            return v["line"].as_u64().unwrap();
+        }
+        l.split_whitespace().nth(1).unwrap().parse().unwrap()
+    };
+    let mut lines: Vec<&str> = stdout.lines().collect();
+    lines.sort_by_key(|l| number(l));
+    lines.iter().map(|l| format!("{l}\n")).collect()
+}
+
+/// `n` used coupons C0001… in the sample stock, as a `--coupons` file.
+fn coupons_file(dir: &Path, n: usize) -> std::path::PathBuf {
+    let list: Vec<serde_json::Value> = (1..=n)
+        .map(|i| serde_json::json!({"coupon_code": format!("C{i:04}"), "stock_id": STOCK, "state": "USED"}))
+        .collect();
+    let path = dir.join("coupons.json");
+    std::fs::write(&path, serde_json::to_string(&list).unwrap()).unwrap();
+    path
+}
+
+fn csv_of(n: usize) -> String {
+    let mut s = String::from("coupon_code,stock_id\n");
+    for i in 1..=n {
+        s.push_str(&format!("C{i:04},{STOCK}\n"));
+    }
+    s
+}
+
+/// The emulator's log: how many times each coupon was returned.
+fn returns_in_log(emu: &Emu) -> std::collections::BTreeMap<String, usize> {
+    let log = std::fs::read_to_string(&emu.stderr).unwrap();
+    let mut seen = std::collections::BTreeMap::new();
+    for line in log.lines().filter(|l| l.ends_with("USED -> SENDED")) {
+        let code = line.split("returned ").nth(1).unwrap();
+        let code = code.split_whitespace().next().unwrap().to_string();
+        *seen.entry(code).or_default() += 1;
+    }
+    seen
+}
+
+fn requests_in_log(emu: &Emu) -> usize {
+    std::fs::read_to_string(&emu.stderr)
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with("emulator: POST "))
+        .count()
+}
+
+/// A spreadsheet export: BOM, CRLF, columns in another order, an extra
+/// column with a quoted comma and a quoted line break, a blank line.
+const MIXED_CSV: &str = "\u{feff}note,stock_id,coupon_code\r\n\
+    \"refund, #1\",9856000,COUPON-USED-1\r\n\
+    x,9856000,COUPON-AVAILABLE\r\n\
+    \r\n\
+    y,9856000,NOPE\r\n\
+    z,9856000,\r\n\
+    \"two\r\nlines\",9856000,COUPON-USED-1\r\n\
+    w,9856000,COUPON-EXPIRED\r\n\
+    v,9856000,COUPON-USED-2\r\n";
+
+#[test]
+fn a_batch_of_mixed_outcomes_then_its_re_run_from_the_journal() {
+    let emu = emulator(None, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("refund.csv");
+    std::fs::write(&input, MIXED_CSV).unwrap();
+    let file = input.to_str().unwrap();
+
+    let first = emu.ret(&["--batch", file]);
+    assert_eq!(first.code, 3, "{}", first.stderr);
+    snapshot(
+        "batch_mixed.stdout",
+        &scrub(&by_line(&first.stdout), dir.path()),
+    );
+    snapshot("batch_mixed.stderr", &scrub(&first.stderr, dir.path()));
+    assert_eq!(
+        requests_in_log(&emu),
+        5,
+        "the invalid and duplicate rows were not sent"
+    );
+
+    // The journal: JSON Lines, a header, a sending and an outcome per sent row.
+    let journal = std::fs::read_to_string(dir.path().join("refund.csv.journal")).unwrap();
+    let records: Vec<serde_json::Value> = journal
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records[0]["record"], "header");
+    assert_eq!(records.len(), 1 + 2 * 5, "{journal}");
+
+    // The same command again: nothing is sent; every row is as recorded.
+    let again = emu.ret(&["--batch", file, "--json"]);
+    assert_eq!(again.code, 3, "{}", again.stderr);
+    snapshot(
+        "batch_mixed_again.jsonl",
+        &scrub(&by_line(&again.stdout), dir.path()),
+    );
+    assert_eq!(requests_in_log(&emu), 5, "a re-run sends nothing settled");
+    let returned = returns_in_log(&emu);
+    assert_eq!(returned.get("COUPON-USED-1"), Some(&1));
+    assert_eq!(returned.get("COUPON-USED-2"), Some(&1));
+    assert_eq!(returned.len(), 2);
+
+    // --retry-rejected sends the rejected rows again with new numbers.
+    let retried = emu.ret(&["--batch", file, "--retry-rejected", "--json"]);
+    assert_eq!(retried.code, 3);
+    assert_eq!(requests_in_log(&emu), 8, "three rejected rows sent again");
+    let log = std::fs::read_to_string(&emu.stderr).unwrap();
+    let numbers: Vec<&str> = journal
+        .lines()
+        .filter_map(|l| l.split("\"return_request_no\":\"").nth(1))
+        .map(|s| s.split('"').next().unwrap())
+        .collect();
+    let last_three: Vec<&str> = log.lines().rev().take(3).collect();
+    for l in last_three {
+        assert!(
+            !numbers.iter().any(|n| l.contains(n)),
+            "a rejected row was re-sent with its old number: {l}"
+        );
+    }
+}
+
+#[test]
+fn json_lines_with_a_stock_default_and_a_given_request_number() {
+    let emu = emulator(None, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("rows.jsonl");
+    std::fs::write(
+        &input,
+        "{\"coupon_code\":\"COUPON-USED-1\",\"return_request_no\":\"REFUND-2026-0001\"}\n\n\
+         {\"coupon_code\":\"COUPON-USED-2\",\"stock_id\":\"9856000\"}\n\
+         {\"coupon_code\":\"COUPON-USED-3\",\"stock_id\":\"not a stock\"}\n\
+         [1,2]\n",
+    )
+    .unwrap();
+    let out = emu.ret(&[
+        "--batch",
+        input.to_str().unwrap(),
+        "--stock",
+        STOCK,
+        "--json",
+    ]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    snapshot(
+        "batch_jsonl.jsonl",
+        &scrub(&by_line(&out.stdout), dir.path()),
+    );
+    let log = std::fs::read_to_string(&emu.stderr).unwrap();
+    assert!(
+        log.contains("(request number REFUND-2026-0001); USED -> SENDED"),
+        "{log}"
+    );
+    assert_eq!(requests_in_log(&emu), 2);
+}
+
+#[test]
+fn flags_that_do_not_go_with_a_batch_are_refused_and_nothing_is_sent() {
+    let emu = emulator(None, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.csv");
+    std::fs::write(&input, csv_of(2)).unwrap();
+    let file = input.to_str().unwrap();
+    for (args, why) in [
+        (vec!["--batch", file, "--code", "C0001"], "--code"),
+        (vec!["--batch", file, "--request-no", "R1"], "--request-no"),
+        (vec!["--batch", file, "--concurrency", "0"], "--concurrency"),
+        (
+            vec!["--batch", file, "--concurrency", "65"],
+            "--concurrency",
+        ),
+        (vec!["--batch", file, "--rate=-1"], "--rate"),
+        (vec!["--batch", "-"], "--journal"),
+        (
+            vec!["--batch", &format!("{file}.missing")],
+            "in.csv.missing",
+        ),
+    ] {
+        let out = emu.ret(&args);
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains(why), "{args:?}: {}", out.stderr);
+    }
+    assert_eq!(requests_in_log(&emu), 0);
+    assert!(!dir.path().join("in.csv.journal").exists());
+}
+
+#[test]
+fn a_dry_run_checks_every_row_sends_nothing_and_writes_no_journal() {
+    let emu = emulator(None, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.csv");
+    std::fs::write(
+        &input,
+        "coupon_code,stock_id,return_request_no\nC0001,9856000,R-1\nC0002,,R-2\n",
+    )
+    .unwrap();
+    let out = emu.ret(&["--batch", input.to_str().unwrap(), "--dry-run"]);
+    assert_eq!(out.code, 2);
+    snapshot(
+        "batch_dry_run.stdout",
+        &scrub(&by_line(&out.stdout), dir.path()),
+    );
+    snapshot("batch_dry_run.stderr", &scrub(&out.stderr, dir.path()));
+    assert_eq!(requests_in_log(&emu), 0);
+    assert!(!dir.path().join("in.csv.journal").exists());
+}
+
+#[test]
+fn stdin_needs_a_journal_resumes_from_it_and_another_input_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let emu = emulator(
+        None,
+        &["--coupons", coupons_file(dir.path(), 3).to_str().unwrap()],
+    );
+    let journal = dir.path().join("stdin.journal");
+    let from_stdin = |text: &str| {
+        let mut c = wxcoupon(emu.home.path());
+        c.arg("--config")
+            .arg(&emu.config)
+            .args(["return", "--batch", "-", "--journal"])
+            .arg(&journal)
+            .write_stdin(text.to_string());
+        run(&mut c)
+    };
+    let first = from_stdin(&csv_of(3));
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert_eq!(first.stdout.lines().count(), 3);
+    let again = from_stdin(&csv_of(3));
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(
+        again
+            .stdout
+            .lines()
+            .all(|l| l.ends_with("(from the journal)")),
+        "{}",
+        again.stdout
+    );
+    let other = from_stdin(&csv_of(2));
+    assert_eq!(other.code, 2);
+    snapshot(
+        "batch_other_input.stderr",
+        &scrub(&other.stderr, dir.path()),
+    );
+    assert_eq!(other.stdout, "");
+    assert_eq!(requests_in_log(&emu), 3);
+}
+
+#[test]
+fn killed_in_the_middle_and_resumed_every_coupon_returned_exactly_once() {
+    const ROWS: usize = 60;
+    let dir = tempfile::tempdir().unwrap();
+    let emu = emulator(
+        None,
+        &[
+            "--coupons",
+            coupons_file(dir.path(), ROWS).to_str().unwrap(),
+        ],
+    );
+    let input = dir.path().join("in.csv");
+    std::fs::write(&input, csv_of(ROWS)).unwrap();
+    let journal = dir.path().join("in.csv.journal");
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("wxcoupon"))
+        .env_clear()
+        .env("HOME", emu.home.path())
+        .arg("--config")
+        .arg(&emu.config)
+        .args(["return", "--batch"])
+        .arg(&input)
+        .args(["--rate", "20"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until some rows are in the journal, then kill -9.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while std::fs::read_to_string(&journal).map_or(0, |j| j.lines().count()) < 10 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the batch did not start"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let sent_before = requests_in_log(&emu);
+    assert!(
+        sent_before < ROWS,
+        "killed after it finished: {sent_before}"
+    );
+    // And the last record half-written, as a kill during a write leaves it.
+    let mut j = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&journal)
+        .unwrap();
+    std::io::Write::write_all(&mut j, b"{\"record\":\"sending\",\"li").unwrap();
+
+    let resumed = emu.ret(&["--batch", input.to_str().unwrap(), "--rate", "0", "--json"]);
+    assert_eq!(resumed.code, 0, "{}", resumed.stderr);
+    assert!(
+        resumed.stderr.contains("ends in a half-written line"),
+        "{}",
+        resumed.stderr
+    );
+    let rows: Vec<serde_json::Value> = resumed
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), ROWS, "every row accounted for");
+    assert!(rows.iter().all(|r| r["outcome"] == "returned"));
+    let returns = returns_in_log(&emu);
+    assert_eq!(returns.len(), ROWS);
+    assert!(returns.values().all(|n| *n == 1), "{returns:?}");
+}
+
+#[test]
+fn sigterm_stops_new_rows_finishes_those_in_flight_and_says_how_to_resume() {
+    const ROWS: usize = 40;
+    let dir = tempfile::tempdir().unwrap();
+    let emu = emulator(
+        None,
+        &[
+            "--coupons",
+            coupons_file(dir.path(), ROWS).to_str().unwrap(),
+        ],
+    );
+    let input = dir.path().join("in.csv");
+    std::fs::write(&input, csv_of(ROWS)).unwrap();
+    let journal = dir.path().join("in.csv.journal");
+    let child = Command::new(assert_cmd::cargo::cargo_bin("wxcoupon"))
+        .env_clear()
+        .env("HOME", emu.home.path())
+        .arg("--config")
+        .arg(&emu.config)
+        .args(["return", "--batch"])
+        .arg(&input)
+        .args(["--rate", "10"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while std::fs::read_to_string(&journal).map_or(0, |j| j.lines().count()) < 6 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the batch did not start"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    let stderr = scrub(&stderr, dir.path());
+    let resume_at = stderr.find("batch: interrupted: ").expect(&stderr);
+    let tail = &stderr[resume_at..];
+    let queued = tail["batch: interrupted: ".len()..]
+        .split(' ')
+        .next()
+        .unwrap();
+    assert_eq!(
+        tail.replace(&format!(": {queued} queued"), ": [N] queued")
+            .split(", nor the rows after line ")
+            .next()
+            .unwrap(),
+        "batch: interrupted: [N] queued row(s) were not started"
+    );
+    assert!(
+        tail.ends_with(&format!(
+            "Resume with the same command:\n    wxcoupon --config {} return --batch [DIR]/in.csv --concurrency 4 --rate 10\n",
+            emu.config.display()
+        )),
+        "{tail}"
+    );
+    // Every row that was sent has its outcome in the journal: none is left
+    // in flight.
+    let text = std::fs::read_to_string(&journal).unwrap();
+    let sending = text.matches("\"record\":\"sending\"").count();
+    let outcomes = text.matches("\"record\":\"outcome\"").count();
+    assert_eq!(sending, outcomes, "{text}");
+    let printed = String::from_utf8_lossy(&out.stdout).lines().count();
+    assert_eq!(printed, outcomes);
+    assert!(outcomes < ROWS);
+
+    let resumed = emu.ret(&["--batch", input.to_str().unwrap(), "--rate", "0"]);
+    assert_eq!(resumed.code, 0, "{}", resumed.stderr);
+    let returns = returns_in_log(&emu);
+    assert_eq!(returns.len(), ROWS);
+    assert!(returns.values().all(|n| *n == 1), "{returns:?}");
+}
+
+#[test]
+fn a_429_storm_pauses_the_whole_batch_and_it_still_finishes() {
+    const ROWS: usize = 12;
+    let dir = tempfile::tempdir().unwrap();
+    let emu = emulator(
+        None,
+        &[
+            "--coupons",
+            coupons_file(dir.path(), ROWS).to_str().unwrap(),
+            "--fault",
+            "429:6",
+        ],
+    );
+    let input = dir.path().join("in.csv");
+    std::fs::write(&input, csv_of(ROWS)).unwrap();
+    // Six 429s in a row: with the default 2 retries, one unlucky row could
+    // meet three of them and end unknown; 5 retries leave room.
+    let out = emu.ret(&[
+        "--batch",
+        input.to_str().unwrap(),
+        "--rate",
+        "0",
+        "--concurrency",
+        "4",
+        "--retries",
+        "5",
+        "-v",
+    ]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let log = std::fs::read_to_string(&emu.stderr).unwrap();
+    assert_eq!(log.matches("fault 429").count(), 6, "{log}");
+    let returns = returns_in_log(&emu);
+    assert_eq!(returns.len(), ROWS);
+    assert!(returns.values().all(|n| *n == 1), "{returns:?}");
+}
+
+#[test]
+fn lines_come_in_completion_order() {
+    let server = outcomes_server();
+    let s = setup(&server.base_url, "");
+    let input = s.home.path().join("in.csv");
+    // Line 2's answer is held back 2 s; line 3, sent at the same time, overtakes it.
+    std::fs::write(
+        &input,
+        format!("coupon_code,stock_id\nSLOW,{STOCK}\nRETURNED,{STOCK}\n"),
+    )
+    .unwrap();
+    let out = s.ret(&[
+        "--batch",
+        input.to_str().unwrap(),
+        "--rate",
+        "0",
+        "--concurrency",
+        "2",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let order: Vec<&str> = out
+        .stdout
+        .lines()
+        .map(|l| l.split_whitespace().nth(1).unwrap())
+        .collect();
+    assert_eq!(order, ["3", "2"], "{}", out.stdout);
+}
+
+/// The stand-in answers by coupon code: one kind of outcome each.
+fn outcomes_server() -> Server {
+    Server::start(|seen| {
+        let body = seen.json();
+        let code = body["coupon_code"].as_str().unwrap();
+        match code.split('-').next().unwrap() {
+            "RETURNED" => Reply::returned(),
+            "SLOW" => Reply::returned().held(Duration::from_secs(2)),
+            "REJECTED" => Reply::error(404, "RESOURCE_NOT_EXISTS", "券不存在"),
+            "UNKNOWN" => Reply::error(500, "SYSTEM_ERROR", "系统错误"),
+            "UNVERIFIED" => Reply::returned().sig(Sig::WrongKey),
+            other => panic!("unexpected coupon {other}"),
+        }
+    })
+}
+
+#[test]
+fn the_exit_code_is_the_most_serious_outcome_present() {
+    let server = outcomes_server();
+    let s = setup(&server.base_url, "retries = 0\n");
+    for (codes, expected) in [
+        (&["RETURNED-1", "RETURNED-2"][..], 0),
+        (&["RETURNED", "bad code!"][..], 2),
+        (&["RETURNED", "RETURNED"][..], 2),
+        (&["RETURNED", "REJECTED", "bad code!"][..], 3),
+        (&["REJECTED", "UNKNOWN", "RETURNED"][..], 4),
+        (&["UNKNOWN", "UNVERIFIED", "REJECTED"][..], 5),
+        (&[][..], 0),
+    ] {
+        let mut text = String::from("coupon_code,stock_id\n");
+        for c in codes {
+            text.push_str(&format!("{c},{STOCK}\n"));
+        }
+        let input = s
+            .home
+            .path()
+            .join(format!("in-{}.csv", codes.join("_").replace(' ', "_")));
+        std::fs::write(&input, text).unwrap();
+        let out = s.ret(&["--batch", input.to_str().unwrap(), "--rate", "0"]);
+        assert_eq!(
+            out.code, expected,
+            "{codes:?}\n{}\n{}",
+            out.stdout, out.stderr
+        );
+        assert_eq!(out.stdout.lines().count(), codes.len(), "{}", out.stdout);
+    }
+}
+
+#[test]
+fn an_unverified_row_is_not_sent_again_unless_asked() {
+    let server = outcomes_server();
+    let s = setup(&server.base_url, "retries = 0\n");
+    let input = s.home.path().join("in.csv");
+    std::fs::write(
+        &input,
+        format!("coupon_code,stock_id\nUNVERIFIED,{STOCK}\n"),
+    )
+    .unwrap();
+    let file = input.to_str().unwrap();
+    assert_eq!(s.ret(&["--batch", file]).code, 5);
+    assert_eq!(server.seen().len(), 1);
+    let again = s.ret(&["--batch", file, "--json"]);
+    assert_eq!(again.code, 5);
+    assert_eq!(server.seen().len(), 1, "not sent again");
+    assert_eq!(again.json()["from_journal"], true);
+    let retried = s.ret(&["--batch", file, "--retry-unverified"]);
+    assert_eq!(retried.code, 5);
+    let seen = server.seen();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(
+        seen[0].json()["return_request_no"],
+        seen[1].json()["return_request_no"],
+        "re-sent with its recorded number"
+    );
+}
