@@ -1,15 +1,19 @@
-//! The one place that talks HTTP: one ureq Agent per attempt, the raw answer,
-//! and what a network failure means for "may the request have been sent?".
+//! The one place that talks HTTP: one ureq Agent per route, shared by the
+//! attempts and the worker threads of a session so that connections are kept
+//! alive; the raw answer; and what a network failure means for "may the
+//! request have been sent?" — exact for new and reused connections alike.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::cell::Cell;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use ureq::Agent;
 use ureq::http::HeaderMap;
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use ureq::unversioned::resolver::DefaultResolver;
-use ureq::unversioned::transport::{ConnectionDetails, Connector, DefaultConnector, Transport};
+use ureq::unversioned::transport::{
+    Buffers, ConnectionDetails, Connector, DefaultConnector, NextTimeout, Transport,
+};
 
 use crate::env::ProxyEnv;
 use crate::url::BaseUrl;
@@ -69,18 +73,43 @@ pub struct Route {
     pub proxy: Option<ureq::Proxy>,
     /// `None`: Mozilla's roots.
     pub roots: Option<Arc<Vec<Certificate<'static>>>>,
+    /// The route's agent and its pool of kept-alive connections, made on
+    /// first use.
+    pub agent: OnceLock<Agent>,
 }
 
-/// Marks that the connector chain produced a connection to the target host
-/// (after TCP, any proxy tunnel, and TLS). The chain also runs for the
-/// connection to a CONNECT proxy itself; that one does not count.
+impl Route {
+    pub fn new(
+        timeout: Duration,
+        proxy: Option<ureq::Proxy>,
+        roots: Option<Arc<Vec<Certificate<'static>>>>,
+    ) -> Route {
+        Route {
+            timeout,
+            proxy,
+            roots,
+            agent: OnceLock::new(),
+        }
+    }
+}
+
+thread_local! {
+    /// Whether this thread's current request handed bytes to a connection
+    /// to the target host. ureq's blocking calls run on the calling thread,
+    /// whether the connection is new or taken from the pool, so this answers
+    /// "may the request have reached the server?" for exactly this request.
+    static HANDED_OVER: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Wraps the connections to the target host (after TCP, any proxy tunnel,
+/// and TLS) in `Marked`. The chain also runs for the connection to a CONNECT
+/// proxy itself; that one is not wrapped.
 #[derive(Debug)]
-struct MarkConnected {
+struct MarkTarget {
     target_host: String,
-    connected: Arc<AtomicBool>,
 }
 
-impl Connector<Box<dyn Transport>> for MarkConnected {
+impl Connector<Box<dyn Transport>> for MarkTarget {
     type Out = Box<dyn Transport>;
 
     fn connect(
@@ -88,14 +117,49 @@ impl Connector<Box<dyn Transport>> for MarkConnected {
         details: &ConnectionDetails,
         chained: Option<Box<dyn Transport>>,
     ) -> Result<Option<Self::Out>, ureq::Error> {
-        if chained.is_some() && details.uri.host() == Some(self.target_host.as_str()) {
-            self.connected.store(true, Ordering::SeqCst);
-        }
-        Ok(chained)
+        Ok(chained.map(|inner| {
+            if details.uri.host() == Some(self.target_host.as_str()) {
+                Box::new(Marked { inner }) as Box<dyn Transport>
+            } else {
+                inner
+            }
+        }))
     }
 }
 
-fn agent(t: &Route, target_host: &str, connected: Arc<AtomicBool>) -> Agent {
+/// A connection to the target host that notes, for the calling thread,
+/// that request bytes were handed to it.
+#[derive(Debug)]
+struct Marked {
+    inner: Box<dyn Transport>,
+}
+
+impl Transport for Marked {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        self.inner.buffers()
+    }
+
+    fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        if amount > 0 {
+            HANDED_OVER.with(|h| h.set(true));
+        }
+        self.inner.transmit_output(amount, timeout)
+    }
+
+    fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        self.inner.await_input(timeout)
+    }
+
+    fn is_open(&mut self) -> bool {
+        self.inner.is_open()
+    }
+
+    fn is_tls(&self) -> bool {
+        self.inner.is_tls()
+    }
+}
+
+fn agent(t: &Route, target_host: &str) -> Agent {
     let mut tls = TlsConfig::builder();
     if let Some(roots) = &t.roots {
         tls = tls.root_certs(RootCerts::Specific(roots.clone()));
@@ -107,15 +171,15 @@ fn agent(t: &Route, target_host: &str, connected: Arc<AtomicBool>) -> Agent {
         .proxy(t.proxy.clone())
         .tls_config(tls.build())
         .build();
-    let connector = DefaultConnector::new().chain(MarkConnected {
+    let connector = DefaultConnector::new().chain(MarkTarget {
         target_host: target_host.to_string(),
-        connected,
     });
     Agent::with_parts(config, connector, DefaultResolver::default())
 }
 
 /// Sends one request (`POST` with a body, or `GET`) to `base` + `path` with
-/// exactly these headers and body bytes, on a fresh connection.
+/// exactly these headers and body bytes, on a kept-alive connection when
+/// the route has one.
 pub fn send(
     t: &Route,
     base: &BaseUrl,
@@ -125,13 +189,12 @@ pub fn send(
     body: &[u8],
 ) -> Result<Answer, NetError> {
     let url = format!("{base}{path}");
-    let connected = Arc::new(AtomicBool::new(false));
     let host = base.origin.split("://").nth(1).unwrap_or(&base.origin);
-    let target_host = base.host.as_str();
-    let agent = agent(t, target_host, connected.clone());
+    let agent = t.agent.get_or_init(|| agent(t, base.host.as_str()));
+    HANDED_OVER.with(|h| h.set(false));
     let started = Instant::now();
     let fail = |e: ureq::Error| {
-        let reached = connected.load(Ordering::SeqCst);
+        let reached = HANDED_OVER.with(Cell::get);
         let mut what = describe(&e, host, reached, t.timeout);
         if !reached && let Some(p) = &t.proxy {
             what.push_str(&format!(" (through proxy {}:{})", p.host(), p.port()));

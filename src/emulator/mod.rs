@@ -65,6 +65,10 @@ pub fn sample_coupons() -> Vec<Coupon> {
     ]
 }
 
+/// How many exchanges are kept for `demo` and the tests; later ones are
+/// logged only, so that a long benchmark does not grow the emulator.
+const KEPT_EXCHANGES: usize = 10_000;
+
 /// One request and its answer, for the log and for `demo`.
 #[derive(Debug, Clone)]
 pub struct Exchange {
@@ -188,23 +192,46 @@ fn now_unix() -> i64 {
     OffsetDateTime::now_utc().unix_timestamp()
 }
 
+/// Serves one connection: requests one after another (kept alive, as
+/// WeChat Pay's gateway does), until the client closes it, asks to close,
+/// stays idle for 30 s, or a fault or a refusal ends it.
 fn serve(mut stream: TcpStream, s: &Shared) {
-    let raw = match read_request(&mut stream) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+    loop {
+        match serve_one(&mut stream, s) {
+            Next::Again => {}
+            Next::Close => return,
+            Next::Reset => return reset(stream),
+        }
+    }
+}
+
+/// What becomes of a connection after one request.
+enum Next {
+    Again,
+    Close,
+    Reset,
+}
+
+/// One request and its answer.
+fn serve_one(stream: &mut TcpStream, s: &Shared) -> Next {
+    let raw = match read_request(stream) {
         Ok(raw) => raw,
-        Err(ReadError::Closed) => return,
+        Err(ReadError::Closed) => return Next::Close,
         Err(ReadError::TooLarge) => {
-            return refuse(
-                &mut stream,
-                s,
-                413,
-                r#"{"code":"PARAM_ERROR","message":"请求过大"}"#,
-            );
+            let body = r#"{"code":"PARAM_ERROR","message":"请求过大"}"#;
+            refuse(stream, s, 413, body);
+            return Next::Close;
         }
         Err(ReadError::Malformed) => {
             let body = r#"{"code":"INVALID_REQUEST","message":"HTTP请求格式错误"}"#;
-            return refuse(&mut stream, s, 400, body);
+            refuse(stream, s, 400, body);
+            return Next::Close;
         }
     };
+    let close = raw.headers.iter().any(|(k, v)| {
+        k.eq_ignore_ascii_case("Connection") && v.trim().eq_ignore_ascii_case("close")
+    });
     let fault = s.faults.lock().ok().and_then(|mut f| f.pop_front());
     let mut exchange = Exchange {
         method: raw.method.clone(),
@@ -219,7 +246,7 @@ fn serve(mut stream: TcpStream, s: &Shared) {
     let Some(verdict) = verdict(s, &raw, fault) else {
         exchange.note = "fault drop-before: connection reset, request not processed".into();
         record(s, exchange);
-        return reset(stream);
+        return Next::Reset;
     };
     exchange.status = Some(verdict.status);
     exchange.note = verdict.log.clone();
@@ -231,7 +258,7 @@ fn serve(mut stream: TcpStream, s: &Shared) {
             );
             exchange.status = None;
             record(s, exchange);
-            return reset(stream);
+            return Next::Reset;
         }
         Some(FaultKind::Delay) => {
             exchange.note = format!(
@@ -249,7 +276,10 @@ fn serve(mut stream: TcpStream, s: &Shared) {
         }
         _ => {}
     }
-    deliver(&mut stream, s, exchange, verdict, fault);
+    match deliver(stream, s, exchange, verdict, fault, close) {
+        true if !close => Next::Again,
+        _ => Next::Close,
+    }
 }
 
 /// What to answer: the fault's canned answer, or the gateway's decision;
@@ -286,38 +316,39 @@ fn verdict(s: &Shared, raw: &Raw, fault: Option<FaultKind>) -> Option<Verdict> {
 
 /// Signs and writes the answer. Recorded before it is written: whoever
 /// holds the answer (the demo, as soon as its client returns) finds the
-/// exchange already in the record.
+/// exchange already in the record. Whether the answer went out.
 fn deliver(
     stream: &mut TcpStream,
     s: &Shared,
     mut exchange: Exchange,
     verdict: Verdict,
     fault: Option<FaultKind>,
-) {
-    let extra: &[(&str, &str)] = if fault == Some(FaultKind::TooMany429) {
-        &[("Retry-After", "1")]
-    } else {
-        &[]
-    };
+    close: bool,
+) -> bool {
+    let mut extra = vec![("Connection", if close { "close" } else { "keep-alive" })];
+    if fault == Some(FaultKind::TooMany429) {
+        extra.push(("Retry-After", "1"));
+    }
     let probe = fault == Some(FaultKind::Probe);
-    match answer(s, verdict.status, &verdict.body, extra, probe) {
+    match answer(s, verdict.status, &verdict.body, &extra, probe) {
         Ok(a) => {
             exchange.response_headers = a.headers;
             exchange.response_body = verdict.body;
             record(s, exchange);
-            let _ = send(stream, &a.bytes);
+            send(stream, &a.bytes).is_ok()
         }
         Err(e) => {
             exchange.note = format!("{}; no answer: {e}", exchange.note);
             exchange.status = None;
             record(s, exchange);
+            false
         }
     }
 }
 
 /// An answer to a request that could not be read whole.
 fn refuse(stream: &mut TcpStream, s: &Shared, status: u16, body: &str) {
-    if let Ok(a) = answer(s, status, body, &[], false) {
+    if let Ok(a) = answer(s, status, body, &[("Connection", "close")], false) {
         let _ = send(stream, &a.bytes);
     }
 }
@@ -326,7 +357,9 @@ fn refuse(stream: &mut TcpStream, s: &Shared, status: u16, body: &str) {
 /// both are there by the time a client holds the answer.
 fn record(s: &Shared, exchange: Exchange) {
     (s.log)(&exchange);
-    if let Ok(mut all) = s.exchanges.lock() {
+    if let Ok(mut all) = s.exchanges.lock()
+        && all.len() < KEPT_EXCHANGES
+    {
         all.push(exchange);
     }
 }
@@ -355,7 +388,6 @@ fn answer(
             "Date".to_string(),
             crate::http_date::format(OffsetDateTime::now_utc()),
         ),
-        ("Connection".to_string(), "close".to_string()),
         (
             "Request-ID".to_string(),
             format!("EMU-{}", crate::sign::random_alphanumeric(24)?),

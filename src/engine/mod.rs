@@ -79,16 +79,10 @@ impl Session {
                 })
                 .transpose()
         };
-        let route = client::Route {
-            timeout: over.timeout.unwrap_or(profile.timeout),
-            proxy: proxy(&profile.base_url)?,
-            roots,
-        };
+        let timeout = over.timeout.unwrap_or(profile.timeout);
+        let route = client::Route::new(timeout, proxy(&profile.base_url)?, roots.clone());
         let backup_route = match &profile.backup_base_url {
-            Some(b) => Some(client::Route {
-                proxy: proxy(b)?,
-                ..route.clone()
-            }),
+            Some(b) => Some(client::Route::new(timeout, proxy(b)?, roots)),
             None => None,
         };
         Ok(Session {

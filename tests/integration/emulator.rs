@@ -151,7 +151,8 @@ impl RawAnswer {
 fn raw_post(addr: &str, headers: &[(&str, String)], body: &str) -> RawAnswer {
     let mut s = TcpStream::connect(addr).unwrap();
     let mut req = format!(
-        "POST {PATH} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\n",
+        // It reads to the end: it asks the emulator to close after answering.
+        "POST {PATH} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()
     );
     for (k, v) in headers {
