@@ -46,8 +46,8 @@ complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l stock -d 'T
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l request-no -d 'The return request number (return_request_no); generated when absent. Re-use it to retry the same return safely' -r
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l batch -d 'Return every coupon of a CSV or JSON Lines file (- reads stdin); resumable' -r -F
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l journal -d 'The batch\'s journal (default: FILE.journal beside the input; required with --batch -)' -r -F
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l concurrency -d 'Worker threads of a batch, 1 to 64' -r
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l rate -d 'Requests per second across a batch (0: no limit; a conservative guess, not WeChat Pay\'s published figure)' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l concurrency -d 'Worker threads of a batch, 1 to 64 (default 4)' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l rate -d 'Requests per second across a batch (0: no limit; default 10, a conservative guess, not WeChat Pay\'s published figure)' -r
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l timeout -d 'Seconds to wait for each attempt\'s answer, connect to last byte (overrides the profile\'s timeout_secs; default 10)' -r
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l retries -d 'Retries after an attempt with no definitive answer, 0 to 10 (overrides the profile\'s retries; default 2)' -r
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F

@@ -139,14 +139,14 @@ pub struct ReturnArgs {
     #[arg(long, value_name = "FILE", requires = "batch")]
     pub journal: Option<PathBuf>,
 
-    /// Worker threads of a batch, 1 to 64
-    #[arg(long, value_name = "N", default_value_t = 4)]
-    pub concurrency: usize,
+    /// Worker threads of a batch, 1 to 64 (default 4)
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
 
-    /// Requests per second across a batch (0: no limit; a conservative guess, not
-    /// WeChat Pay's published figure)
-    #[arg(long, value_name = "R", default_value_t = 10.0)]
-    pub rate: f64,
+    /// Requests per second across a batch (0: no limit; default 10, a conservative
+    /// guess, not WeChat Pay's published figure)
+    #[arg(long, value_name = "R")]
+    pub rate: Option<f64>,
 
     /// Send again, with a new request number, the rows a batch's journal records as rejected
     #[arg(long, requires = "batch")]

@@ -77,11 +77,11 @@ pub type Rows = Box<dyn Iterator<Item = Item> + Send>;
 
 /// The rows of the batch file, streamed. A header that lacks a column the
 /// batch needs is an error before any row is read.
-pub fn rows(path: &Path, stock_default: bool) -> Result<Rows> {
+pub fn rows(path: &Path, name: &str, stock_default: bool) -> Result<Rows> {
     if is_json_lines(path)? {
         return Ok(Box::new(json_lines(path)?));
     }
-    csv_rows(path, stock_default)
+    csv_rows(path, name, stock_default)
 }
 
 #[derive(Deserialize)]
@@ -111,6 +111,12 @@ fn json_lines(path: &Path) -> Result<impl Iterator<Item = Item> + Send + use<>> 
             if text.is_empty() {
                 return None;
             }
+            if !text.starts_with('{') {
+                return Some(Item::Bad {
+                    line: line_no,
+                    reason: "not a JSON object (a JSON Lines batch has one object per line)".into(),
+                });
+            }
             Some(match serde_json::from_str::<JsonRow>(text) {
                 Ok(JsonRow {
                     coupon_code: Some(code),
@@ -137,68 +143,115 @@ fn json_lines(path: &Path) -> Result<impl Iterator<Item = Item> + Send + use<>> 
         }))
 }
 
-fn csv_rows(path: &Path, stock_default: bool) -> Result<Rows> {
-    let file = File::open(path).with_context(|| format!("reading {}", path.display()))?;
+fn csv_rows(path: &Path, name: &str, stock_default: bool) -> Result<Rows> {
+    let file = File::open(path).with_context(|| format!("reading {name}"))?;
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(file);
     let headers = reader
         .headers()
-        .with_context(|| format!("{}: the header row is not readable CSV", path.display()))?
+        .with_context(|| format!("{name}: the header row is not readable CSV"))?
         .clone();
-    let column = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h.trim().trim_start_matches('\u{feff}') == name)
-    };
-    let Some(code) = column("coupon_code") else {
+    let names: Vec<String> = headers
+        .iter()
+        .map(|h| h.trim().trim_start_matches('\u{feff}').trim().to_string())
+        .collect();
+    if names.iter().all(String::is_empty) {
         bail!(
-            "{}:1: the header row has no coupon_code column (it has: {}); a batch file is CSV with \
-             a header row naming coupon_code, stock_id and optionally return_request_no, or JSON Lines",
-            path.display(),
-            headers.iter().collect::<Vec<_>>().join(", ")
-        );
-    };
-    let stock = column("stock_id");
-    if stock.is_none() && !stock_default {
-        bail!(
-            "{}:1: the header row has no stock_id column; add one, or give --stock for every row",
-            path.display()
+            "{name}: the file is empty: a batch file is CSV with a header row naming coupon_code, \
+             stock_id and optionally return_request_no, or JSON Lines"
         );
     }
-    let request_no = column("return_request_no");
+    let column = |wanted: &str| -> Result<Option<usize>> {
+        let mut at = names.iter().enumerate().filter(|(_, n)| *n == wanted);
+        let first = at.next().map(|(i, _)| i);
+        if at.next().is_some() {
+            bail!("{name}:1: the header row names {wanted} twice: which one is meant is unclear");
+        }
+        Ok(first)
+    };
+    let Some(code) = column("coupon_code")? else {
+        bail!(
+            "{name}:1: the header row has no coupon_code column (it has: {}); a batch file is CSV \
+             with a header row naming coupon_code, stock_id and optionally return_request_no, or \
+             JSON Lines",
+            crate::escape::term(&clip(&names.join(", "), 200))
+        );
+    };
+    let stock = column("stock_id")?;
+    if stock.is_none() && !stock_default {
+        bail!(
+            "{name}:1: the header row has no stock_id column; add one, or give --stock for every row"
+        );
+    }
+    let request_no = column("return_request_no")?;
+    let width = headers.len();
     let mut lines = LineCounter::new(path)?;
     let mut record = csv::StringRecord::new();
     Ok(Box::new(std::iter::from_fn(move || {
-        // Where the next record starts: after blank lines, on its first line.
-        let start = reader.position().byte();
-        let read = reader.read_record(&mut record);
-        let line = lines.line_at(start);
-        match read {
-            Ok(false) => None,
-            Err(e) => Some(Item::Bad {
-                line,
-                reason: format!("not readable CSV ({e})"),
-            }),
-            Ok(true) => {
-                let field = |i: Option<usize>| {
-                    i.and_then(|i| record.get(i))
-                        .map(str::to_string)
-                        .filter(|v| !v.is_empty())
-                };
-                Some(match field(Some(code)) {
-                    Some(coupon_code) => Item::Row(Row {
+        loop {
+            // Where the next record starts: after blank lines, on its first line.
+            let start = reader.position().byte();
+            let read = reader.read_record(&mut record);
+            let line = lines.line_at(start);
+            return match read {
+                Ok(false) => None,
+                Err(e) => Some(Item::Bad {
+                    line,
+                    reason: format!("not readable CSV ({e})"),
+                }),
+                // A line of white space only is a blank line.
+                Ok(true) if record.len() == 1 && record[0].trim().is_empty() => continue,
+                Ok(true) if record.len() < width && record.iter().any(|f| f.contains('\n')) => {
+                    Some(Item::Bad {
                         line,
-                        coupon_code,
-                        stock_id: field(stock),
-                        return_request_no: field(request_no),
-                    }),
-                    None => Item::Bad {
-                        line,
-                        reason: "no coupon_code".into(),
-                    },
-                })
-            }
+                        reason: format!(
+                            "a quoted field opened on this line runs on to line {} (an unterminated \
+                             quote?); the lines inside it were not read as rows",
+                            lines
+                                .line_at(reader.position().byte())
+                                .saturating_sub(1)
+                                .max(line)
+                        ),
+                    })
+                }
+                Ok(true) => Some(item(&record, line, code, stock, request_no)),
+            };
         }
     })))
+}
+
+/// A CSV record as a row.
+fn item(
+    record: &csv::StringRecord,
+    line: u64,
+    code: usize,
+    stock: Option<usize>,
+    request_no: Option<usize>,
+) -> Item {
+    let field = |i: Option<usize>| {
+        i.and_then(|i| record.get(i))
+            .map(str::to_string)
+            .filter(|v| !v.is_empty())
+    };
+    match field(Some(code)) {
+        Some(coupon_code) => Item::Row(Row {
+            line,
+            coupon_code,
+            stock_id: field(stock),
+            return_request_no: field(request_no),
+        }),
+        None => Item::Bad {
+            line,
+            reason: "no coupon_code".into(),
+        },
+    }
+}
+
+/// A value for a message: at most `max` characters, then how long it was.
+pub fn clip(value: &str, max: usize) -> String {
+    match value.char_indices().nth(max) {
+        None => value.to_string(),
+        Some((at, _)) => format!("{}… ({} bytes)", &value[..at], value.len()),
+    }
 }
 
 /// The line of a byte offset, counted as the offsets grow: a second reader
@@ -207,6 +260,7 @@ struct LineCounter {
     reader: BufReader<File>,
     at: u64,
     line: u64,
+    after_cr: bool,
 }
 
 impl LineCounter {
@@ -216,6 +270,7 @@ impl LineCounter {
             reader: BufReader::new(file),
             at: 0,
             line: 1,
+            after_cr: false,
         })
     }
 
@@ -237,9 +292,11 @@ impl LineCounter {
                     found = true;
                     break;
                 }
-                if b == b'\n' {
+                // A line ends with \n, \r\n, or a lone \r (as the CSV reader reads them).
+                if b == b'\r' || (b == b'\n' && !self.after_cr) {
                     self.line += 1;
                 }
+                self.after_cr = b == b'\r';
                 self.at += 1;
                 used += 1;
             }
@@ -263,7 +320,7 @@ mod tests {
 
     fn read(text: &str) -> Vec<Item> {
         let f = file(text);
-        rows(f.path(), false).unwrap().collect()
+        rows(f.path(), "in.csv", false).unwrap().collect()
     }
 
     fn row(line: u64, code: &str, stock: &str, no: Option<&str>) -> Item {
@@ -307,14 +364,46 @@ mod tests {
     #[test]
     fn a_header_without_the_needed_columns_is_refused_whole() {
         let f = file("code,stock\nC1,1\n");
-        let e = format!("{:#}", rows(f.path(), false).err().unwrap());
+        let e = format!("{:#}", rows(f.path(), "in.csv", false).err().unwrap());
         assert!(
             e.contains(":1: the header row has no coupon_code column (it has: code, stock)"),
             "{e}"
         );
         let f = file("coupon_code\nC1\n");
-        assert!(rows(f.path(), false).is_err());
-        assert_eq!(rows(f.path(), true).unwrap().count(), 1);
+        assert!(rows(f.path(), "in.csv", false).is_err());
+        assert_eq!(rows(f.path(), "in.csv", true).unwrap().count(), 1);
+        for (text, says) in [
+            ("", "in.csv: the file is empty"),
+            ("  \n\n", "in.csv: the file is empty"),
+            (
+                "coupon_code,stock_id,coupon_code\nC1,1,C2\n",
+                "names coupon_code twice",
+            ),
+        ] {
+            let f = file(text);
+            let e = format!("{:#}", rows(f.path(), "in.csv", false).err().unwrap());
+            assert!(e.contains(says), "{text:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn lone_carriage_returns_end_lines_and_blank_looking_lines_are_skipped() {
+        let text = "coupon_code,stock_id\rC1,1\r  \rC2,2\r";
+        assert_eq!(
+            read(text),
+            [row(2, "C1", "1", None), row(4, "C2", "2", None)]
+        );
+    }
+
+    #[test]
+    fn an_unterminated_quote_is_said_not_swallowed() {
+        let items = read("coupon_code,stock_id\nC1,1\n\"C2,1\nC3,1\nC4,1\n");
+        assert_eq!(items[0], row(2, "C1", "1", None));
+        let Item::Bad { line: 3, reason } = &items[1] else {
+            panic!("{items:?}")
+        };
+        assert!(reason.contains("unterminated quote"), "{reason}");
+        assert_eq!(items.len(), 2);
     }
 
     #[test]

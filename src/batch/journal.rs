@@ -44,6 +44,8 @@ pub enum Record {
 /// it last became (none: sent, and the process died before the answer).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Recorded {
+    /// The coupon the line was sent for (`row::coupon_key`).
+    pub coupon: u64,
     pub return_request_no: String,
     pub outcome: Option<String>,
     pub code: Option<String>,
@@ -72,6 +74,7 @@ pub fn open(
         .create(true)
         .open(path)
         .with_context(|| format!("opening the journal {}", path.display()))?;
+    lock(&file, path)?;
     let mut journal = Journal {
         file: file
             .try_clone()
@@ -108,6 +111,39 @@ pub fn open(
     Ok((journal, state, warnings))
 }
 
+/// One run at a time per journal: two runs would send every row twice,
+/// with different numbers. The lock goes with the process, even after
+/// `kill -9`.
+fn lock(file: &File, path: &Path) -> Result<()> {
+    match file.try_lock() {
+        Ok(()) => Ok(()),
+        Err(std::fs::TryLockError::WouldBlock) => bail!(
+            "the journal {} is in use by another wxcoupon run; nothing was sent. Wait for that run \
+             to end (or stop it), then run this command again",
+            path.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("locking the journal {}", path.display()))
+        }
+    }
+}
+
+/// Refuses a journal that is the input itself (the same file under any
+/// name): writing the journal would destroy the input.
+pub fn not_the_input(journal: &Path, input: &Path) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    if let (Ok(j), Ok(i)) = (std::fs::metadata(journal), std::fs::metadata(input))
+        && j.dev() == i.dev()
+        && j.ino() == i.ino()
+    {
+        bail!(
+            "the journal {} is the input file itself; nothing was sent. Give another --journal FILE",
+            journal.display()
+        );
+    }
+    Ok(())
+}
+
 /// The state of each line; the length of the good part; warnings. Streamed:
 /// one record in memory at a time.
 fn replay(
@@ -131,16 +167,29 @@ fn replay(
             break;
         }
         number += 1;
+        if raw.iter().all(u8::is_ascii_whitespace) && raw.ends_with(b"\n") {
+            // A blank line (a hand edit): nothing to replay.
+            good += n as u64;
+            continue;
+        }
         let parsed = std::str::from_utf8(&raw)
             .ok()
             .filter(|text| text.ends_with('\n'))
             .and_then(|text| serde_json::from_str::<Record>(text.trim_end()).ok());
         let Some(record) = parsed else {
-            if reader
+            let at_end = reader
                 .fill_buf()
                 .map(|rest| rest.is_empty())
-                .unwrap_or(false)
-            {
+                .unwrap_or(false);
+            // Line 1 is a header, or the start of one cut short by a kill.
+            if number == 1 && !(at_end && raw.starts_with(b"{\"record\":\"header\"")) {
+                bail!(
+                    "{} is not a wxcoupon journal (its first line is not a journal header); nothing \
+                     was sent and the file was not changed. Give another --journal FILE",
+                    path.display()
+                );
+            }
+            if at_end {
                 warnings.push(format!(
                     "the journal {} ends in a half-written line (line {number}; the process was killed \
                      while writing it?): it is cut off, and that row is resumed",
@@ -209,11 +258,13 @@ fn apply(
         Record::Sending {
             line,
             return_request_no,
-            ..
+            coupon_code,
+            stock_id,
         } => {
             state.insert(
                 line,
                 Recorded {
+                    coupon: super::row::coupon_key(&stock_id, &coupon_code),
                     return_request_no,
                     ..Recorded::default()
                 },
@@ -227,9 +278,11 @@ fn apply(
             wechatpay_return_time,
             confirmed_by_retry,
         } => {
+            let coupon = state.get(&line).map(|r| r.coupon).unwrap_or_default();
             state.insert(
                 line,
                 Recorded {
+                    coupon,
                     return_request_no,
                     outcome: Some(outcome),
                     code,

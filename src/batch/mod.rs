@@ -56,20 +56,33 @@ static STOPS: AtomicUsize = AtomicUsize::new(0);
 /// A row ended unverified: a second Ctrl-C then exits 5, not 4.
 static UNVERIFIED: AtomicBool = AtomicBool::new(false);
 
+/// The command that resumes this batch, for a second Ctrl-C.
+static AGAIN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Stops the batch because of an error (the journal cannot be written):
+/// no new rows start, as after Ctrl-C.
+pub(crate) fn stop_after_error(what: &str) {
+    let _ = STOPS.compare_exchange(0, 1, Ordering::SeqCst, Ordering::SeqCst);
+    eprintln!("wxcoupon: error: {what}");
+}
+
 /// Whether the batch was told to stop (no new rows start).
 pub(crate) fn stopping() -> bool {
     STOPS.load(Ordering::SeqCst) > 0
 }
 
-fn install_stop_handler(out_json: bool) {
+fn install_stop_handler(again: &str) {
+    let _ = AGAIN.set(crate::escape::term(again));
     let _ = ctrlc::set_handler(move || {
         if STOPS.fetch_add(1, Ordering::SeqCst) >= 1 {
-            if !out_json {
-                eprintln!(
-                    "wxcoupon: stopped again: the rows in flight are abandoned; their journal records \
-                     make the next run resume them"
-                );
-            }
+            eprintln!(
+                "wxcoupon: stopped again: the rows in flight are abandoned; their journal records make \
+                 the next run resume them:\n    {}",
+                AGAIN
+                    .get()
+                    .map(String::as_str)
+                    .unwrap_or("the same command")
+            );
             let kind = if UNVERIFIED.load(Ordering::SeqCst) {
                 Kind::Unverified
             } else {
@@ -83,25 +96,48 @@ fn install_stop_handler(out_json: bool) {
     });
 }
 
-/// The input as a file: stdin is first spooled to a private temporary file,
-/// so that its hash is known before anything is sent.
+/// Whether the input must be spooled first: stdin, and anything that is
+/// not a regular file (a FIFO, `<(process substitution)`), which can be read
+/// only once.
+fn streamed(file: &Path) -> bool {
+    file == Path::new("-") || std::fs::metadata(file).is_ok_and(|m| !m.is_file())
+}
+
+/// The input as a file: stdin (or a FIFO) is first spooled to a private
+/// temporary file, so that its hash is known before anything is sent.
 fn source(file: &Path) -> Result<(PathBuf, Option<tempfile::NamedTempFile>)> {
-    if file != Path::new("-") {
+    if !streamed(file) {
         return Ok((file.to_path_buf(), None));
     }
-    let mut spool = tempfile::NamedTempFile::new().context("creating a private file for stdin")?;
-    std::io::copy(&mut std::io::stdin().lock(), spool.as_file_mut())
-        .context("reading the batch from stdin")?;
+    let mut spool =
+        tempfile::NamedTempFile::new().context("creating a private file for the input")?;
+    let copied = if file == Path::new("-") {
+        std::io::copy(&mut std::io::stdin().lock(), spool.as_file_mut())
+    } else {
+        std::fs::File::open(file).and_then(|mut f| std::io::copy(&mut f, spool.as_file_mut()))
+    };
+    copied.with_context(|| format!("reading the batch from {}", name_of(file)))?;
     Ok((spool.path().to_path_buf(), Some(spool)))
+}
+
+/// The input's name in messages.
+fn name_of(file: &Path) -> String {
+    if file == Path::new("-") {
+        "stdin".to_string()
+    } else {
+        crate::escape::term(&file.display().to_string())
+    }
 }
 
 /// The journal's default place: beside the input.
 fn journal_path(b: &Batch) -> Result<PathBuf> {
-    match (&b.journal, b.file == Path::new("-")) {
+    match (&b.journal, streamed(&b.file)) {
         (Some(j), _) => Ok(j.clone()),
-        (None, true) => {
-            bail!("--batch - (stdin) needs --journal FILE: the journal is what makes a re-run safe")
-        }
+        (None, true) => bail!(
+            "--batch {} needs --journal FILE: the input can be read only once, and the journal is \
+             what makes a re-run safe",
+            name_of(&b.file)
+        ),
         (None, false) => {
             let mut name = b.file.clone().into_os_string();
             name.push(".journal");
@@ -113,13 +149,18 @@ fn journal_path(b: &Batch) -> Result<PathBuf> {
 /// Runs the batch; the exit code by the rule: 0 when every row ended
 /// returned, else the most serious outcome present (5 > 4 > 3 > 2).
 pub fn run(session: &Session, b: &Batch, out: &mut Out) -> Result<u8> {
-    let journal_at = journal_path(b)?;
+    let journal_at = if b.dry_run {
+        PathBuf::new()
+    } else {
+        journal_path(b)?
+    };
     let (path, _spool) = source(&b.file)?;
     let sha = input::sha256(&path)?;
-    let rows = input::rows(&path, b.stock_default.is_some())?;
+    let rows = input::rows(&path, &name_of(&b.file), b.stock_default.is_some())?;
     if b.dry_run {
         return Ok(row::dry_run(rows, b, out));
     }
+    journal::not_the_input(&journal_at, &path)?;
     let started = OffsetDateTime::now_utc()
         .format(&Rfc3339)
         .unwrap_or_default();
@@ -128,7 +169,7 @@ pub fn run(session: &Session, b: &Batch, out: &mut Out) -> Result<u8> {
     for w in warnings {
         out.err(&format!("wxcoupon: warning: {w}\n"));
     }
-    install_stop_handler(b.json);
+    install_stop_handler(&b.again);
     let journal = Mutex::new(journal);
     let clock = Instant::now();
     let mut tally = tally::Tally::default();
@@ -147,7 +188,10 @@ pub fn run(session: &Session, b: &Batch, out: &mut Out) -> Result<u8> {
         };
         drop(done_tx);
         for done in done_rx {
-            row::finish(&done, &journal, b.json, out);
+            match &progress {
+                Some(p) => p.suspend(|| row::finish(&done, &journal, b.json, out)),
+                None => row::finish(&done, &journal, b.json, out),
+            }
             tally.add(&done);
             if done.report.judgement.outcome == Kind::Unverified {
                 UNVERIFIED.store(true, Ordering::SeqCst);
@@ -185,7 +229,7 @@ fn produce(
     jobs: mpsc::SyncSender<(u64, engine::ReturnInput)>,
     done: mpsc::Sender<Done>,
 ) -> Option<u64> {
-    let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut seen = row::Seen::default();
     let mut last = 0;
     for item in rows {
         if stopping() {

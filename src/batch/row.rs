@@ -7,7 +7,7 @@ use std::sync::{Mutex, mpsc};
 
 use serde_json::Value;
 
-use super::input::{Item, Row};
+use super::input::{Item, Row, clip};
 use super::journal::{Journal, Record, Recorded};
 use super::{Batch, outcome_record};
 use crate::engine::{self, ReturnInput, Session};
@@ -68,18 +68,41 @@ fn kind(outcome: &str) -> Kind {
     }
 }
 
+/// What the batch has seen so far: each coupon's line, and each given
+/// request number's line. Keyed by a 64-bit hash, so that a row costs a few
+/// dozen bytes; a collision could only make a row `invalid`, never send it
+/// twice.
+#[derive(Default)]
+pub struct Seen {
+    coupons: HashMap<u64, u64>,
+    numbers: HashMap<u64, u64>,
+}
+
+/// The key of a coupon: its stock and code.
+pub fn coupon_key(stock: &str, code: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    (stock, code).hash(&mut h);
+    h.finish()
+}
+
+fn number_key(no: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    no.hash(&mut h);
+    h.finish()
+}
+
+/// Longer than any field WeChat Pay accepts: shown clipped, never checked.
+const SHOWN: usize = 64;
+
 /// What to do with one row, given what the journal recorded of its line.
-pub fn plan(
-    item: Item,
-    recorded: &HashMap<u64, Recorded>,
-    b: &Batch,
-    seen: &mut HashMap<String, u64>,
-) -> Plan {
+pub fn plan(item: Item, recorded: &HashMap<u64, Recorded>, b: &Batch, seen: &mut Seen) -> Plan {
     let row = match item {
         Item::Row(r) => r,
         Item::Bad { line, reason } => return invalid(line, Subject::default(), reason),
     };
-    let hide = |v: &str| crate::redact::secrets(v).into_owned();
+    let hide = |v: &str| clip(&crate::redact::secrets(v), SHOWN);
     let stock = row.stock_id.clone().or_else(|| b.stock_default.clone());
     let subject = Subject {
         coupon_code: Some(hide(&row.coupon_code)),
@@ -93,6 +116,20 @@ pub fn plan(
             "no stock_id, and no --stock for rows without one".into(),
         );
     };
+    let too_long = [
+        ("coupon_code", row.coupon_code.as_str()),
+        ("stock_id", stock.as_str()),
+        (
+            "return_request_no",
+            row.return_request_no.as_deref().unwrap_or(""),
+        ),
+    ]
+    .into_iter()
+    .find(|(_, v)| v.chars().count() > SHOWN);
+    if let Some((field, v)) = too_long {
+        let why = format!("{field} of {} bytes: far too long for WeChat Pay", v.len());
+        return invalid(row.line, subject, why);
+    }
     let checked = request::check_code("coupon_code", &row.coupon_code)
         .and_then(|()| request::check_stock("stock_id", &stock))
         .and_then(|()| match &row.return_request_no {
@@ -104,16 +141,25 @@ pub fn plan(
     if let Err(e) = checked {
         return invalid(row.line, subject, format!("{e:#}"));
     }
-    if let Some(first) = seen.get(&format!("{stock}\t{}", row.coupon_code)) {
-        return invalid(
-            row.line,
-            subject,
-            format!(
-                "the same coupon as line {first} (stock {stock}): it is sent once, for line {first}"
-            ),
+    let key = coupon_key(&stock, &row.coupon_code);
+    if let Some(first) = seen.coupons.get(&key) {
+        let why = format!(
+            "the same coupon as line {first} (stock {stock}): it is sent once, for line {first}"
         );
+        return invalid(row.line, subject, why);
     }
-    seen.insert(format!("{stock}\t{}", row.coupon_code), row.line);
+    if let Some(no) = &row.return_request_no {
+        // One number, one return: a second coupon under the same number
+        // would be "confirmed" by the first one's return.
+        if let Some(first) = seen.numbers.get(&number_key(no)) {
+            let why = format!(
+                "the same return_request_no as line {first}: a request number belongs to one return"
+            );
+            return invalid(row.line, subject, why);
+        }
+        seen.numbers.insert(number_key(no), row.line);
+    }
+    seen.coupons.insert(key, row.line);
     decide(row, stock, recorded, b)
 }
 
@@ -143,6 +189,13 @@ fn decide(row: Row, stock: String, recorded: &HashMap<u64, Recorded>, b: &Batch)
             Err(e) => invalid(line, Subject::default(), format!("{e:#}")),
         };
     };
+    if r.coupon != coupon_key(&stock, &row.coupon_code) {
+        let why = format!(
+            "the journal records line {line} as another coupon: it does not belong to this input; \
+             this row was not sent"
+        );
+        return invalid(line, Subject::default(), why);
+    }
     let settled = || {
         let subject = Subject {
             coupon_code: Some(row.coupon_code.clone()),
@@ -215,23 +268,28 @@ pub fn worker(
                     return_request_no: req.return_request_no.clone(),
                 })
             });
-        let (report, sent) = match written {
-            Ok(()) => {
-                let mut trace = |text: &str| {
-                    if verbose {
-                        let text = text.strip_prefix("wxcoupon: ").unwrap_or(text);
-                        eprint!("wxcoupon: line {line}: {text}");
-                    }
-                };
-                (engine::run(session, &input, &mut trace), true)
+        if let Err(e) = written {
+            // No row leaves without its journal record: the batch stops.
+            super::stop_after_error(&format!(
+                "line {line}: {e:#}; the batch stops, since no row is sent without its journal record"
+            ));
+            if done.send(Done::not_started(line, &input)).is_err() {
+                return;
             }
-            Err(e) => (Report::invalid(Subject::from(req), &e), false),
+            continue;
+        }
+        let mut trace = |text: &str| {
+            if verbose {
+                let text = text.strip_prefix("wxcoupon: ").unwrap_or(text);
+                eprint!("wxcoupon: line {line}: {text}");
+            }
         };
+        let report = engine::run(session, &input, &mut trace);
         if done
             .send(Done {
                 line,
                 report,
-                sent,
+                sent: true,
                 from_journal: false,
                 not_started: false,
             })
@@ -251,7 +309,11 @@ pub fn finish(d: &Done, journal: &Mutex<Journal>, json: bool, out: &mut Out) {
         && let Ok(mut j) = journal.lock()
         && let Err(e) = j.append(&outcome_record(d.line, &d.report))
     {
-        out.err(&format!("wxcoupon: error: line {}: {e:#}\n", d.line));
+        // The row was sent; its `sending` record makes a re-run resume it.
+        super::stop_after_error(&format!(
+            "line {}: {e:#}; the batch stops (a re-run resumes this row with its number)",
+            d.line
+        ));
     }
     out.out(&line_of(d, json));
 }
@@ -276,7 +338,10 @@ fn line_of(d: &Done, json: bool) -> String {
             .code
             .clone()
             .or_else(|| j.message.clone())
-            .unwrap_or_default(),
+            .unwrap_or_else(|| match j.outcome {
+                Kind::Unverified => "the answer's signature did not verify".into(),
+                _ => "no definitive answer".into(),
+            }),
     };
     let outcome = serde_json::to_value(j.outcome)
         .ok()
@@ -297,7 +362,7 @@ fn line_of(d: &Done, json: bool) -> String {
 
 /// `--dry-run --batch`: every row checked and shown; nothing sent, no journal.
 pub fn dry_run(rows: super::input::Rows, b: &Batch, out: &mut Out) -> u8 {
-    let mut seen = HashMap::new();
+    let mut seen = Seen::default();
     let none = HashMap::new();
     let mut invalid_rows = 0;
     for item in rows {

@@ -122,13 +122,13 @@ impl Tally {
                 } else {
                     ""
                 },
-                b.again
+                escape::term(&b.again)
             ));
         } else if self.worst == 3 {
             out.err(&format!(
                 "batch: rows with an unknown outcome are resumed, with their own request numbers, by \
                  running the same command again:\n    {}\n",
-                b.again
+                escape::term(&b.again)
             ));
         }
     }

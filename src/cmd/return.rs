@@ -23,6 +23,17 @@ pub fn run(g: &GlobalOpts, a: &ReturnArgs, env: &Env, out: &mut Out) -> u8 {
             Err(e) => out.invalid(&e, g.json),
         };
     }
+    let batch_only = [
+        ("--journal", a.journal.is_some()),
+        ("--concurrency", a.concurrency.is_some()),
+        ("--rate", a.rate.is_some()),
+        ("--retry-rejected", a.retry_rejected),
+        ("--retry-unverified", a.retry_unverified),
+    ];
+    if let Some((flag, _)) = batch_only.iter().find(|(_, given)| *given) {
+        let e = anyhow!("{flag} goes with --batch FILE only; nothing was sent");
+        return out.invalid(&e, g.json);
+    }
     let report = {
         let mut trace = |line: &str| {
             if g.verbose {
@@ -82,13 +93,13 @@ fn make(g: &GlobalOpts, a: &ReturnArgs, env: &Env, trace: &mut dyn FnMut(&str)) 
 
 /// `--batch FILE`: the flags checked, one session for every row.
 fn batch(g: &GlobalOpts, a: &ReturnArgs, env: &Env, out: &mut Out) -> Result<u8> {
-    if !(1..=64).contains(&a.concurrency) {
-        anyhow::bail!("--concurrency {}: must be from 1 to 64", a.concurrency);
+    let (concurrency, rate) = (a.concurrency.unwrap_or(4), a.rate.unwrap_or(10.0));
+    if !(1..=64).contains(&concurrency) {
+        anyhow::bail!("--concurrency {concurrency}: must be from 1 to 64");
     }
-    if !a.rate.is_finite() || a.rate < 0.0 {
+    if !(rate == 0.0 || (0.01..=10_000.0).contains(&rate)) {
         anyhow::bail!(
-            "--rate {}: must be 0 (no limit) or a number of requests per second",
-            a.rate
+            "--rate {rate}: must be 0 (no limit) or from 0.01 to 10000 requests per second"
         );
     }
     if a.resume {
@@ -103,7 +114,7 @@ fn batch(g: &GlobalOpts, a: &ReturnArgs, env: &Env, out: &mut Out) -> Result<u8>
     let plan = crate::batch::Batch {
         journal: a.journal.clone(),
         stock_default: a.stock.clone(),
-        concurrency: a.concurrency,
+        concurrency,
         retry_rejected: a.retry_rejected,
         retry_unverified: a.retry_unverified,
         dry_run: a.dry_run,
@@ -113,7 +124,7 @@ fn batch(g: &GlobalOpts, a: &ReturnArgs, env: &Env, out: &mut Out) -> Result<u8>
         again: again(g, a, &file),
         file,
     };
-    let session = open(g, a, env, Some(a.rate))?;
+    let session = open(g, a, env, Some(rate))?;
     crate::batch::run(&session, &plan, out)
 }
 
@@ -140,7 +151,18 @@ fn again(g: &GlobalOpts, a: &ReturnArgs, file: &std::path::Path) -> String {
     if let Some(s) = &a.stock {
         parts.push(engine::flag("--stock", s));
     }
-    parts.push(format!("--concurrency {} --rate {}", a.concurrency, a.rate));
+    if let Some(n) = a.concurrency {
+        parts.push(format!("--concurrency {n}"));
+    }
+    if let Some(r) = a.rate {
+        parts.push(format!("--rate {r}"));
+    }
+    if a.retry_rejected {
+        parts.push("--retry-rejected".into());
+    }
+    if a.retry_unverified {
+        parts.push("--retry-unverified".into());
+    }
     if let Some(t) = a.timeout {
         parts.push(format!("--timeout {t}"));
     }

@@ -465,7 +465,7 @@ fn sigterm_stops_new_rows_finishes_those_in_flight_and_says_how_to_resume() {
     );
     assert!(
         tail.ends_with(&format!(
-            "Resume with the same command:\n    wxcoupon --config {} return --batch [DIR]/in.csv --concurrency 4 --rate 10\n",
+            "Resume with the same command:\n    wxcoupon --config {} return --batch [DIR]/in.csv --rate 10\n",
             emu.config.display()
         )),
         "{tail}"
@@ -625,4 +625,88 @@ fn an_unverified_row_is_not_sent_again_unless_asked() {
         seen[1].json()["return_request_no"],
         "re-sent with its recorded number"
     );
+}
+
+#[test]
+fn a_request_number_given_twice_is_sent_once() {
+    let emu = emulator(None, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.csv");
+    std::fs::write(
+        &input,
+        "coupon_code,stock_id,return_request_no\nCOUPON-USED-1,9856000,ORDER42\nCOUPON-USED-2,9856000,ORDER42\n",
+    )
+    .unwrap();
+    let out = emu.ret(&["--batch", input.to_str().unwrap()]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_eq!(
+        by_line(&scrub(&out.stdout, dir.path())),
+        "line 2  COUPON-USED-1  returned  [TIME]\n\
+         line 3  COUPON-USED-2  invalid  the same return_request_no as line 2: a request number \
+         belongs to one return\n"
+    );
+    assert_eq!(requests_in_log(&emu), 1);
+}
+
+#[test]
+fn a_journal_that_is_not_this_runs_own_is_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let emu = emulator(
+        None,
+        &["--coupons", coupons_file(dir.path(), 40).to_str().unwrap()],
+    );
+    let input = dir.path().join("in.csv");
+    std::fs::write(&input, csv_of(40)).unwrap();
+    let file = input.to_str().unwrap();
+    // Someone's one-line note given as the journal.
+    let note = dir.path().join("note.txt");
+    std::fs::write(&note, "my one-line note").unwrap();
+    let out = emu.ret(&["--batch", file, "--journal", note.to_str().unwrap()]);
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        scrub(&out.stderr, dir.path()),
+        "wxcoupon: error: [DIR]/note.txt is not a wxcoupon journal (its first line is not a journal \
+         header); nothing was sent and the file was not changed. Give another --journal FILE\n"
+    );
+    assert_eq!(std::fs::read_to_string(&note).unwrap(), "my one-line note");
+    // The input as its own journal.
+    let out = emu.ret(&["--batch", file, "--journal", file]);
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        scrub(&out.stderr, dir.path()),
+        "wxcoupon: error: the journal [DIR]/in.csv is the input file itself; nothing was sent. \
+         Give another --journal FILE\n"
+    );
+    assert_eq!(std::fs::read_to_string(&input).unwrap(), csv_of(40));
+    // A journal in use by a running batch.
+    let mut running = Command::new(assert_cmd::cargo::cargo_bin("wxcoupon"))
+        .env_clear()
+        .env("HOME", emu.home.path())
+        .arg("--config")
+        .arg(&emu.config)
+        .args(["return", "--batch", file, "--rate", "5"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let journal = dir.path().join("in.csv.journal");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while std::fs::read_to_string(&journal).map_or(0, |j| j.lines().count()) < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the batch did not start"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = emu.ret(&["--batch", file]);
+    running.kill().unwrap();
+    running.wait().unwrap();
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_eq!(
+        scrub(&out.stderr, dir.path()),
+        "wxcoupon: error: the journal [DIR]/in.csv.journal is in use by another wxcoupon run; \
+         nothing was sent. Wait for that run to end (or stop it), then run this command again\n"
+    );
+    let returns = returns_in_log(&emu);
+    assert!(returns.values().all(|n| *n == 1), "{returns:?}");
 }
