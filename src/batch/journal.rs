@@ -296,13 +296,28 @@ fn apply(
 }
 
 impl Journal {
-    /// Appends one record and waits until it is on disk.
+    /// Appends one record and waits until it is on disk: a `sending`
+    /// record must be there before its request leaves.
     pub fn append(&mut self, record: &Record) -> Result<()> {
+        self.write(record)?;
+        self.file
+            .sync_data()
+            .with_context(|| format!("writing the journal {}", self.path.display()))
+    }
+
+    /// Appends one record, handed to the system without waiting for the
+    /// disk: an `outcome` record. A kill cannot lose it; a crash of the
+    /// whole machine can, and then the re-run resumes the row with its
+    /// recorded number, which is safe (RESOURCE_ALREADY_EXISTS confirms).
+    pub fn append_unsynced(&mut self, record: &Record) -> Result<()> {
+        self.write(record)
+    }
+
+    fn write(&mut self, record: &Record) -> Result<()> {
         let mut line = serde_json::to_string(record).context("writing a journal record")?;
         line.push('\n');
         self.file
             .write_all(line.as_bytes())
-            .and_then(|()| self.file.sync_data())
             .with_context(|| format!("writing the journal {}", self.path.display()))
     }
 }

@@ -307,7 +307,7 @@ pub fn finish(d: &Done, journal: &Mutex<Journal>, json: bool, out: &mut Out) {
     }
     if d.sent
         && let Ok(mut j) = journal.lock()
-        && let Err(e) = j.append(&outcome_record(d.line, &d.report))
+        && let Err(e) = j.append_unsynced(&outcome_record(d.line, &d.report))
     {
         // The row was sent; its `sending` record makes a re-run resume it.
         super::stop_after_error(&format!(
