@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
+use crate::exit::Kind;
+
 pub const VERSION: u32 = 1;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,11 +48,22 @@ pub enum Record {
 pub struct Recorded {
     /// The coupon the line was sent for (`row::coupon_key`).
     pub coupon: u64,
-    pub return_request_no: String,
-    pub outcome: Option<String>,
-    pub code: Option<String>,
-    pub wechatpay_return_time: Option<String>,
+    pub return_request_no: Box<str>,
+    pub outcome: Option<Kind>,
+    pub code: Option<Box<str>>,
+    pub wechatpay_return_time: Option<Box<str>>,
     pub confirmed_by_retry: bool,
+}
+
+/// An outcome record's `outcome` as a kind; anything else is `unknown`
+/// (so the row is resumed, which is always safe).
+fn outcome_kind(outcome: &str) -> Kind {
+    match outcome {
+        "returned" => Kind::Returned,
+        "rejected" => Kind::Rejected,
+        "unverified" => Kind::Unverified,
+        _ => Kind::Unknown,
+    }
 }
 
 pub struct Journal {
@@ -265,7 +278,7 @@ fn apply(
                 line,
                 Recorded {
                     coupon: super::row::coupon_key(&stock_id, &coupon_code),
-                    return_request_no,
+                    return_request_no: return_request_no.into(),
                     ..Recorded::default()
                 },
             );
@@ -283,10 +296,10 @@ fn apply(
                 line,
                 Recorded {
                     coupon,
-                    return_request_no,
-                    outcome: Some(outcome),
-                    code,
-                    wechatpay_return_time,
+                    return_request_no: return_request_no.into(),
+                    outcome: Some(outcome_kind(&outcome)),
+                    code: code.map(String::into_boxed_str),
+                    wechatpay_return_time: wechatpay_return_time.map(String::into_boxed_str),
                     confirmed_by_retry,
                 },
             );
@@ -355,9 +368,9 @@ mod tests {
         drop(j);
         let (_, state, warnings) = open(&path, "abc", None, "t").unwrap();
         assert!(warnings.is_empty());
-        assert_eq!(state[&2].outcome.as_deref(), Some("returned"));
+        assert_eq!(state[&2].outcome, Some(Kind::Returned));
         assert_eq!(state[&3].outcome, None, "sent, no answer recorded");
-        assert_eq!(state[&3].return_request_no, "R3");
+        assert_eq!(&*state[&3].return_request_no, "R3");
         let e = format!("{:#}", open(&path, "other", None, "t").err().unwrap());
         assert!(e.contains("belongs to another input"), "{e}");
         let e = format!("{:#}", open(&path, "abc", Some("9"), "t").err().unwrap());
@@ -378,7 +391,7 @@ mod tests {
         std::fs::write(&path, format!("{good}{{\"record\":\"send")).unwrap();
         let (mut j, state, warnings) = open(&path, "abc", None, "t").unwrap();
         assert_eq!(warnings.len(), 1, "{warnings:?}");
-        assert_eq!(state[&2].return_request_no, "R2");
+        assert_eq!(&*state[&2].return_request_no, "R2");
         j.append(&sending(3, "R3")).unwrap();
         drop(j);
         let text = std::fs::read_to_string(&path).unwrap();

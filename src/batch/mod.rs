@@ -176,7 +176,9 @@ pub fn run(session: &Session, b: &Batch, out: &mut Out) -> Result<u8> {
     let progress = progress_bar();
     let (jobs, job_rx) = mpsc::sync_channel::<(u64, engine::ReturnInput)>(b.concurrency * 2);
     let job_rx = Mutex::new(job_rx);
-    let (done_tx, done_rx) = mpsc::channel::<Done>();
+    // Bounded: rows settled from the journal wait for their line to be
+    // printed, rather than pile up in memory.
+    let (done_tx, done_rx) = mpsc::sync_channel::<Done>(256);
     let interrupted_after = std::thread::scope(|scope| {
         for _ in 0..b.concurrency {
             let (job_rx, done_tx, journal) = (&job_rx, done_tx.clone(), &journal);
@@ -227,7 +229,7 @@ fn produce(
     recorded: &HashMap<u64, journal::Recorded>,
     b: &Batch,
     jobs: mpsc::SyncSender<(u64, engine::ReturnInput)>,
-    done: mpsc::Sender<Done>,
+    done: mpsc::SyncSender<Done>,
 ) -> Option<u64> {
     let mut seen = row::Seen::default();
     let mut last = 0;

@@ -59,15 +59,6 @@ fn invalid(line: u64, subject: Subject, why: String) -> Plan {
     }))
 }
 
-fn kind(outcome: &str) -> Kind {
-    match outcome {
-        "returned" => Kind::Returned,
-        "rejected" => Kind::Rejected,
-        "unverified" => Kind::Unverified,
-        _ => Kind::Unknown,
-    }
-}
-
 /// What the batch has seen so far: each coupon's line, and each given
 /// request number's line. Keyed by a 64-bit hash, so that a row costs a few
 /// dozen bytes; a collision could only make a row `invalid`, never send it
@@ -200,17 +191,16 @@ fn decide(row: Row, stock: String, recorded: &HashMap<u64, Recorded>, b: &Batch)
         let subject = Subject {
             coupon_code: Some(row.coupon_code.clone()),
             stock_id: Some(stock.clone()),
-            return_request_no: Some(r.return_request_no.clone()),
+            return_request_no: Some(r.return_request_no.to_string()),
         };
-        let outcome = r.outcome.as_deref().unwrap_or("unknown");
         Plan::Settled(Box::new(Done {
             line,
             report: Report::recorded(
                 subject,
                 Judgement::recorded(
-                    kind(outcome),
-                    r.code.clone(),
-                    r.wechatpay_return_time.clone(),
+                    r.outcome.unwrap_or(Kind::Unknown),
+                    r.code.as_deref().map(String::from),
+                    r.wechatpay_return_time.as_deref().map(String::from),
                     r.confirmed_by_retry,
                 ),
             ),
@@ -219,18 +209,19 @@ fn decide(row: Row, stock: String, recorded: &HashMap<u64, Recorded>, b: &Batch)
             not_started: false,
         }))
     };
-    match r.outcome.as_deref() {
-        Some("returned") => settled(),
+    let recorded_no = || r.return_request_no.to_string();
+    match r.outcome {
+        Some(Kind::Returned) => settled(),
         // A rejection is definitive: its number must never confirm anything.
-        Some("rejected") if b.retry_rejected => match request::generate_request_no() {
+        Some(Kind::Rejected) if b.retry_rejected => match request::generate_request_no() {
             Ok(no) => send(no, false, true),
             Err(e) => invalid(line, Subject::default(), format!("{e:#}")),
         },
-        Some("rejected") => settled(),
-        Some("unverified") if b.retry_unverified => send(r.return_request_no.clone(), true, false),
-        Some("unverified") => settled(),
+        Some(Kind::Rejected) => settled(),
+        Some(Kind::Unverified) if b.retry_unverified => send(recorded_no(), true, false),
+        Some(Kind::Unverified) => settled(),
         // Unknown, or sent and never answered (the process died): resume.
-        _ => send(r.return_request_no.clone(), true, false),
+        _ => send(recorded_no(), true, false),
     }
 }
 
@@ -239,7 +230,7 @@ fn decide(row: Row, stock: String, recorded: &HashMap<u64, Recorded>, b: &Batch)
 pub fn worker(
     session: &Session,
     jobs: &Mutex<mpsc::Receiver<(u64, ReturnInput)>>,
-    done: mpsc::Sender<Done>,
+    done: mpsc::SyncSender<Done>,
     journal: &Mutex<Journal>,
     verbose: bool,
 ) {
