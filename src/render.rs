@@ -147,7 +147,9 @@ fn delivery(r: &Report) -> String {
     if j.outcome != Kind::Invalid
         && let Some(no) = &r.subject.return_request_no
     {
-        let generated = if r.generated_request_no {
+        // Repeating a return matters only when its outcome is not settled.
+        let open = matches!(j.outcome, Kind::Unknown | Kind::Unverified | Kind::DryRun);
+        let generated = if r.generated_request_no && open {
             " (generated; pass it as --request-no to repeat this same return)"
         } else {
             ""

@@ -110,10 +110,9 @@ fn a_generated_request_number_is_shown_on_stderr_in_text_mode() {
         .as_str()
         .unwrap()
         .to_string();
+    // A rejection is settled: the number is shown, without the advice to repeat it.
     assert!(
-        out.stderr.ends_with(&format!(
-            "  request number: {sent} (generated; pass it as --request-no to repeat this same return)\n"
-        )),
+        out.stderr.ends_with(&format!("  request number: {sent}\n")),
         "{}",
         out.stderr
     );
@@ -1280,7 +1279,7 @@ fn dry_run_shows_every_header_that_is_sent() {
     assert!(
         dry.stderr.contains(
             "dry run: the request above was built and signed; nothing was sent\n\
-             warning: the Authorization header above is valid for 5 minutes: treat it as a password \
+             warning: the Authorization header of this dry run is valid for 5 minutes: treat it as a password \
              until then (do not paste it into a ticket or a chat)\n"
         ),
         "{}",
