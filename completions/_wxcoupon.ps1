@@ -189,7 +189,7 @@ Register-ArgumentCompleter -Native -CommandName 'wxcoupon' -ScriptBlock {
         'wxcoupon;emulator' {
             [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on; loopback only. Port 0 picks a free port')
             [CompletionResult]::new('--coupons', '--coupons', [CompletionResultType]::ParameterName, 'Seed the coupons from a JSON array of {coupon_code, stock_id, state[, mchid]}')
-            [CompletionResult]::new('--fault', '--fault', [CompletionResultType]::ParameterName, 'Inject a fault into the next N requests: drop-before, drop-after, delay, 500, 429, probe (repeatable)')
+            [CompletionResult]::new('--fault', '--fault', [CompletionResultType]::ParameterName, 'Inject a fault into the next N requests: pass (none), drop-before, drop-after, delay, 500, 429, probe (repeatable, in order)')
             [CompletionResult]::new('--delay', '--delay', [CompletionResultType]::ParameterName, 'Seconds the `delay` fault holds an answer back')
             [CompletionResult]::new('--signer', '--signer', [CompletionResultType]::ParameterName, 'Which key signs the answers: the WeChat Pay public key, the newest platform certificate (and GET /v3/certificates is served), or the two in turn')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)')

@@ -173,7 +173,7 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
         &'wxcoupon;emulator'= {
             cand --listen 'Address to listen on; loopback only. Port 0 picks a free port'
             cand --coupons 'Seed the coupons from a JSON array of {coupon_code, stock_id, state[, mchid]}'
-            cand --fault 'Inject a fault into the next N requests: drop-before, drop-after, delay, 500, 429, probe (repeatable)'
+            cand --fault 'Inject a fault into the next N requests: pass (none), drop-before, drop-after, delay, 500, 429, probe (repeatable, in order)'
             cand --delay 'Seconds the `delay` fault holds an answer back'
             cand --signer 'Which key signs the answers: the WeChat Pay public key, the newest platform certificate (and GET /v3/certificates is served), or the two in turn'
             cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'

@@ -86,7 +86,7 @@ pub struct EmulatorArgs {
     #[arg(long, value_name = "FILE")]
     pub coupons: Option<PathBuf>,
 
-    /// Inject a fault into the next N requests: drop-before, drop-after, delay, 500, 429, probe (repeatable)
+    /// Inject a fault into the next N requests: pass (none), drop-before, drop-after, delay, 500, 429, probe (repeatable, in order)
     #[arg(long, value_name = "KIND[:N]")]
     pub fault: Vec<String>,
 

@@ -6,6 +6,9 @@ use std::str::FromStr;
 /// What the emulator does to a request instead of answering it normally.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FaultKind {
+    /// No fault: answer normally (`pass:N` lets N requests through before
+    /// the faults that follow it).
+    Pass,
     /// Reset the connection after reading the request, before processing it.
     DropBefore,
     /// Process the request, then reset the connection without answering.
@@ -28,7 +31,7 @@ pub struct Fault {
     pub count: u32,
 }
 
-pub const FAULT_KINDS: &str = "drop-before, drop-after, delay, 500, 429, probe";
+pub const FAULT_KINDS: &str = "pass, drop-before, drop-after, delay, 500, 429, probe";
 
 impl FromStr for Fault {
     type Err = String;
@@ -45,6 +48,7 @@ impl FromStr for Fault {
             None => (s, 1),
         };
         let kind = match kind {
+            "pass" => FaultKind::Pass,
             "drop-before" => FaultKind::DropBefore,
             "drop-after" => FaultKind::DropAfter,
             "delay" => FaultKind::Delay,

@@ -232,7 +232,12 @@ fn serve_one(stream: &mut TcpStream, s: &Shared) -> Next {
     let close = raw.headers.iter().any(|(k, v)| {
         k.eq_ignore_ascii_case("Connection") && v.trim().eq_ignore_ascii_case("close")
     });
-    let fault = s.faults.lock().ok().and_then(|mut f| f.pop_front());
+    let fault = s
+        .faults
+        .lock()
+        .ok()
+        .and_then(|mut f| f.pop_front())
+        .filter(|f| *f != FaultKind::Pass);
     let mut exchange = Exchange {
         method: raw.method.clone(),
         target: raw.target.clone(),

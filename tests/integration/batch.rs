@@ -126,7 +126,7 @@ fn csv_of(n: usize) -> String {
 fn returns_in_log(emu: &Emu) -> std::collections::BTreeMap<String, usize> {
     let log = std::fs::read_to_string(&emu.stderr).unwrap();
     let mut seen = std::collections::BTreeMap::new();
-    for line in log.lines().filter(|l| l.ends_with("USED -> SENDED")) {
+    for line in log.lines().filter(|l| l.contains("USED -> SENDED")) {
         let code = line.split("returned ").nth(1).unwrap();
         let code = code.split_whitespace().next().unwrap().to_string();
         *seen.entry(code).or_default() += 1;
@@ -708,5 +708,47 @@ fn a_journal_that_is_not_this_runs_own_is_left_untouched() {
          nothing was sent. Wait for that run to end (or stop it), then run this command again\n"
     );
     let returns = returns_in_log(&emu);
+    assert!(returns.values().all(|n| *n == 1), "{returns:?}");
+}
+
+/// A failure on a kept-alive connection is judged like one on a new
+/// connection: the request may have been processed, so the retry's
+/// RESOURCE_ALREADY_EXISTS confirms the return (never a rejection), and a
+/// request reset before processing is simply sent again.
+#[test]
+fn a_lost_answer_on_a_reused_connection_is_confirmed_not_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let emu = emulator(
+        None,
+        &[
+            "--coupons",
+            coupons_file(dir.path(), 3).to_str().unwrap(),
+            "--fault",
+            "pass",
+            "--fault",
+            "drop-after",
+            "--fault",
+            "drop-before",
+        ],
+    );
+    let input = dir.path().join("in.csv");
+    std::fs::write(&input, csv_of(3)).unwrap();
+    let out = emu.ret(&[
+        "--batch",
+        input.to_str().unwrap(),
+        "--concurrency",
+        "1",
+        "--rate",
+        "0",
+    ]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(
+        scrub(&out.stdout, dir.path()),
+        "line 2  C0001  returned  [TIME]\n\
+         line 3  C0002  returned  (confirmed by retry)\n\
+         line 4  C0003  returned  [TIME]\n"
+    );
+    let returns = returns_in_log(&emu);
+    assert_eq!(returns.len(), 3);
     assert!(returns.values().all(|n| *n == 1), "{returns:?}");
 }
