@@ -8,6 +8,8 @@ use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
@@ -69,6 +71,34 @@ fn outcome_kind(outcome: &str) -> Kind {
 pub struct Journal {
     file: File,
     pub path: PathBuf,
+    /// Records written so far (for `Syncer`).
+    written: Arc<AtomicU64>,
+}
+
+/// Group commit: a worker's `sending` record is on disk when its
+/// `sync_through` returns, and one `fsync` covers every record written
+/// before it, so workers that write at the same moment share one.
+pub struct Syncer {
+    file: File,
+    path: PathBuf,
+    written: Arc<AtomicU64>,
+    synced: Mutex<u64>,
+}
+
+impl Syncer {
+    /// Returns once record number `n` (from `Journal::write_numbered`) is on disk.
+    pub fn sync_through(&self, n: u64) -> Result<()> {
+        let mut synced = self.synced.lock().unwrap_or_else(|p| p.into_inner());
+        if *synced >= n {
+            return Ok(());
+        }
+        let target = self.written.load(Ordering::SeqCst);
+        self.file
+            .sync_data()
+            .with_context(|| format!("writing the journal {}", self.path.display()))?;
+        *synced = target;
+        Ok(())
+    }
 }
 
 /// Opens the journal at `path` for this input: a new one gets its header;
@@ -93,6 +123,7 @@ pub fn open(
             .try_clone()
             .with_context(|| format!("opening the journal {}", path.display()))?,
         path: path.to_path_buf(),
+        written: Arc::new(AtomicU64::new(0)),
     };
     let empty = file
         .metadata()
@@ -326,12 +357,34 @@ impl Journal {
         self.write(record)
     }
 
+    /// Writes one record without waiting for the disk; its number, for
+    /// `Syncer::sync_through`.
+    pub fn write_numbered(&mut self, record: &Record) -> Result<u64> {
+        self.write(record)?;
+        Ok(self.written.load(Ordering::SeqCst))
+    }
+
+    /// The group-commit side of this journal, for the workers.
+    pub fn syncer(&self) -> Result<Syncer> {
+        Ok(Syncer {
+            file: self
+                .file
+                .try_clone()
+                .with_context(|| format!("opening the journal {}", self.path.display()))?,
+            path: self.path.clone(),
+            written: self.written.clone(),
+            synced: Mutex::new(0),
+        })
+    }
+
     fn write(&mut self, record: &Record) -> Result<()> {
         let mut line = serde_json::to_string(record).context("writing a journal record")?;
         line.push('\n');
         self.file
             .write_all(line.as_bytes())
-            .with_context(|| format!("writing the journal {}", self.path.display()))
+            .with_context(|| format!("writing the journal {}", self.path.display()))?;
+        self.written.fetch_add(1, Ordering::SeqCst);
+        Ok(())
     }
 }
 
@@ -378,6 +431,21 @@ mod tests {
             e.contains("--stock (none)") || e.contains("another --stock"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn one_sync_covers_every_record_written_before_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut j, _, _) = open(&dir.path().join("j"), "abc", None, "t").unwrap();
+        let syncer = j.syncer().unwrap();
+        let first = j.write_numbered(&sending(2, "R2")).unwrap();
+        let second = j.write_numbered(&sending(3, "R3")).unwrap();
+        assert_eq!(second, first + 1);
+        syncer.sync_through(second).unwrap();
+        assert_eq!(*syncer.synced.lock().unwrap(), second);
+        // The earlier record was covered: no second fsync, nothing changes.
+        syncer.sync_through(first).unwrap();
+        assert_eq!(*syncer.synced.lock().unwrap(), second);
     }
 
     #[test]

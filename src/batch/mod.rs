@@ -170,6 +170,7 @@ pub fn run(session: &Session, b: &Batch, out: &mut Out) -> Result<u8> {
         out.err(&format!("wxcoupon: warning: {w}\n"));
     }
     install_stop_handler(&b.again);
+    let syncer = journal.syncer()?;
     let journal = Mutex::new(journal);
     let clock = Instant::now();
     let mut tally = tally::Tally::default();
@@ -181,8 +182,8 @@ pub fn run(session: &Session, b: &Batch, out: &mut Out) -> Result<u8> {
     let (done_tx, done_rx) = mpsc::sync_channel::<Done>(256);
     let interrupted_after = std::thread::scope(|scope| {
         for _ in 0..b.concurrency {
-            let (job_rx, done_tx, journal) = (&job_rx, done_tx.clone(), &journal);
-            scope.spawn(move || row::worker(session, job_rx, done_tx, journal, b.verbose));
+            let (job_rx, done_tx, journal, syncer) = (&job_rx, done_tx.clone(), &journal, &syncer);
+            scope.spawn(move || row::worker(session, job_rx, done_tx, journal, syncer, b.verbose));
         }
         let producer = {
             let done_tx = done_tx.clone();

@@ -8,7 +8,7 @@ use std::sync::{Mutex, mpsc};
 use serde_json::Value;
 
 use super::input::{Item, Row, clip};
-use super::journal::{Journal, Record, Recorded};
+use super::journal::{Journal, Record, Recorded, Syncer};
 use super::{Batch, outcome_record};
 use crate::engine::{self, ReturnInput, Session};
 use crate::escape;
@@ -232,6 +232,7 @@ pub fn worker(
     jobs: &Mutex<mpsc::Receiver<(u64, ReturnInput)>>,
     done: mpsc::SyncSender<Done>,
     journal: &Mutex<Journal>,
+    syncer: &Syncer,
     verbose: bool,
 ) {
     loop {
@@ -252,13 +253,15 @@ pub fn worker(
             .lock()
             .map_err(|_| anyhow::anyhow!("the journal is unusable"))
             .and_then(|mut j| {
-                j.append(&Record::Sending {
+                j.write_numbered(&Record::Sending {
                     line,
                     coupon_code: req.coupon_code.clone(),
                     stock_id: req.stock_id.clone(),
                     return_request_no: req.return_request_no.clone(),
                 })
-            });
+            })
+            // On disk before the request leaves (the journal's lock released).
+            .and_then(|n| syncer.sync_through(n));
         if let Err(e) = written {
             // No row leaves without its journal record: the batch stops.
             super::stop_after_error(&format!(
