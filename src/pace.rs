@@ -4,8 +4,9 @@
 //! (with no limit: half the rate of the last second) — and recovering a
 //! quarter at a time, once a second, while no 429 comes.
 
+use std::cell::Cell;
 use std::collections::VecDeque;
-use std::sync::{Condvar, Mutex};
+use std::sync::{Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 struct State {
@@ -27,7 +28,18 @@ struct State {
 pub struct Pace {
     state: Mutex<State>,
     woken: Condvar,
+    /// Whether the run is stopping (Ctrl-C): waits end at once.
+    stop: OnceLock<fn() -> bool>,
 }
+
+thread_local! {
+    /// A token this thread took before its row started (`reserve`), used
+    /// by the row's first attempt.
+    static RESERVED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The longest a wait sleeps before it looks at the stop flag again.
+const LOOK: Duration = Duration::from_millis(100);
 
 impl Pace {
     pub fn new(rate: f64) -> Self {
@@ -44,19 +56,50 @@ impl Pace {
                 recent: VecDeque::new(),
             }),
             woken: Condvar::new(),
+            stop: OnceLock::new(),
         }
     }
 
-    /// Waits until a request may go.
+    /// Tells the pace how to know that the run is stopping.
+    pub fn set_stop(&self, stopping: fn() -> bool) {
+        let _ = self.stop.set(stopping);
+    }
+
+    fn stopping(&self) -> bool {
+        self.stop.get().is_some_and(|f| f())
+    }
+
+    /// Before a row starts: waits for a token and keeps it for this
+    /// thread's next `acquire`. False, with no token, when the run stops
+    /// meanwhile: the row is then not started.
+    pub fn reserve(&self) -> bool {
+        let got = self.wait();
+        RESERVED.with(|r| r.set(got));
+        got
+    }
+
+    /// Waits until a request may go (at once with a reserved token). A row
+    /// already in flight when the run stops does not wait any more: it
+    /// finishes.
     pub fn acquire(&self) {
+        if !RESERVED.with(|r| r.replace(false)) {
+            self.wait();
+        }
+    }
+
+    /// Waits for a token; false if the run stopped first.
+    fn wait(&self) -> bool {
         let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
         loop {
+            if self.stopping() {
+                return false;
+            }
             let now = Instant::now();
             if let Some(until) = s.paused_until {
                 if now < until {
                     s = self
                         .woken
-                        .wait_timeout(s, until - now)
+                        .wait_timeout(s, (until - now).min(LOOK))
                         .unwrap_or_else(|p| p.into_inner())
                         .0;
                     continue;
@@ -77,7 +120,7 @@ impl Pace {
             let wait = Duration::from_secs_f64((1.0 - s.tokens) / s.rate);
             s = self
                 .woken
-                .wait_timeout(s, wait)
+                .wait_timeout(s, wait.min(LOOK))
                 .unwrap_or_else(|p| p.into_inner())
                 .0;
         }
@@ -90,6 +133,7 @@ impl Pace {
         {
             s.recent.pop_front();
         }
+        true
     }
 
     /// A 429: pause everyone for `retry_after`, and halve the rate.

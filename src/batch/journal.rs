@@ -55,6 +55,8 @@ pub struct Recorded {
     pub code: Option<Box<str>>,
     pub wechatpay_return_time: Option<Box<str>>,
     pub confirmed_by_retry: bool,
+    /// Another line the journal records this line's request number for.
+    pub clash: Option<u64>,
 }
 
 /// An outcome record's `outcome` as a kind; anything else is `unknown`
@@ -202,6 +204,7 @@ fn replay(
     let mut good: u64 = 0;
     let mut raw = Vec::new();
     let mut number = 0;
+    let mut numbers = Numbers::default();
     loop {
         raw.clear();
         let n = reader
@@ -248,6 +251,7 @@ fn replay(
             );
         };
         good += n as u64;
+        numbers.note(&record);
         apply(
             path,
             number,
@@ -257,7 +261,54 @@ fn replay(
             stock_default,
         )?;
     }
+    numbers.mark(&mut state);
     Ok((state, good, warnings))
+}
+
+/// Request numbers recorded for two lines: a hand-edited or mixed-up
+/// journal. Such a number could "confirm" one row with another row's
+/// return, so both rows are refused.
+#[derive(Default)]
+struct Numbers {
+    first_line: HashMap<u64, u64>,
+    clashes: Vec<(u64, u64)>,
+}
+
+impl Numbers {
+    fn note(&mut self, record: &Record) {
+        let (Record::Sending {
+            line,
+            return_request_no,
+            ..
+        }
+        | Record::Outcome {
+            line,
+            return_request_no,
+            ..
+        }) = record
+        else {
+            return;
+        };
+        let key = super::row::number_key(return_request_no);
+        match self.first_line.get(&key) {
+            Some(first) if first != line => self.clashes.push((*first, *line)),
+            Some(_) => {}
+            None => {
+                self.first_line.insert(key, *line);
+            }
+        }
+    }
+
+    fn mark(self, state: &mut HashMap<u64, Recorded>) {
+        for (a, b) in self.clashes {
+            if let Some(r) = state.get_mut(&a) {
+                r.clash = Some(b);
+            }
+            if let Some(r) = state.get_mut(&b) {
+                r.clash = Some(a);
+            }
+        }
+    }
 }
 
 /// One journal record replayed onto the state of the lines.
@@ -296,7 +347,8 @@ fn apply(
             }
         }
         _ if number == 1 => bail!(
-            "the journal {} does not start with its header; nothing was sent",
+            "the journal {} does not start with its header; nothing was sent. Start over with \
+             --journal NEW (or remove the journal)",
             path.display()
         ),
         Record::Sending {
@@ -332,6 +384,7 @@ fn apply(
                     code: code.map(String::into_boxed_str),
                     wechatpay_return_time: wechatpay_return_time.map(String::into_boxed_str),
                     confirmed_by_retry,
+                    clash: None,
                 },
             );
         }

@@ -170,6 +170,9 @@ pub fn run(session: &Session, b: &Batch, out: &mut Out) -> Result<u8> {
         out.err(&format!("wxcoupon: warning: {w}\n"));
     }
     install_stop_handler(&b.again);
+    if let Some(pace) = session.pace() {
+        pace.set_stop(stopping);
+    }
     let syncer = journal.syncer()?;
     let journal = Mutex::new(journal);
     let clock = Instant::now();
@@ -200,8 +203,8 @@ pub fn run(session: &Session, b: &Batch, out: &mut Out) -> Result<u8> {
                 UNVERIFIED.store(true, Ordering::SeqCst);
             }
             if let Some(p) = &progress {
+                p.set_position(tally.rows());
                 p.set_message(tally.short());
-                p.inc(1);
             }
         }
         producer.join().unwrap_or(None)
@@ -232,7 +235,7 @@ fn produce(
     jobs: mpsc::SyncSender<(u64, engine::ReturnInput)>,
     done: mpsc::SyncSender<Done>,
 ) -> Option<u64> {
-    let mut seen = row::Seen::default();
+    let mut seen = row::Seen::with_journal(recorded);
     let mut last = 0;
     for item in rows {
         if stopping() {
@@ -261,9 +264,9 @@ fn progress_bar() -> Option<indicatif::ProgressBar> {
     }
     let bar = indicatif::ProgressBar::new_spinner();
     // No colours in the template: NO_COLOR is respected by having none.
-    if let Ok(style) =
-        indicatif::ProgressStyle::with_template("{spinner} {pos} rows  {msg}  {elapsed}")
-    {
+    // `wide_msg` fits the line to the terminal's width: a line that wrapped
+    // could not be cleared.
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {pos} rows  {wide_msg}") {
         bar.set_style(style);
     }
     bar.enable_steady_tick(std::time::Duration::from_millis(200));

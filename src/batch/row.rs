@@ -69,6 +69,21 @@ pub struct Seen {
     numbers: HashMap<u64, u64>,
 }
 
+impl Seen {
+    /// Starts with the numbers the journal recorded, each for its line: a
+    /// row may not be given another line's number.
+    pub fn with_journal(recorded: &HashMap<u64, Recorded>) -> Seen {
+        let numbers = recorded
+            .iter()
+            .map(|(line, r)| (number_key(&r.return_request_no), *line))
+            .collect();
+        Seen {
+            coupons: HashMap::new(),
+            numbers,
+        }
+    }
+}
+
 /// The key of a coupon: its stock and code.
 pub fn coupon_key(stock: &str, code: &str) -> u64 {
     use std::hash::{Hash, Hasher};
@@ -77,7 +92,7 @@ pub fn coupon_key(stock: &str, code: &str) -> u64 {
     h.finish()
 }
 
-fn number_key(no: &str) -> u64 {
+pub fn number_key(no: &str) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::hash::DefaultHasher::new();
     no.hash(&mut h);
@@ -142,7 +157,11 @@ pub fn plan(item: Item, recorded: &HashMap<u64, Recorded>, b: &Batch, seen: &mut
     if let Some(no) = &row.return_request_no {
         // One number, one return: a second coupon under the same number
         // would be "confirmed" by the first one's return.
-        if let Some(first) = seen.numbers.get(&number_key(no)) {
+        if let Some(first) = seen
+            .numbers
+            .get(&number_key(no))
+            .filter(|l| **l != row.line)
+        {
             let why = format!(
                 "the same return_request_no as line {first}: a request number belongs to one return"
             );
@@ -152,6 +171,29 @@ pub fn plan(item: Item, recorded: &HashMap<u64, Recorded>, b: &Batch, seen: &mut
     }
     seen.coupons.insert(key, row.line);
     decide(row, stock, recorded, b)
+}
+
+/// Why the journal's record of a line cannot be trusted for its row.
+fn refusal(r: &Recorded, line: u64, coupon: u64) -> Option<String> {
+    if let Some(other) = r.clash {
+        Some(format!(
+            "the journal records this line's return_request_no for line {other} too (a hand-edited \
+             or mixed-up journal): this row was not sent. Check both rows, then start over with \
+             --journal NEW"
+        ))
+    } else if r.coupon == 0 {
+        Some(format!(
+            "the journal has an outcome for line {line} but no sending record: this row was not \
+             sent. Start over with --journal NEW"
+        ))
+    } else if r.coupon != coupon {
+        Some(format!(
+            "the journal records line {line} as another coupon: it does not belong to this input; \
+             this row was not sent"
+        ))
+    } else {
+        None
+    }
 }
 
 /// Send, resume, or settle from the journal.
@@ -180,11 +222,8 @@ fn decide(row: Row, stock: String, recorded: &HashMap<u64, Recorded>, b: &Batch)
             Err(e) => invalid(line, Subject::default(), format!("{e:#}")),
         };
     };
-    if r.coupon != coupon_key(&stock, &row.coupon_code) {
-        let why = format!(
-            "the journal records line {line} as another coupon: it does not belong to this input; \
-             this row was not sent"
-        );
+    let refused = refusal(r, line, coupon_key(&stock, &row.coupon_code));
+    if let Some(why) = refused {
         return invalid(line, Subject::default(), why);
     }
     let settled = || {
@@ -240,9 +279,9 @@ pub fn worker(
         let Some((line, input)) = next else {
             return;
         };
-        if super::stopping() {
-            // Stopped: a row still queued is not started (no `sending`
-            // record), and the summary counts it.
+        // Stopped (also while waiting for the rate's token): a row still
+        // queued is not started (no `sending` record); the summary counts it.
+        if super::stopping() || session.pace().is_some_and(|p| !p.reserve()) {
             if done.send(Done::not_started(line, &input)).is_err() {
                 return;
             }

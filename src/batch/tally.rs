@@ -55,6 +55,11 @@ impl Tally {
         }
     }
 
+    /// Rows finished so far.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
     pub fn short(&self) -> String {
         self.counts
             .iter()

@@ -98,8 +98,13 @@ fn batch(g: &GlobalOpts, a: &ReturnArgs, env: &Env, out: &mut Out) -> Result<u8>
         anyhow::bail!("--concurrency {concurrency}: must be from 1 to 64");
     }
     if !(rate == 0.0 || (0.01..=10_000.0).contains(&rate)) {
+        let shown = if rate.abs() < 1e-3 || rate.abs() > 1e6 {
+            format!("{rate:e}")
+        } else {
+            rate.to_string()
+        };
         anyhow::bail!(
-            "--rate {rate}: must be 0 (no limit) or from 0.01 to 10000 requests per second"
+            "--rate {shown}: must be 0 (no limit) or from 0.01 to 10000 requests per second"
         );
     }
     if a.resume {

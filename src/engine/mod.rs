@@ -118,6 +118,11 @@ impl Session {
         signer.sign(method, path, now_unix(), &nonce, body)
     }
 
+    /// A batch's shared pace (none for a single return).
+    pub fn pace(&self) -> Option<&crate::pace::Pace> {
+        self.pace.as_ref()
+    }
+
     /// The route to `to`, one of the profile's base URLs.
     fn route_for(&self, to: &BaseUrl) -> &client::Route {
         match &self.backup_route {

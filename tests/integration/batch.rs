@@ -752,3 +752,91 @@ fn a_lost_answer_on_a_reused_connection_is_confirmed_not_rejected() {
     assert_eq!(returns.len(), 3);
     assert!(returns.values().all(|n| *n == 1), "{returns:?}");
 }
+
+/// A journal that records one request number for two lines (a hand edit,
+/// or two journals pasted together) could make WeChat Pay's
+/// RESOURCE_ALREADY_EXISTS for one row "confirm" the other row's return:
+/// both rows are refused, and nothing is sent.
+#[test]
+fn a_request_number_the_journal_records_for_two_lines_confirms_neither() {
+    let dir = tempfile::tempdir().unwrap();
+    // C0002 does not exist: its row is rejected, the first is returned.
+    let emu = emulator(
+        None,
+        &["--coupons", coupons_file(dir.path(), 1).to_str().unwrap()],
+    );
+    let input = dir.path().join("in.csv");
+    std::fs::write(&input, csv_of(2)).unwrap();
+    let file = input.to_str().unwrap();
+    assert_eq!(emu.ret(&["--batch", file]).code, 3);
+    let journal = dir.path().join("in.csv.journal");
+    let text = std::fs::read_to_string(&journal).unwrap();
+    let first: serde_json::Value = serde_json::from_str(text.lines().nth(1).unwrap()).unwrap();
+    assert_eq!(first["line"], 2);
+    // Line 3 now claims line 2's number, sent and never answered.
+    let forged = serde_json::json!({"record": "sending", "line": 3, "coupon_code": "C0002",
+        "stock_id": STOCK, "return_request_no": first["return_request_no"]});
+    std::fs::write(&journal, format!("{text}{forged}\n")).unwrap();
+    let out = emu.ret(&["--batch", file]);
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(
+        by_line(&out.stdout),
+        "line 2  -  invalid  the journal records this line's return_request_no for line 3 too (a \
+         hand-edited or mixed-up journal): this row was not sent. Check both rows, then start over \
+         with --journal NEW\n\
+         line 3  -  invalid  the journal records this line's return_request_no for line 2 too (a \
+         hand-edited or mixed-up journal): this row was not sent. Check both rows, then start over \
+         with --journal NEW\n"
+    );
+    assert_eq!(requests_in_log(&emu), 2, "nothing sent by the re-run");
+}
+
+/// Ctrl-C while the rows wait for the rate's next token: they are not
+/// started, and the batch ends at once.
+#[test]
+fn a_stop_ends_the_wait_for_the_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let emu = emulator(
+        None,
+        &["--coupons", coupons_file(dir.path(), 3).to_str().unwrap()],
+    );
+    let input = dir.path().join("in.csv");
+    std::fs::write(&input, csv_of(3)).unwrap();
+    let journal = dir.path().join("in.csv.journal");
+    // One request every 100 s: the first goes at once, the others wait.
+    let child = Command::new(assert_cmd::cargo::cargo_bin("wxcoupon"))
+        .env_clear()
+        .env("HOME", emu.home.path())
+        .arg("--config")
+        .arg(&emu.config)
+        .args(["return", "--batch"])
+        .arg(&input)
+        .args(["--rate", "0.01", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while std::fs::read_to_string(&journal).map_or(0, |j| j.matches("\"outcome\"").count()) < 1 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first row did not finish"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = scrub(&String::from_utf8_lossy(&out.stderr), dir.path());
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
+    assert!(
+        stderr.contains("batch: interrupted: 2 queued row(s) were not started"),
+        "{stderr}"
+    );
+    let text = std::fs::read_to_string(&journal).unwrap();
+    assert_eq!(text.matches("\"record\":\"sending\"").count(), 1, "{text}");
+    assert_eq!(requests_in_log(&emu), 1);
+}
