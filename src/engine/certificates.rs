@@ -49,17 +49,7 @@ fn download(live: &mut Live<'_>) -> Download {
         false,
         live,
     );
-    let delivery = Delivery {
-        http_status: fin.result.as_ref().ok().map(|a| a.status),
-        request_id: fin
-            .result
-            .as_ref()
-            .ok()
-            .and_then(|a| a.header("Request-ID"))
-            .map(str::to_string),
-        attempts: fin.attempts,
-        host: Some(fin.host.origin.clone()),
-    };
+    let delivery = super::delivery_of(&fin);
     let answer = match &fin.result {
         Err(e) => return Download::Failed(judge::network(e), delivery),
         Ok(a) if a.status != 200 => return Download::Failed(judge::download_error(a), delivery),

@@ -246,17 +246,7 @@ fn attempts(
         resume,
         live,
     );
-    let delivery = Delivery {
-        http_status: fin.result.as_ref().ok().map(|a| a.status),
-        request_id: fin
-            .result
-            .as_ref()
-            .ok()
-            .and_then(|a| a.header("Request-ID"))
-            .map(str::to_string),
-        attempts: fin.attempts,
-        host: Some(fin.host.origin.clone()),
-    };
+    let delivery = super::delivery_of(&fin);
     match &fin.result {
         Ok(answer) => {
             let probed = answer

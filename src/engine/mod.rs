@@ -132,6 +132,20 @@ impl Session {
     }
 }
 
+/// What the attempts of a request delivered: the final status, its
+/// `Request-ID`, how many attempts, and which host answered.
+fn delivery_of(fin: &crate::retry::Final) -> Delivery {
+    let answer = fin.result.as_ref().ok();
+    Delivery {
+        http_status: answer.map(|a| a.status),
+        request_id: answer
+            .and_then(|a| a.header("Request-ID"))
+            .map(str::to_string),
+        attempts: fin.attempts,
+        host: Some(fin.host.origin.clone()),
+    }
+}
+
 /// One return to make.
 #[derive(Debug, Clone)]
 pub struct ReturnInput {

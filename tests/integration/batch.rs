@@ -122,6 +122,32 @@ fn csv_of(n: usize) -> String {
     s
 }
 
+/// `wxcoupon --config EMU return ARGS` in the background, its output
+/// piped (or dropped).
+fn spawn_batch(emu: &Emu, args: &[&str], piped: bool) -> std::process::Child {
+    let pipe = || if piped { Stdio::piped() } else { Stdio::null() };
+    Command::new(assert_cmd::cargo::cargo_bin("wxcoupon"))
+        .env_clear()
+        .env("HOME", emu.home.path())
+        .arg("--config")
+        .arg(&emu.config)
+        .arg("return")
+        .args(args)
+        .stdout(pipe())
+        .stderr(pipe())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits (at most 20 s) until the journal's text satisfies `ready`.
+fn wait_for(journal: &Path, ready: impl Fn(&str) -> bool, what: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !std::fs::read_to_string(journal).is_ok_and(|j| ready(&j)) {
+        assert!(std::time::Instant::now() < deadline, "{what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// The emulator's log: how many times each coupon was returned.
 fn returns_in_log(emu: &Emu) -> std::collections::BTreeMap<String, usize> {
     let log = std::fs::read_to_string(&emu.stderr).unwrap();
@@ -354,27 +380,17 @@ fn killed_in_the_middle_and_resumed_every_coupon_returned_exactly_once() {
     let input = dir.path().join("in.csv");
     std::fs::write(&input, csv_of(ROWS)).unwrap();
     let journal = dir.path().join("in.csv.journal");
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("wxcoupon"))
-        .env_clear()
-        .env("HOME", emu.home.path())
-        .arg("--config")
-        .arg(&emu.config)
-        .args(["return", "--batch"])
-        .arg(&input)
-        .args(["--rate", "20"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_batch(
+        &emu,
+        &["--batch", input.to_str().unwrap(), "--rate", "20"],
+        false,
+    );
     // Wait until some rows are in the journal, then kill -9.
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while std::fs::read_to_string(&journal).map_or(0, |j| j.lines().count()) < 10 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the batch did not start"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for(
+        &journal,
+        |j| j.lines().count() >= 10,
+        "the batch did not start",
+    );
     child.kill().unwrap();
     child.wait().unwrap();
     let sent_before = requests_in_log(&emu);
@@ -422,26 +438,16 @@ fn sigterm_stops_new_rows_finishes_those_in_flight_and_says_how_to_resume() {
     let input = dir.path().join("in.csv");
     std::fs::write(&input, csv_of(ROWS)).unwrap();
     let journal = dir.path().join("in.csv.journal");
-    let child = Command::new(assert_cmd::cargo::cargo_bin("wxcoupon"))
-        .env_clear()
-        .env("HOME", emu.home.path())
-        .arg("--config")
-        .arg(&emu.config)
-        .args(["return", "--batch"])
-        .arg(&input)
-        .args(["--rate", "10"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while std::fs::read_to_string(&journal).map_or(0, |j| j.lines().count()) < 6 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the batch did not start"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let child = spawn_batch(
+        &emu,
+        &["--batch", input.to_str().unwrap(), "--rate", "10"],
+        true,
+    );
+    wait_for(
+        &journal,
+        |j| j.lines().count() >= 6,
+        "the batch did not start",
+    );
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -679,25 +685,13 @@ fn a_journal_that_is_not_this_runs_own_is_left_untouched() {
     );
     assert_eq!(std::fs::read_to_string(&input).unwrap(), csv_of(40));
     // A journal in use by a running batch.
-    let mut running = Command::new(assert_cmd::cargo::cargo_bin("wxcoupon"))
-        .env_clear()
-        .env("HOME", emu.home.path())
-        .arg("--config")
-        .arg(&emu.config)
-        .args(["return", "--batch", file, "--rate", "5"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut running = spawn_batch(&emu, &["--batch", file, "--rate", "5"], false);
     let journal = dir.path().join("in.csv.journal");
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while std::fs::read_to_string(&journal).map_or(0, |j| j.lines().count()) < 2 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the batch did not start"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for(
+        &journal,
+        |j| j.lines().count() >= 2,
+        "the batch did not start",
+    );
     let out = emu.ret(&["--batch", file]);
     running.kill().unwrap();
     running.wait().unwrap();
@@ -804,26 +798,22 @@ fn a_stop_ends_the_wait_for_the_rate() {
     std::fs::write(&input, csv_of(3)).unwrap();
     let journal = dir.path().join("in.csv.journal");
     // One request every 100 s: the first goes at once, the others wait.
-    let child = Command::new(assert_cmd::cargo::cargo_bin("wxcoupon"))
-        .env_clear()
-        .env("HOME", emu.home.path())
-        .arg("--config")
-        .arg(&emu.config)
-        .args(["return", "--batch"])
-        .arg(&input)
-        .args(["--rate", "0.01", "--json"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while std::fs::read_to_string(&journal).map_or(0, |j| j.matches("\"outcome\"").count()) < 1 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the first row did not finish"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let child = spawn_batch(
+        &emu,
+        &[
+            "--batch",
+            input.to_str().unwrap(),
+            "--rate",
+            "0.01",
+            "--json",
+        ],
+        true,
+    );
+    wait_for(
+        &journal,
+        |j| j.matches("\"outcome\"").count() >= 1,
+        "the first row did not finish",
+    );
     Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
