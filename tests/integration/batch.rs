@@ -114,6 +114,19 @@ fn coupons_file(dir: &Path, n: usize) -> std::path::PathBuf {
     path
 }
 
+/// A folder with `in.csv` of `n` rows, and an emulator that has those
+/// `n` coupons (and these extra flags).
+fn coupons_and_input(n: usize, extra: &[&str]) -> (tempfile::TempDir, Emu, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let coupons = coupons_file(dir.path(), n);
+    let mut args = vec!["--coupons", coupons.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let emu = emulator(None, &args);
+    let input = dir.path().join("in.csv");
+    std::fs::write(&input, csv_of(n)).unwrap();
+    (dir, emu, input)
+}
+
 fn csv_of(n: usize) -> String {
     let mut s = String::from("coupon_code,stock_id\n");
     for i in 1..=n {
@@ -369,16 +382,7 @@ fn stdin_needs_a_journal_resumes_from_it_and_another_input_is_refused() {
 #[test]
 fn killed_in_the_middle_and_resumed_every_coupon_returned_exactly_once() {
     const ROWS: usize = 60;
-    let dir = tempfile::tempdir().unwrap();
-    let emu = emulator(
-        None,
-        &[
-            "--coupons",
-            coupons_file(dir.path(), ROWS).to_str().unwrap(),
-        ],
-    );
-    let input = dir.path().join("in.csv");
-    std::fs::write(&input, csv_of(ROWS)).unwrap();
+    let (dir, emu, input) = coupons_and_input(ROWS, &[]);
     let journal = dir.path().join("in.csv.journal");
     let mut child = spawn_batch(
         &emu,
@@ -427,16 +431,7 @@ fn killed_in_the_middle_and_resumed_every_coupon_returned_exactly_once() {
 #[test]
 fn sigterm_stops_new_rows_finishes_those_in_flight_and_says_how_to_resume() {
     const ROWS: usize = 40;
-    let dir = tempfile::tempdir().unwrap();
-    let emu = emulator(
-        None,
-        &[
-            "--coupons",
-            coupons_file(dir.path(), ROWS).to_str().unwrap(),
-        ],
-    );
-    let input = dir.path().join("in.csv");
-    std::fs::write(&input, csv_of(ROWS)).unwrap();
+    let (dir, emu, input) = coupons_and_input(ROWS, &[]);
     let journal = dir.path().join("in.csv.journal");
     let child = spawn_batch(
         &emu,
@@ -496,18 +491,7 @@ fn sigterm_stops_new_rows_finishes_those_in_flight_and_says_how_to_resume() {
 #[test]
 fn a_429_storm_pauses_the_whole_batch_and_it_still_finishes() {
     const ROWS: usize = 12;
-    let dir = tempfile::tempdir().unwrap();
-    let emu = emulator(
-        None,
-        &[
-            "--coupons",
-            coupons_file(dir.path(), ROWS).to_str().unwrap(),
-            "--fault",
-            "429:6",
-        ],
-    );
-    let input = dir.path().join("in.csv");
-    std::fs::write(&input, csv_of(ROWS)).unwrap();
+    let (_dir, emu, input) = coupons_and_input(ROWS, &["--fault", "429:6"]);
     // Six 429s in a row: with the default 2 retries, one unlucky row could
     // meet three of them and end unknown; 5 retries leave room.
     let out = emu.ret(&[
@@ -656,13 +640,7 @@ fn a_request_number_given_twice_is_sent_once() {
 
 #[test]
 fn a_journal_that_is_not_this_runs_own_is_left_untouched() {
-    let dir = tempfile::tempdir().unwrap();
-    let emu = emulator(
-        None,
-        &["--coupons", coupons_file(dir.path(), 40).to_str().unwrap()],
-    );
-    let input = dir.path().join("in.csv");
-    std::fs::write(&input, csv_of(40)).unwrap();
+    let (dir, emu, input) = coupons_and_input(40, &[]);
     let file = input.to_str().unwrap();
     // Someone's one-line note given as the journal.
     let note = dir.path().join("note.txt");
@@ -711,12 +689,9 @@ fn a_journal_that_is_not_this_runs_own_is_left_untouched() {
 /// request reset before processing is simply sent again.
 #[test]
 fn a_lost_answer_on_a_reused_connection_is_confirmed_not_rejected() {
-    let dir = tempfile::tempdir().unwrap();
-    let emu = emulator(
-        None,
+    let (dir, emu, input) = coupons_and_input(
+        3,
         &[
-            "--coupons",
-            coupons_file(dir.path(), 3).to_str().unwrap(),
             "--fault",
             "pass",
             "--fault",
@@ -725,8 +700,6 @@ fn a_lost_answer_on_a_reused_connection_is_confirmed_not_rejected() {
             "drop-before",
         ],
     );
-    let input = dir.path().join("in.csv");
-    std::fs::write(&input, csv_of(3)).unwrap();
     let out = emu.ret(&[
         "--batch",
         input.to_str().unwrap(),
@@ -789,13 +762,7 @@ fn a_request_number_the_journal_records_for_two_lines_confirms_neither() {
 /// started, and the batch ends at once.
 #[test]
 fn a_stop_ends_the_wait_for_the_rate() {
-    let dir = tempfile::tempdir().unwrap();
-    let emu = emulator(
-        None,
-        &["--coupons", coupons_file(dir.path(), 3).to_str().unwrap()],
-    );
-    let input = dir.path().join("in.csv");
-    std::fs::write(&input, csv_of(3)).unwrap();
+    let (dir, emu, input) = coupons_and_input(3, &[]);
     let journal = dir.path().join("in.csv.journal");
     // One request every 100 s: the first goes at once, the others wait.
     let child = spawn_batch(
