@@ -304,6 +304,10 @@ fn flags_that_do_not_go_with_a_batch_are_refused_and_nothing_is_sent() {
             "--concurrency",
         ),
         (vec!["--batch", file, "--rate=-1"], "--rate"),
+        (
+            vec!["--batch", file, "--rate", "1e-300"],
+            "--rate 1e-300: must be 0",
+        ),
         (vec!["--batch", "-"], "--journal"),
         (
             vec!["--batch", &format!("{file}.missing")],
@@ -796,4 +800,41 @@ fn a_stop_ends_the_wait_for_the_rate() {
     let text = std::fs::read_to_string(&journal).unwrap();
     assert_eq!(text.matches("\"record\":\"sending\"").count(), 1, "{text}");
     assert_eq!(requests_in_log(&emu), 1);
+}
+
+/// A named pipe can be read only once: it is copied first (like stdin), so
+/// it needs --journal, and then works like a file.
+#[test]
+fn a_named_pipe_is_spooled_and_needs_a_journal() {
+    let (dir, emu, _) = coupons_and_input(2, &[]);
+    let fifo = dir.path().join("rows.fifo");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let refused = emu.ret(&["--batch", fifo.to_str().unwrap()]);
+    assert_eq!(refused.code, 2);
+    assert_eq!(
+        scrub(&refused.stderr, dir.path()),
+        "wxcoupon: error: --batch [DIR]/rows.fifo needs --journal FILE: the input can be read only \
+         once, and the journal is what makes a re-run safe\n"
+    );
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(fifo, csv_of(2)).unwrap())
+    };
+    let journal = dir.path().join("fifo.journal");
+    let out = emu.ret(&[
+        "--batch",
+        fifo.to_str().unwrap(),
+        "--journal",
+        journal.to_str().unwrap(),
+    ]);
+    writer.join().unwrap();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout.lines().count(), 2);
+    assert_eq!(returns_in_log(&emu).len(), 2);
 }
