@@ -34,6 +34,19 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The outcome's name, as `--json` and the batch journal spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Returned => "returned",
+            Kind::DryRun => "dry_run",
+            Kind::Invalid => "invalid",
+            Kind::Rejected => "rejected",
+            Kind::Unknown => "unknown",
+            Kind::Unverified => "unverified",
+            Kind::Internal => "internal",
+        }
+    }
+
     /// The documented exit codes.
     pub fn exit_code(self) -> u8 {
         match self {
@@ -60,6 +73,21 @@ mod tests {
         assert_eq!(Kind::Rejected.exit_code(), 3);
         assert_eq!(Kind::Unknown.exit_code(), 4);
         assert_eq!(Kind::Unverified.exit_code(), 5);
+    }
+
+    #[test]
+    fn names_are_the_json_ones() {
+        for kind in [
+            Kind::Returned,
+            Kind::DryRun,
+            Kind::Invalid,
+            Kind::Rejected,
+            Kind::Unknown,
+            Kind::Unverified,
+            Kind::Internal,
+        ] {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.name());
+        }
     }
 
     #[test]

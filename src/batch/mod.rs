@@ -278,10 +278,7 @@ fn outcome_record(line: u64, report: &Report) -> Record {
     let j = &report.judgement;
     Record::Outcome {
         line,
-        outcome: serde_json::to_value(j.outcome)
-            .ok()
-            .and_then(|v| v.as_str().map(String::from))
-            .unwrap_or_default(),
+        outcome: j.outcome.name().to_string(),
         return_request_no: report.subject.return_request_no.clone().unwrap_or_default(),
         code: j.code.clone(),
         wechatpay_return_time: j.wechatpay_return_time.clone(),

@@ -376,10 +376,7 @@ fn line_of(d: &Done, json: bool) -> String {
                 _ => "no definitive answer".into(),
             }),
     };
-    let outcome = serde_json::to_value(j.outcome)
-        .ok()
-        .and_then(|v| v.as_str().map(String::from))
-        .unwrap_or_default();
+    let outcome = j.outcome.name();
     format!(
         "line {}  {}  {outcome}  {}{}\n",
         d.line,

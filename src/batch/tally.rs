@@ -16,20 +16,20 @@ use crate::output::Out;
 #[derive(Default)]
 pub struct Tally {
     counts: BTreeMap<&'static str, u64>,
+    /// The most serious row's exit code so far.
     worst: u8,
     rows: u64,
     returned_now: u64,
     not_started: u64,
 }
 
-/// 5 > 4 > 3 > 2 > 0.
-fn severity(kind: Kind) -> u8 {
+/// What a row adds to the batch's exit code. The exit codes are already in
+/// the order of seriousness, 5 > 4 > 3 > 2 > 0; a bug on one row (1) counts
+/// as an invalid row.
+fn row_code(kind: Kind) -> u8 {
     match kind {
-        Kind::Unverified => 4,
-        Kind::Unknown => 3,
-        Kind::Rejected => 2,
-        Kind::Invalid | Kind::Internal => 1,
-        Kind::Returned | Kind::DryRun => 0,
+        Kind::Internal => Kind::Invalid.exit_code(),
+        _ => kind.exit_code(),
     }
 }
 
@@ -41,14 +41,11 @@ impl Tally {
         }
         let kind = d.report.judgement.outcome;
         let name = match kind {
-            Kind::Returned => "returned",
-            Kind::Rejected => "rejected",
-            Kind::Unknown => "unknown",
-            Kind::Unverified => "unverified",
-            _ => "invalid",
+            Kind::Returned | Kind::Rejected | Kind::Unknown | Kind::Unverified => kind.name(),
+            _ => Kind::Invalid.name(),
         };
         *self.counts.entry(name).or_default() += 1;
-        self.worst = self.worst.max(severity(kind));
+        self.worst = self.worst.max(row_code(kind));
         self.rows += 1;
         if kind == Kind::Returned && d.sent {
             self.returned_now += 1;
@@ -68,18 +65,13 @@ impl Tally {
             .join(", ")
     }
 
+    /// The batch's exit code: the most serious row's; an interrupted batch
+    /// is at least `unknown`.
     pub fn exit_code(&self, interrupted: bool) -> u8 {
-        let worst = if interrupted {
-            self.worst.max(3)
+        if interrupted {
+            self.worst.max(Kind::Unknown.exit_code())
         } else {
             self.worst
-        };
-        match worst {
-            4 => Kind::Unverified.exit_code(),
-            3 => Kind::Unknown.exit_code(),
-            2 => Kind::Rejected.exit_code(),
-            1 => Kind::Invalid.exit_code(),
-            _ => 0,
         }
     }
 
@@ -129,7 +121,7 @@ impl Tally {
                 },
                 escape::term(&b.again)
             ));
-        } else if self.worst == 3 {
+        } else if self.worst == Kind::Unknown.exit_code() {
             out.err(&format!(
                 "batch: rows with an unknown outcome are resumed, with their own request numbers, by \
                  running the same command again:\n    {}\n",

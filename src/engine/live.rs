@@ -210,10 +210,7 @@ pub fn send_and_judge(
     let note = format!(
         "one more attempt with the same request number did not confirm the return: it ended \
          `{}`: {}",
-        serde_json::to_value(second.outcome)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default(),
+        second.outcome.name(),
         escape::term(&got)
     );
     (
