@@ -99,8 +99,12 @@ pub fn number_key(no: &str) -> u64 {
     h.finish()
 }
 
-/// Longer than any field WeChat Pay accepts: shown clipped, never checked.
+/// How much of a value an invalid row's line shows.
 const SHOWN: usize = 64;
+
+/// Longer than any field WeChat Pay accepts (the longest, a request number,
+/// is `MAX_REQUEST_NO_LEN`): refused without being quoted in the reason.
+const FAR_TOO_LONG: usize = 2 * request::MAX_REQUEST_NO_LEN;
 
 /// What to do with one row, given what the journal recorded of its line.
 pub fn plan(item: Item, recorded: &HashMap<u64, Recorded>, b: &Batch, seen: &mut Seen) -> Plan {
@@ -131,7 +135,7 @@ pub fn plan(item: Item, recorded: &HashMap<u64, Recorded>, b: &Batch, seen: &mut
         ),
     ]
     .into_iter()
-    .find(|(_, v)| v.chars().count() > SHOWN);
+    .find(|(_, v)| v.chars().count() > FAR_TOO_LONG);
     if let Some((field, v)) = too_long {
         let why = format!("{field} of {} bytes: far too long for WeChat Pay", v.len());
         return invalid(row.line, subject, why);

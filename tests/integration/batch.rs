@@ -322,6 +322,40 @@ fn flags_that_do_not_go_with_a_batch_are_refused_and_nothing_is_sent() {
     assert!(!dir.path().join("in.csv.journal").exists());
 }
 
+/// Every length the single return accepts, a batch row accepts too: a
+/// request number may be 128 characters long.
+#[test]
+fn a_long_request_number_is_accepted_as_for_one_return() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.csv");
+    let (long, longer) = ("R".repeat(128), "R".repeat(129));
+    std::fs::write(
+        &input,
+        format!(
+            "coupon_code,stock_id,return_request_no\nC0001,{STOCK},{long}\nC0002,{STOCK},{longer}\n"
+        ),
+    )
+    .unwrap();
+    let emu = emulator(None, &[]);
+    let out = emu.ret(&["--batch", input.to_str().unwrap(), "--dry-run", "--json"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let rows: Vec<serde_json::Value> = by_line(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows[0]["outcome"], "dry_run");
+    assert_eq!(rows[0]["return_request_no"], long.as_str());
+    assert_eq!(rows[1]["outcome"], "invalid");
+    assert!(
+        rows[1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("return_request_no"),
+        "{}",
+        rows[1]
+    );
+}
+
 #[test]
 fn a_dry_run_checks_every_row_sends_nothing_and_writes_no_journal() {
     let emu = emulator(None, &[]);
