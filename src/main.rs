@@ -6,6 +6,7 @@ mod certs;
 mod cli;
 mod client;
 mod cmd;
+mod cst;
 mod emulator;
 mod engine;
 mod env;

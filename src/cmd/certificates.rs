@@ -3,11 +3,11 @@
 
 use anyhow::{Result, bail};
 use serde_json::json;
-use time::format_description::well_known::Rfc3339;
-use time::{OffsetDateTime, UtcOffset};
+use time::OffsetDateTime;
 
 use crate::certs::store::{self, Stored};
 use crate::cli::GlobalOpts;
+use crate::cst::rfc3339 as cst;
 use crate::engine::{Download, Overrides, Session};
 use crate::env::Env;
 use crate::escape;
@@ -17,12 +17,6 @@ use crate::report::{Action, Report, Subject};
 
 /// A certificate that expires within this many days is warned about.
 const EXPIRY_WARNING_DAYS: i64 = 30;
-
-/// A time as WeChat Pay writes them: RFC 3339 in China Standard Time.
-fn cst(t: OffsetDateTime) -> String {
-    let cst = UtcOffset::from_hms(8, 0, 0).unwrap_or(UtcOffset::UTC);
-    t.to_offset(cst).format(&Rfc3339).unwrap_or_default()
-}
 
 fn days_left(s: &Stored, now: OffsetDateTime) -> i64 {
     (s.cert.not_after - now).whole_days()

@@ -7,9 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Deserialize;
 use serde_json::json;
 use time::OffsetDateTime;
-use time::UtcOffset;
-use time::format_description::well_known::Rfc3339;
 
+use crate::cst;
 use crate::keys::{PrivateKey, PublicKey};
 use crate::request::PATH;
 use crate::sign;
@@ -315,12 +314,7 @@ fn business(id: &Identity, ledger: &mut Ledger, req: &Incoming<'_>, now_unix: i6
 
 /// RFC 3339 in China Standard Time, as WeChat Pay writes times.
 fn rfc3339(unix: i64) -> String {
-    let cst = UtcOffset::from_hms(8, 0, 0).unwrap_or(UtcOffset::UTC);
-    OffsetDateTime::from_unix_timestamp(unix)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
-        .to_offset(cst)
-        .format(&Rfc3339)
-        .unwrap_or_default()
+    cst::rfc3339(OffsetDateTime::from_unix_timestamp(unix).unwrap_or(OffsetDateTime::UNIX_EPOCH))
 }
 
 /// The headers that sign an answer, as WeChat Pay sends them.

@@ -7,12 +7,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Result;
 use serde_json::json;
-use time::format_description::well_known::Rfc3339;
-use time::{OffsetDateTime, UtcOffset};
 
 use super::gateway::{Verdict, error};
 use crate::certs::ApiV3Key;
 use crate::certs::cert::PlatformCert;
+use crate::cst::rfc3339 as cst;
 use crate::keys::PrivateKey;
 
 /// Sample platform certificates and their keys: labelled as such inside the
@@ -48,11 +47,6 @@ pub struct Platform {
     certs: Vec<(PlatformCert, PrivateKey)>,
     pub apiv3_key: ApiV3Key,
     answers: AtomicU64,
-}
-
-fn cst(t: OffsetDateTime) -> String {
-    let cst = UtcOffset::from_hms(8, 0, 0).unwrap_or(UtcOffset::UTC);
-    t.to_offset(cst).format(&Rfc3339).unwrap_or_default()
 }
 
 impl Platform {
