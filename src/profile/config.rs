@@ -8,7 +8,6 @@ use anyhow::{Result, anyhow, bail};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::Profile;
 use crate::env::{Env, PRIVATE_KEY_ENV};
 
 #[derive(Debug, Deserialize)]
@@ -54,35 +53,23 @@ pub(super) struct RawProfile {
     pub(super) ca_file: Option<Spanned<String>>,
 }
 
-/// Reads the config file at `path` (once: it may be a pipe).
-pub fn read_config(path: &Path) -> Result<String> {
-    crate::files::read_text(path, "config file", crate::files::CONFIG_MAX)
-}
-
-/// Reads the config file at `path` and validates the chosen profile.
-pub fn load(path: &Path, chosen: Option<&str>, env: &Env) -> Result<Profile> {
-    parse(path, &read_config(path)?, chosen, env)
-}
-
-/// Validates the chosen profile of the config text read from `path`.
-pub fn parse(path: &Path, text: &str, chosen: Option<&str>, env: &Env) -> Result<Profile> {
-    let at = Locator { path, text };
-    refuse_pem(&at)?;
-    refuse_key_material(&at)?;
-    let raw: RawConfig = toml::from_str(text).map_err(|e| {
+/// The config text, with key material refused before the TOML parser could
+/// quote it in an error.
+pub(super) fn read(at: &Locator<'_>) -> Result<RawConfig> {
+    refuse_pem(at)?;
+    refuse_key_material(at)?;
+    toml::from_str(at.text).map_err(|e| {
         anyhow!(
             "config file {}: {}",
-            path.display(),
+            at.path.display(),
             e.to_string().trim_end()
         )
-    })?;
-    let (name, p) = choose(&raw, chosen, env, &at)?;
-    super::fields::validate(name, p, &at, env)
+    })
 }
 
 /// The profile chosen by `--profile`, `$WXCOUPON_PROFILE`, `default_profile`,
 /// or the only one there is.
-fn choose<'r>(
+pub(super) fn choose<'r>(
     raw: &'r RawConfig,
     chosen: Option<&str>,
     env: &Env,

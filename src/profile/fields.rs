@@ -7,8 +7,8 @@ use std::time::Duration;
 use anyhow::{Result, anyhow, bail};
 use toml::Spanned;
 
+use super::checked::{KeySource, Profile, SecretPem, WechatpayPublicKey};
 use super::config::{Locator, RawProfile};
-use super::{KeySource, Profile, SecretPem, WechatpayPublicKey};
 use crate::env::{APIV3_KEY_ENV, Env, PRIVATE_KEY_ENV};
 use crate::limits::{DEFAULT_RETRIES, DEFAULT_TIMEOUT_SECS, check_retries, check_timeout};
 use crate::url::{BaseUrl, OFFICIAL_BASE_URL};

@@ -1,8 +1,11 @@
 //! The profile: locating, choosing and validating, with the messages users see.
 
+use super::checked::{Mode, SecretPem};
 use super::*;
 use crate::url::{OFFICIAL_BACKUP_URL, OFFICIAL_BASE_URL};
 use std::fs;
+use std::path::PathBuf;
+use std::time::Duration;
 
 const GOOD: &str = r#"
 [profile.shop]
