@@ -2,8 +2,8 @@
 //! every request, the answer checked whole (`certs::download`) before any
 //! certificate is written, then saved atomically and trusted.
 
-use super::live::{CERTIFICATES, Live};
-use super::{Session, now_unix};
+use super::attempt::{CERTIFICATES, Live};
+use super::session::{Session, delivery_of, now_unix};
 use crate::certs::download;
 use crate::certs::store::{self, Stored};
 use crate::client::Answer;
@@ -49,7 +49,7 @@ fn download(live: &mut Live<'_>) -> Download {
         false,
         live,
     );
-    let delivery = super::delivery_of(&fin);
+    let delivery = delivery_of(&fin);
     let answer = match &fin.result {
         Err(e) => return Download::Failed(judge::network(e), delivery),
         Ok(a) if a.status != 200 => return Download::Failed(judge::download_error(a), delivery),
