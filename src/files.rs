@@ -77,6 +77,15 @@ pub fn read_text(path: &Path, what: &str, max: u64) -> Result<String> {
         .map_err(|_| anyhow::anyhow!("{what} {} is not UTF-8 text", path.display()))
 }
 
+/// `--body TEXT` or `--body-file FILE` (byte for byte), else empty.
+pub fn body(text: &Option<String>, file: Option<&Path>) -> Result<Vec<u8>> {
+    match (text, file) {
+        (Some(t), _) => Ok(t.clone().into_bytes()),
+        (None, Some(f)) => read(f, "--body-file", BODY_MAX),
+        (None, None) => Ok(Vec::new()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

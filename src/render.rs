@@ -7,9 +7,22 @@ use serde_json::Value;
 
 use crate::escape;
 use crate::exit::Kind;
+use crate::output::Out;
 use crate::report::{Action, DRY_RUN_WARNING, DryRun, Report};
 
 /// The warnings that come before the outcome, in text and JSON mode alike.
+/// Prints a report: warnings first, then the JSON or the text.
+pub fn print(report: &Report, as_json: bool, out: &mut Out) {
+    out.err(&warnings(report));
+    if as_json {
+        out.out(&json(report));
+    } else {
+        let (stdout, stderr) = text(report);
+        out.out(&stdout);
+        out.err(&stderr);
+    }
+}
+
 pub fn warnings(r: &Report) -> String {
     r.warnings
         .iter()

@@ -13,6 +13,7 @@ use crate::env::Env;
 use crate::escape;
 use crate::output::Out;
 use crate::profile;
+use crate::render;
 use crate::report::{Action, Report, Subject};
 
 /// A certificate that expires within this many days is warned about.
@@ -61,7 +62,7 @@ pub fn download(g: &GlobalOpts, env: &Env, out: &mut Out) -> Result<u8> {
                 dry_run: None,
                 warnings: Vec::new(),
             };
-            super::r#return::print(&report, g.json, out);
+            render::print(&report, g.json, out);
             return Ok(report.exit_code());
         }
     };

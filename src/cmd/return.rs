@@ -42,20 +42,8 @@ pub fn run(g: &GlobalOpts, a: &ReturnArgs, env: &Env, out: &mut Out) -> u8 {
         };
         make(g, a, env, &mut trace)
     };
-    print(&report, g.json, out);
+    render::print(&report, g.json, out);
     report.exit_code()
-}
-
-/// Prints a report: warnings first, then the JSON or the text.
-pub fn print(report: &Report, json: bool, out: &mut Out) {
-    out.err(&render::warnings(report));
-    if json {
-        out.out(&render::json(report));
-    } else {
-        let (stdout, stderr) = render::text(report);
-        out.out(&stdout);
-        out.err(&stderr);
-    }
 }
 
 fn make(g: &GlobalOpts, a: &ReturnArgs, env: &Env, trace: &mut dyn FnMut(&str)) -> Report {

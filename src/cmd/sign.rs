@@ -32,7 +32,7 @@ fn checked_body(a: &SignArgs) -> Result<Vec<u8>> {
     if let Some(n) = &a.nonce {
         request::check_token("--nonce", n, None)?;
     }
-    let body = super::verify::read_body(&a.body, a.body_file.as_deref())?;
+    let body = crate::files::body(&a.body, a.body_file.as_deref())?;
     if String::from_utf8_lossy(&body).contains("PRIVATE KEY-----") {
         bail!(
             "the body holds a PEM private key; sign signs request bodies (the JSON sent to \

@@ -1,7 +1,5 @@
 //! `wxcoupon verify`: an answer's or callback's signature checked by hand.
 
-use std::path::Path;
-
 use anyhow::{Context, Result, bail};
 use serde_json::json;
 use time::OffsetDateTime;
@@ -15,15 +13,6 @@ use crate::output::Out;
 use crate::profile;
 use crate::verify;
 
-/// `--body TEXT` or `--body-file FILE` (byte for byte), else empty.
-pub fn read_body(text: &Option<String>, file: Option<&Path>) -> Result<Vec<u8>> {
-    match (text, file) {
-        (Some(t), _) => Ok(t.clone().into_bytes()),
-        (None, Some(f)) => files::read(f, "--body-file", files::BODY_MAX),
-        (None, None) => Ok(Vec::new()),
-    }
-}
-
 pub fn run(g: &GlobalOpts, a: &VerifyArgs, env: &Env, out: &mut Out) -> Result<u8> {
     if a.timestamp.trim().parse::<i64>().is_err() {
         bail!(
@@ -31,7 +20,7 @@ pub fn run(g: &GlobalOpts, a: &VerifyArgs, env: &Env, out: &mut Out) -> Result<u
             a.timestamp
         );
     }
-    let body = read_body(&a.body, a.body_file.as_deref())?;
+    let body = files::body(&a.body, a.body_file.as_deref())?;
     let key: PublicKey = match &a.public_key {
         Some(path) => profile::read_public_key(path)?,
         None => profile::select(g.config.as_deref(), g.profile.as_deref(), env)
