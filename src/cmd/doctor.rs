@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 use crate::certs::store;
 use crate::cli::GlobalOpts;
 use crate::env::Env;
+use crate::exit::Kind;
 use crate::output::Out;
 use crate::profile::{self, KeySource, Profile};
 
@@ -127,15 +128,18 @@ fn check_merchant(c: &mut Checks, p: &Profile) {
         }
         Err(e) => c.problem("private key", format!("{e:#}")),
     }
+    // The profile's own rules (profile::fields) accepted the serial; WeChat
+    // Pay's are 40 hexadecimal characters, so anything else is worth a look.
     let serial = &p.merchant_serial_no;
-    if serial.len() == 40 && serial.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if serial.len() == 40 {
         c.ok("merchant_serial_no", "40 hexadecimal characters");
     } else {
-        c.problem(
+        c.warn(
             "merchant_serial_no",
             format!(
-                "{serial:?} is {} characters; the merchant API certificate's serial number is 40 \
-                 hexadecimal characters (openssl x509 -in apiclient_cert.pem -noout -serial)",
+                "{serial:?} is {} characters; the merchant API certificate's serial number is \
+                 usually 40 hexadecimal characters (openssl x509 -in apiclient_cert.pem \
+                 -noout -serial)",
                 serial.len()
             ),
         );
@@ -154,17 +158,22 @@ fn check_trust(c: &mut Checks, p: &Profile) {
         (Err(e), _) => c.problem("WeChat Pay public key", format!("{e:#}")),
     }
     if let Some(w) = &p.wechatpay_public_key {
+        // The profile's rules accepted the id; WeChat Pay's ids end in digits.
         let id = &w.id;
-        match id.strip_prefix("PUB_KEY_ID_") {
-            Some(digits) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => {
-                c.ok("wechatpay_public_key_id", id.clone())
-            }
-            _ => c.problem(
+        if id
+            .bytes()
+            .skip("PUB_KEY_ID_".len())
+            .all(|b| b.is_ascii_digit())
+        {
+            c.ok("wechatpay_public_key_id", id.clone())
+        } else {
+            c.warn(
                 "wechatpay_public_key_id",
                 format!(
-                    "{id:?} does not look like PUB_KEY_ID_ followed by digits (微信支付公钥ID)"
+                    "{id:?}: the ids WeChat Pay gives (微信支付公钥ID) are PUB_KEY_ID_ followed by \
+                     digits; check it against the merchant platform"
                 ),
-            ),
+            )
         }
     }
     if let Some(dir) = &p.platform_certificates_dir {
@@ -334,7 +343,11 @@ pub fn run(g: &GlobalOpts, env: &Env, out: &mut Out) -> Result<u8> {
 
     let hide = |v: Option<String>| v.map(|v| crate::redact::secrets(&v).into_owned());
     print(&c, hide(config), hide(profile_name), g.json, out);
-    Ok(if c.count(Status::Problem) == 0 { 0 } else { 2 })
+    Ok(if c.count(Status::Problem) == 0 {
+        0
+    } else {
+        Kind::Invalid.exit_code()
+    })
 }
 
 fn print(c: &Checks, config: Option<String>, profile: Option<String>, json: bool, out: &mut Out) {
