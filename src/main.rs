@@ -2,6 +2,7 @@
 //! `main` parses, runs the command, and exits; ARCHITECTURE.md maps the rest.
 
 mod batch;
+mod catalogue;
 mod certs;
 mod cli;
 mod client;
@@ -12,7 +13,6 @@ mod engine;
 mod env;
 mod escape;
 mod exit;
-mod explain;
 mod files;
 mod http_date;
 mod judge;

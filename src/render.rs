@@ -5,10 +5,11 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::catalogue::outcomes::DRY_RUN_WARNING;
 use crate::escape;
 use crate::exit::Kind;
 use crate::output::Out;
-use crate::report::{Action, DRY_RUN_WARNING, DryRun, Report};
+use crate::report::{Action, DryRun, Report};
 
 /// The warnings that come before the outcome, in text and JSON mode alike.
 /// Prints a report: warnings first, then the JSON or the text.

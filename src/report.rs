@@ -9,10 +9,6 @@ use crate::client::ErrorBody;
 use crate::exit::Kind;
 use crate::request::ReturnRequest;
 
-/// Said with every dry run: its Authorization header is a credential for a while.
-pub const DRY_RUN_WARNING: &str = "warning: the Authorization header of this dry run is valid for 5 minutes: \
-     treat it as a password until then (do not paste it into a ticket or a chat)";
-
 /// What a dry run would have sent.
 #[derive(Debug, Clone)]
 pub struct DryRun {

@@ -3,20 +3,20 @@
 use anyhow::{Result, bail};
 use serde_json::json;
 
+use crate::catalogue::codes;
 use crate::cli::ExplainArgs;
-use crate::explain;
 use crate::output::Out;
 
 pub fn run(a: &ExplainArgs, json: bool, out: &mut Out) -> Result<u8> {
     let entries = match &a.message {
-        Some(m) => explain::lookup(&a.code, Some(m)),
-        None => explain::meanings(&a.code),
+        Some(m) => codes::lookup(&a.code, Some(m)),
+        None => codes::meanings(&a.code),
     };
     let Some(first) = entries.first() else {
         bail!(
             "unknown error code {:?}; the known codes are: {}",
             a.code,
-            explain::known_codes().join(", ")
+            codes::known_codes().join(", ")
         );
     };
     if json {
@@ -32,7 +32,7 @@ pub fn run(a: &ExplainArgs, json: bool, out: &mut Out) -> Result<u8> {
         out.json(&json!({"code": first.code, "meanings": meanings}));
     } else {
         let mut s = format!("{} (HTTP {})\n", first.code, first.http);
-        for line in explain::lines(&entries) {
+        for line in codes::lines(&entries) {
             s.push_str(&format!("  {line}\n"));
         }
         out.out(&s);

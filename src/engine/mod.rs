@@ -16,8 +16,9 @@ mod session;
 pub use certificates::Download;
 pub use session::{Overrides, Session};
 
+use crate::catalogue::outcomes::DRY_RUN_WARNING;
 use crate::escape;
-use crate::report::{DRY_RUN_WARNING, Delivery, Judgement, Report, Subject};
+use crate::report::{Delivery, Judgement, Report, Subject};
 use crate::request::ReturnRequest;
 
 /// One return to make.

@@ -7,6 +7,7 @@ use anyhow::Result;
 use super::attempt::{Live, RETURN, request_headers};
 use super::certificates;
 use super::session::{Session, delivery_of, now_unix, user_agent};
+use crate::catalogue::outcomes::PROBE_CONFIRMED;
 use crate::escape;
 use crate::judge::{self, Judge};
 use crate::report::{Delivery, DryRun, Judgement};
@@ -79,9 +80,6 @@ pub fn send_and_judge(
         },
     )
 }
-
-const PROBE_CONFIRMED: &str = "WeChat Pay's first answer carried a signature probe (WECHATPAY/SIGNTEST/…), \
-     invalid by design; one more attempt with the same request number confirmed the return.";
 
 /// One run of attempts and its judgement; whether the final answer is a 2xx
 /// carrying a signature probe. An answer signed by a platform certificate

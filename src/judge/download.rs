@@ -2,10 +2,10 @@
 //! a return's failures (exit 3, 4 or 5, or 2 for a profile that cannot
 //! download).
 
+use crate::catalogue::codes;
 use crate::certs::aead::DecryptError;
 use crate::certs::download::Refused;
 use crate::client::Answer;
-use crate::explain;
 use crate::report::Judgement;
 
 const NO_CERTIFICATES_EXPLANATION: &str = "该商户没有可用的平台证书：商户只使用微信支付公钥，或平台证书已过期。请在 profile 中使用 wechatpay_public_key_id 与 wechatpay_public_key_file。 \
@@ -37,8 +37,8 @@ pub fn download_error(answer: &Answer) -> Judgement {
             )
         }
         Some(wx) if (400..500).contains(&answer.status) && !retried => {
-            let entries = explain::lookup(&wx.code, wx.message.as_deref());
-            let (explanation, notes) = (explain::one_line(&entries), explain::lines(&entries));
+            let entries = codes::lookup(&wx.code, wx.message.as_deref());
+            let (explanation, notes) = (codes::one_line(&entries), codes::lines(&entries));
             Judgement::rejected(wx, explanation, notes)
         }
         wx => {

@@ -73,7 +73,8 @@ fn find_key<'v>(v: &'v Value, key: &str) -> Option<&'v Value> {
     }
 }
 
-/// Text for people: (stdout, stderr). Nothing on stdout unless returned or a dry run.
+/// `sign_diff` against SIGN_ERROR details as WeChat Pay writes them: a
+/// body cut short, a header line that differs, a changed body or length.
 #[cfg(test)]
 mod tests {
     use super::*;

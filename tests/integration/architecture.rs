@@ -34,7 +34,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("a return", &["engine"]),
     ("the test double", &["emulator"]),
     ("judging and rendering", &["judge", "render"]),
-    ("words", &["report", "output", "exit", "explain"]),
+    ("words", &["report", "output", "exit", "catalogue"]),
     ("profiles and trust", &["profile", "trust"]),
     ("certificates", &["certs"]),
     ("the wire", &["retry", "pace", "client"]),
