@@ -112,6 +112,28 @@ fn key_rejected_words(why: &str) -> String {
 }
 
 /// A WeChat Pay public key, ready to verify signatures.
+/// Why a SubjectPublicKeyInfo holds no RSA key.
+#[derive(Debug)]
+pub enum NotRsa {
+    /// Its DER does not parse (the parser's words).
+    Damaged(String),
+    /// Another algorithm (its OID).
+    Algorithm(String),
+    /// The key's bit string has unused bits.
+    BitString,
+}
+
+/// The PKCS#1 `RSAPublicKey` inside a SubjectPublicKeyInfo (the `PUBLIC KEY`
+/// PEM block, a certificate's key), when its algorithm is rsaEncryption.
+pub fn rsa_in_spki(der: &[u8]) -> Result<&[u8], NotRsa> {
+    let spki =
+        spki::SubjectPublicKeyInfoRef::try_from(der).map_err(|e| NotRsa::Damaged(e.to_string()))?;
+    if spki.algorithm.oid.to_string() != RSA_ENCRYPTION_OID {
+        return Err(NotRsa::Algorithm(spki.algorithm.oid.to_string()));
+    }
+    spki.subject_public_key.as_bytes().ok_or(NotRsa::BitString)
+}
+
 #[derive(Clone)]
 pub struct PublicKey {
     /// PKCS#1 `RSAPublicKey` DER, the form ring verifies with.
@@ -135,18 +157,13 @@ impl PublicKey {
         };
         match block.tag() {
             "PUBLIC KEY" => {
-                let spki = spki::SubjectPublicKeyInfoRef::try_from(block.contents())
-                    .map_err(|e| anyhow!("the public key's DER is damaged ({e})"))?;
-                if spki.algorithm.oid.to_string() != RSA_ENCRYPTION_OID {
-                    bail!(
-                        "not an RSA public key (algorithm {}); WeChat Pay public keys are RSA",
-                        spki.algorithm.oid
-                    );
-                }
-                let bytes = spki
-                    .subject_public_key
-                    .as_bytes()
-                    .ok_or_else(|| anyhow!("the public key's bit string is malformed"))?;
+                let bytes = rsa_in_spki(block.contents()).map_err(|e| match e {
+                    NotRsa::Damaged(e) => anyhow!("the public key's DER is damaged ({e})"),
+                    NotRsa::Algorithm(oid) => anyhow!(
+                        "not an RSA public key (algorithm {oid}); WeChat Pay public keys are RSA"
+                    ),
+                    NotRsa::BitString => anyhow!("the public key's bit string is malformed"),
+                })?;
                 Self::from_pkcs1_der(bytes)
             }
             "RSA PUBLIC KEY" => Self::from_pkcs1_der(block.contents()),

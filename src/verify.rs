@@ -24,6 +24,19 @@ pub struct SignatureHeaders<'a> {
     pub signature_type: Option<&'a str>,
 }
 
+impl<'a> SignatureHeaders<'a> {
+    /// The five `Wechatpay-*` headers, each read by `header(name)`.
+    pub fn read(header: impl Fn(&str) -> Option<&'a str>) -> Self {
+        SignatureHeaders {
+            timestamp: header("Wechatpay-Timestamp"),
+            nonce: header("Wechatpay-Nonce"),
+            signature: header("Wechatpay-Signature"),
+            serial: header("Wechatpay-Serial"),
+            signature_type: header("Wechatpay-Signature-Type"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
     MissingHeader(&'static str),

@@ -4,12 +4,9 @@
 use anyhow::{Result, anyhow, bail};
 use time::OffsetDateTime;
 use x509_cert::Certificate;
-use x509_cert::der::Decode;
+use x509_cert::der::{Decode, Encode};
 
-use crate::keys::PublicKey;
-
-/// rsaEncryption, 1.2.840.113549.1.1.1
-const RSA_ENCRYPTION_OID: &str = "1.2.840.113549.1.1.1";
+use crate::keys::{NotRsa, PublicKey, rsa_in_spki};
 
 #[derive(Debug, Clone)]
 pub struct PlatformCert {
@@ -52,17 +49,16 @@ impl PlatformCert {
         let cert = Certificate::from_der(block.contents())
             .map_err(|_| anyhow!("the certificate's DER is damaged"))?;
         let tbs = cert.tbs_certificate();
-        let spki = tbs.subject_public_key_info();
-        if spki.algorithm.oid.to_string() != RSA_ENCRYPTION_OID {
-            bail!(
-                "the certificate's key is not RSA (algorithm {})",
-                spki.algorithm.oid
-            );
-        }
-        let key = spki
-            .subject_public_key
-            .as_bytes()
-            .ok_or_else(|| anyhow!("the certificate's public key is malformed"))?;
+        let spki = tbs
+            .subject_public_key_info()
+            .to_der()
+            .map_err(|_| anyhow!("the certificate's public key is malformed"))?;
+        let key = rsa_in_spki(&spki).map_err(|e| match e {
+            NotRsa::Algorithm(oid) => anyhow!("the certificate's key is not RSA (algorithm {oid})"),
+            NotRsa::Damaged(_) | NotRsa::BitString => {
+                anyhow!("the certificate's public key is malformed")
+            }
+        })?;
         let when = |t: x509_cert::time::Time| {
             OffsetDateTime::from_unix_timestamp(t.to_unix_duration().as_secs() as i64)
                 .map_err(|_| anyhow!("the certificate's validity is out of range"))
@@ -111,6 +107,25 @@ mod tests {
         assert!(same_serial("00ab", "AB"));
         assert!(same_serial("5dea10ef", "5DEA10EF"));
         assert!(!same_serial("AB", "ABC"));
+    }
+
+    #[test]
+    fn a_certificate_whose_key_is_not_rsa_is_said() {
+        let ec = rcgen::generate_simple_self_signed(vec!["sm2.example".into()]).unwrap();
+        let e = PlatformCert::from_pem(&ec.cert.pem())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "the certificate's key is not RSA (algorithm 1.2.840.10045.2.1)"
+        );
+        let e = PublicKey::from_pem(ec.signing_key.public_key_pem().as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "not an RSA public key (algorithm 1.2.840.10045.2.1); WeChat Pay public keys are RSA"
+        );
     }
 
     #[test]

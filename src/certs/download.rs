@@ -151,13 +151,7 @@ pub fn certificates(
         .iter()
         .map(|entry| open(entry, key))
         .collect::<Result<Vec<_>, _>>()?;
-    let headers = SignatureHeaders {
-        timestamp: answer.header("Wechatpay-Timestamp"),
-        nonce: answer.header("Wechatpay-Nonce"),
-        signature: answer.header("Wechatpay-Signature"),
-        serial: answer.header("Wechatpay-Serial"),
-        signature_type: answer.header("Wechatpay-Signature-Type"),
-    };
+    let headers = SignatureHeaders::read(|name| answer.header(name));
     let key_for = |serial: &str, at: i64| -> Result<&PublicKey, Failure> {
         if let Some((id, k)) = public_key
             && id == serial

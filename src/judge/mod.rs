@@ -88,13 +88,7 @@ impl Judge<'_> {
     }
 
     fn check_signature(&self, answer: &Answer) -> Result<(), verify::Failure> {
-        let headers = SignatureHeaders {
-            timestamp: answer.header("Wechatpay-Timestamp"),
-            nonce: answer.header("Wechatpay-Nonce"),
-            signature: answer.header("Wechatpay-Signature"),
-            serial: answer.header("Wechatpay-Serial"),
-            signature_type: answer.header("Wechatpay-Signature-Type"),
-        };
+        let headers = SignatureHeaders::read(|name| answer.header(name));
         verify::answer(
             &headers,
             &answer.body,
