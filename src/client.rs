@@ -235,6 +235,11 @@ pub fn send(
     })
 }
 
+/// The `rustls::Error` the downcast in `describe` looks for must be ureq's
+/// own: this line stops compiling when the two versions drift apart, where
+/// the downcast would silently stop matching.
+const _SAME_RUSTLS_AS_UREQ: fn(rustls::Error) -> ureq::Error = ureq::Error::Rustls;
+
 fn describe(e: &ureq::Error, host: &str, connected: bool, timeout: Duration) -> String {
     use ureq::Error as E;
     match e {

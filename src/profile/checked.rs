@@ -114,18 +114,18 @@ impl Profile {
             return Ok(None);
         };
         let text = crate::files::read(path, "ca_file", crate::files::CA_FILE_MAX)?;
-        let mut certs = Vec::new();
-        for item in ureq::tls::parse_pem(&text) {
-            match item {
-                Ok(ureq::tls::PemItem::Certificate(c)) => certs.push(c),
-                Ok(_) => {}
-                Err(_) => bail!(
-                    "ca_file {}: not a readable PEM bundle (a BEGIN line without its END line, \
-                     or damaged Base64)",
-                    path.display()
-                ),
-            }
-        }
+        let blocks = pem::parse_many(&text).map_err(|_| {
+            anyhow::anyhow!(
+                "ca_file {}: not a readable PEM bundle (a BEGIN line without its END line, or \
+                 damaged Base64)",
+                path.display()
+            )
+        })?;
+        let certs: Vec<_> = blocks
+            .iter()
+            .filter(|b| b.tag() == "CERTIFICATE")
+            .map(|b| ureq::tls::Certificate::from_der(b.contents()).to_owned())
+            .collect();
         if certs.is_empty() {
             bail!(
                 "ca_file {} holds no certificate (expected `-----BEGIN CERTIFICATE-----` blocks)",
