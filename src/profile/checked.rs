@@ -114,13 +114,19 @@ impl Profile {
             return Ok(None);
         };
         let text = crate::files::read(path, "ca_file", crate::files::CA_FILE_MAX)?;
-        let blocks = pem::parse_many(&text).map_err(|_| {
-            anyhow::anyhow!(
-                "ca_file {}: not a readable PEM bundle (a BEGIN line without its END line, or \
+        // The pem crate passes over a BEGIN line without its END line; a
+        // bundle cut short is refused all the same.
+        let begun = text.windows(11).filter(|w| w == b"-----BEGIN ").count();
+        let blocks = pem::parse_many(&text)
+            .ok()
+            .filter(|b| b.len() == begun)
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "ca_file {}: not a readable PEM bundle (a BEGIN line without its END line, or \
                  damaged Base64)",
-                path.display()
-            )
-        })?;
+                    path.display()
+                )
+            })?;
         let certs: Vec<_> = blocks
             .iter()
             .filter(|b| b.tag() == "CERTIFICATE")

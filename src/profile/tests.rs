@@ -304,3 +304,38 @@ fn profile_keys_match_what_the_parser_accepts() {
         assert!(PROFILE_KEYS.contains(&k), "{k}");
     }
 }
+
+#[test]
+fn a_ca_file_is_read_as_a_pem_bundle_of_certificates() {
+    let (dir, path) = write(&format!("{GOOD}ca_file = \"ca.pem\"\n"));
+    let p = load(&path, None, &Env::default()).unwrap();
+    let cert = fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/platform_cert.pem"
+    ))
+    .unwrap();
+    let ca = dir.path().join("ca.pem");
+    let roots = |text: &str| {
+        fs::write(&ca, text).unwrap();
+        p.load_roots().map(|r| r.map(|r| r.len()))
+    };
+    // Text around the blocks and other kinds of block are passed over.
+    let bundle = format!("# corporate CA\n{cert}{cert}");
+    assert_eq!(roots(&bundle).unwrap(), Some(2));
+    let cut = format!("{cert}{}", &cert[..cert.len() / 2]);
+    assert_eq!(
+        format!("{:#}", roots(&cut).unwrap_err()),
+        format!(
+            "ca_file {}: not a readable PEM bundle (a BEGIN line without its END line, or \
+             damaged Base64)",
+            ca.display()
+        )
+    );
+    assert_eq!(
+        format!("{:#}", roots("no PEM here\n").unwrap_err()),
+        format!(
+            "ca_file {} holds no certificate (expected `-----BEGIN CERTIFICATE-----` blocks)",
+            ca.display()
+        )
+    );
+}
