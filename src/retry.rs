@@ -56,6 +56,10 @@ pub fn retry_after(value: &str, now: OffsetDateTime) -> Option<Duration> {
     let value = value.trim();
     let delay = match value.parse::<u64>() {
         Ok(secs) => Duration::from_secs(secs),
+        // Seconds too many for a u64 are still "a long time": the cap.
+        Err(_) if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
+            MAX_RETRY_AFTER
+        }
         Err(_) => {
             let at = crate::http_date::parse(value)?;
             let secs = (at - now).whole_seconds().max(0) as u64;
@@ -205,6 +209,16 @@ mod tests {
             Some(Duration::from_secs(10))
         );
         assert_eq!(retry_after("soon", now), None);
+        // Too large for a u64, or far in the future: the cap, like any long wait.
+        assert_eq!(
+            retry_after("99999999999999999999", now),
+            Some(MAX_RETRY_AFTER)
+        );
+        assert_eq!(
+            retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now),
+            Some(MAX_RETRY_AFTER)
+        );
+        assert_eq!(retry_after("-5", now), None);
     }
 
     struct Script {
