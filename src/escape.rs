@@ -27,7 +27,8 @@ pub fn term_lines(s: &str, indent: &str) -> String {
         .join(&format!("\n{indent}"))
 }
 
-fn is_bidi_control(c: char) -> bool {
+/// A character that reorders the text around it (bidirectional controls).
+pub fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 

@@ -94,11 +94,60 @@ impl Out {
     }
 }
 
-/// A value as one line of JSON.
+/// A value as one line of JSON. Besides what JSON must escape (C0 controls,
+/// quotes, backslashes), DEL, the C1 controls and the bidirectional
+/// controls are written as `\uXXXX`: a terminal that shows the line (`jq`
+/// aside) cannot be steered by a coupon code or a WeChat Pay message.
 pub fn json_line(value: &impl Serialize) -> String {
-    let mut s = serde_json::to_string(value).unwrap_or_else(|e| {
-        format!(r#"{{"outcome":"internal","message":"cannot serialize the output: {e}"}}"#)
-    });
+    let mut buf = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, TerminalSafe);
+    let mut s = match value.serialize(&mut ser) {
+        Ok(()) => String::from_utf8(buf).unwrap_or_default(),
+        Err(e) => {
+            format!(r#"{{"outcome":"internal","message":"cannot serialize the output: {e}"}}"#)
+        }
+    };
     s.push('\n');
     s
+}
+
+/// serde_json's compact output, escaping what a terminal would act on.
+struct TerminalSafe;
+
+impl serde_json::ser::Formatter for TerminalSafe {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let mut start = 0;
+        for (at, c) in fragment.char_indices() {
+            if c == '\u{7f}' || ('\u{80}'..='\u{9f}').contains(&c) || escape::is_bidi_control(c) {
+                writer.write_all(&fragment.as_bytes()[start..at])?;
+                write!(writer, "\\u{:04x}", u32::from(c))?;
+                start = at + c.len_utf8();
+            }
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_escapes_what_a_terminal_would_act_on_and_keeps_the_rest() {
+        let v = serde_json::json!({
+            "message": "a\u{9b}2Jb\u{202e}c\u{7f}d\u{1b}[0m 券已失效 \u{2069}\"",
+            "k\u{85}": 1,
+        });
+        let line = json_line(&v);
+        assert_eq!(
+            line,
+            "{\"k\\u0085\":1,\"message\":\"a\\u009b2Jb\\u202ec\\u007fd\\u001b[0m 券已失效 \\u2069\\\"\"}\n"
+        );
+        let back: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(back, v);
+    }
 }

@@ -57,9 +57,7 @@ pub fn retry_after(value: &str, now: OffsetDateTime) -> Option<Duration> {
     let delay = match value.parse::<u64>() {
         Ok(secs) => Duration::from_secs(secs),
         // Seconds too many for a u64 are still "a long time": the cap.
-        Err(_) if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
-            MAX_RETRY_AFTER
-        }
+        Err(_) if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => MAX_RETRY_AFTER,
         Err(_) => {
             let at = crate::http_date::parse(value)?;
             let secs = (at - now).whole_seconds().max(0) as u64;

@@ -20,7 +20,20 @@ pub struct Stored {
 
 /// Every `*.pem` file of the folder, read and checked: each must be one
 /// certificate whose serial is its file name. A missing folder is empty.
+/// The first file that is not such a certificate fails the whole folder.
 pub fn load(dir: &Path) -> Result<Vec<Stored>> {
+    let mut stored = scan(dir)?
+        .into_iter()
+        .map(|(_, read)| read)
+        .collect::<Result<Vec<_>>>()?;
+    stored.sort_by_key(|s| s.cert.not_before);
+    Ok(stored)
+}
+
+/// Every `*.pem` file of the folder, in name order, each with what reading
+/// it gave: a certificate, or why it is not one (for `doctor`, which reports
+/// them all).
+pub fn scan(dir: &Path) -> Result<Vec<(PathBuf, Result<Stored>)>> {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -29,34 +42,47 @@ pub fn load(dir: &Path) -> Result<Vec<Stored>> {
                 .with_context(|| format!("reading platform_certificates_dir {}", dir.display()));
         }
     };
-    let mut stored = Vec::new();
+    let mut paths = Vec::new();
     for entry in entries {
         let path = entry
             .with_context(|| format!("reading platform_certificates_dir {}", dir.display()))?
             .path();
-        if path.extension().is_none_or(|e| e != "pem") {
-            continue;
+        if path.extension().is_some_and(|e| e == "pem") {
+            paths.push(path);
         }
-        let text = files::read_text(&path, "platform certificate", files::KEY_FILE_MAX)?;
-        let cert = PlatformCert::from_pem(&text)
-            .with_context(|| format!("platform certificate {}", path.display()))?;
-        let stem = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if !same_serial(&stem, &cert.serial) {
-            bail!(
-                "platform certificate {}: its serial is {}, but the file is named {stem}.pem; \
-                 name it {}.pem (or download the certificates again)",
-                path.display(),
-                cert.serial,
-                cert.serial
-            );
-        }
-        stored.push(Stored { cert, file: path });
     }
-    stored.sort_by_key(|s| s.cert.not_before);
-    Ok(stored)
+    paths.sort();
+    Ok(paths
+        .into_iter()
+        .map(|path| {
+            let read = read_one(&path);
+            (path, read)
+        })
+        .collect())
+}
+
+/// One certificate file, named for its serial.
+fn read_one(path: &Path) -> Result<Stored> {
+    let text = files::read_text(path, "platform certificate", files::KEY_FILE_MAX)?;
+    let cert = PlatformCert::from_pem(&text)
+        .with_context(|| format!("platform certificate {}", path.display()))?;
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if !same_serial(&stem, &cert.serial) {
+        bail!(
+            "platform certificate {}: its serial is {}, but the file is named {stem}.pem; \
+             name it {}.pem (or download the certificates again)",
+            path.display(),
+            cert.serial,
+            cert.serial
+        );
+    }
+    Ok(Stored {
+        cert,
+        file: path.to_path_buf(),
+    })
 }
 
 /// The newest certificate valid at `unix`: the latest `not_before` among them.

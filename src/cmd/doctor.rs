@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 use crate::certs::store;
 use crate::cli::GlobalOpts;
 use crate::env::Env;
+use crate::escape;
 use crate::exit::Kind;
 use crate::output::Out;
 use crate::profile::{self, KeySource, Profile};
@@ -192,10 +193,18 @@ fn check_trust(c: &mut Checks, p: &Profile) {
 
 /// The platform certificates folder: every file read, expiry warned.
 fn check_certificates(c: &mut Checks, dir: &std::path::Path, only_certificates: bool) {
-    let certs = match store::load(dir) {
-        Ok(certs) => certs,
+    let files = match store::scan(dir) {
+        Ok(files) => files,
         Err(e) => return c.problem("platform certificates", format!("{e:#}")),
     };
+    // Every file is reported, not only the first that is wrong.
+    let mut certs = Vec::new();
+    for (_, read) in files {
+        match read {
+            Ok(s) => certs.push(s),
+            Err(e) => c.problem("platform certificates", format!("{e:#}")),
+        }
+    }
     let now = OffsetDateTime::now_utc();
     for s in &certs {
         let left = (s.cert.not_after - now).whole_days();
@@ -361,7 +370,8 @@ fn print(c: &Checks, config: Option<String>, profile: Option<String>, json: bool
     }
     let mut text = String::new();
     for check in &c.0 {
-        let mut lines = check.detail.lines();
+        // A detail may quote a file name or a server's words: escaped.
+        let mut lines = check.detail.lines().map(escape::term);
         text.push_str(&format!(
             "{:<8} {}: {}\n",
             check.status,
