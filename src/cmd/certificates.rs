@@ -23,11 +23,18 @@ fn days_left(s: &Stored, now: OffsetDateTime) -> i64 {
     (s.cert.not_after - now).whole_days()
 }
 
-/// Warnings for certificates that expire soon.
+/// Warnings for certificates that have expired or expire soon.
 fn expiry_warnings(certs: &[&Stored], now: OffsetDateTime, out: &mut Out) {
     for s in certs {
         let left = days_left(s, now);
-        if (0..=EXPIRY_WARNING_DAYS).contains(&left) {
+        if s.cert.not_after < now {
+            out.err(&format!(
+                "wxcoupon: warning: platform certificate {} expired on {}: an answer signed with \
+                 it after that is not verified\n",
+                s.cert.serial,
+                cst(s.cert.not_after)
+            ));
+        } else if left <= EXPIRY_WARNING_DAYS {
             out.err(&format!(
                 "wxcoupon: warning: platform certificate {} expires in {left} day(s), on {}; \
                  download the certificates again before then\n",
