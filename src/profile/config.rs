@@ -58,13 +58,83 @@ pub(super) struct RawProfile {
 pub(super) fn read(at: &Locator<'_>) -> Result<RawConfig> {
     refuse_pem(at)?;
     refuse_key_material(at)?;
-    toml::from_str(at.text).map_err(|e| {
-        anyhow!(
-            "config file {}: {}",
-            at.path.display(),
-            e.to_string().trim_end()
-        )
+    toml::from_str(at.text).map_err(|e: toml::de::Error| {
+        // The parser quotes the line; a line that names a secret is not quoted.
+        let line_of = |at_byte: usize| at.text[..at_byte.min(at.text.len())].matches('\n').count();
+        let line = e.span().map(|s| line_of(s.start));
+        let text = line
+            .and_then(|n| at.text.lines().nth(n))
+            .unwrap_or_default();
+        let key = text.split('=').next().unwrap_or_default().trim();
+        match line {
+            Some(n) if secret_named(key) => anyhow!(
+                "{}:{}: {} (the line is not shown: `{key}` may hold a secret)",
+                at.path.display(),
+                n + 1,
+                e.message().trim_end()
+            ),
+            _ => anyhow!(
+                "config file {}: {}",
+                at.path.display(),
+                e.to_string().trim_end()
+            ),
+        }
     })
+}
+
+/// Fields that hold a file name for a secret: their value is never quoted.
+const SECRET_FILE_FIELDS: &[&str] = &["private_key_file", "apiv3_key_file"];
+
+/// A key whose name says it holds a secret: one of `SECRET_FILE_FIELDS`, or
+/// any key that is not one of ours and says key, secret, password or token.
+fn secret_named(key: &str) -> bool {
+    let key = key.trim_matches(|c| c == '"' || c == '\'' || c == ' ');
+    let last = key.rsplit('.').next().unwrap_or(key);
+    if SECRET_FILE_FIELDS.contains(&last) {
+        return true;
+    }
+    let lower = last.to_ascii_lowercase();
+    !PROFILE_KEYS.contains(&last)
+        && ["key", "secret", "password", "passwd", "token"]
+            .iter()
+            .any(|w| lower.contains(w))
+}
+
+/// The APIv3 key (APIv3密钥) is 32 letters and digits.
+fn looks_like_apiv3_key(value: &str) -> bool {
+    value.len() == 32 && value.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// A secret-named key whose value must not stay in the file (or be quoted):
+/// an unknown key naming a secret (`apiv3_key = "…"`), or a secret file
+/// field holding what looks like the APIv3 key itself and no such file.
+fn secret_value_refusal(at: &Locator<'_>, name: &str, value: &str) -> Option<String> {
+    let last = name.rsplit('.').next().unwrap_or(name);
+    let is_key = looks_like_apiv3_key(value);
+    let put = "put the key in a file of its own (chmod 600) and name that file in apiv3_key_file, \
+               or pass it in WXCOUPON_APIV3_KEY";
+    if SECRET_FILE_FIELDS.contains(&last) {
+        let folder = at.path.parent().unwrap_or(Path::new("."));
+        return (is_key && !folder.join(value).exists()).then(|| {
+            format!(
+                "{name} holds what looks like the APIv3 key itself (32 letters and digits), not a \
+                 file name; {put}"
+            )
+        });
+    }
+    if !secret_named(last) {
+        return None;
+    }
+    let looks = if is_key {
+        format!("its value looks like the APIv3 key itself; {put}")
+    } else {
+        "its value is not shown".to_string()
+    };
+    Some(format!(
+        "{name} is not a key wxcoupon knows, and its name says it holds a secret: {looks}. A \
+         profile may have: {}",
+        PROFILE_KEYS.join(", ")
+    ))
 }
 
 /// The profile chosen by `--profile`, `$WXCOUPON_PROFILE`, `default_profile`,
@@ -185,6 +255,7 @@ fn refuse_key_material(at: &Locator<'_>) -> Result<()> {
     };
     let mut found = None;
     walk("", table.get_ref(), &mut found);
+    refuse_secret_values(at, "", table.get_ref())?;
     match found {
         Some((name, start, n)) => bail!(
             "{}:{}: {name} holds what looks like key material ({n} characters); a config file \
@@ -195,6 +266,33 @@ fn refuse_key_material(at: &Locator<'_>) -> Result<()> {
         ),
         None => Ok(()),
     }
+}
+
+/// Every string value under a secret-named key, in file order: refused
+/// without quoting it, when it must not stay there.
+fn refuse_secret_values(at: &Locator<'_>, path: &str, table: &toml::de::DeTable<'_>) -> Result<()> {
+    let mut entries: Vec<_> = table.iter().collect();
+    entries.sort_by_key(|(k, _)| k.span().start);
+    for (k, v) in entries {
+        let name = if path.is_empty() {
+            k.get_ref().to_string()
+        } else {
+            format!("{path}.{}", k.get_ref())
+        };
+        if let toml::de::DeValue::String(value) = v.get_ref()
+            && let Some(why) = secret_value_refusal(at, &name, value)
+        {
+            let line = at.text[..k.span().start.min(at.text.len())]
+                .matches('\n')
+                .count()
+                + 1;
+            bail!("{}:{line}: {why}", at.path.display());
+        }
+        if let Some(inner) = v.get_ref().as_table() {
+            refuse_secret_values(at, &name, inner)?;
+        }
+    }
+    Ok(())
 }
 
 /// Turns a span into `FILE:LINE` for messages.

@@ -339,3 +339,55 @@ fn a_ca_file_is_read_as_a_pem_bundle_of_certificates() {
         )
     );
 }
+
+/// The APIv3 key itself where a file name or an unknown field belongs is
+/// refused naming the line and the field, never quoting the key.
+#[test]
+fn an_apiv3_key_in_the_config_is_never_quoted() {
+    const KEY: &str = "abcdefghABCDEFGH0123456789xyzXYZ";
+    let cases = [
+        (
+            format!("{GOOD}apiv3_key_file = \"{KEY}\"\n"),
+            "config.toml:8: profile.shop.apiv3_key_file holds what looks like the APIv3 key \
+             itself (32 letters and digits), not a file name; put the key in a file of its own \
+             (chmod 600) and name that file in apiv3_key_file, or pass it in WXCOUPON_APIV3_KEY"
+                .to_string(),
+        ),
+        (
+            format!("{GOOD}apiv3_key = \"{KEY}\"\n"),
+            format!(
+                "config.toml:8: profile.shop.apiv3_key is not a key wxcoupon knows, and its name \
+                 says it holds a secret: its value looks like the APIv3 key itself; put the key \
+                 in a file of its own (chmod 600) and name that file in apiv3_key_file, or pass \
+                 it in WXCOUPON_APIV3_KEY. A profile may have: {}",
+                PROFILE_KEYS.join(", ")
+            ),
+        ),
+        (
+            format!("{GOOD}api_password = \"hunter2-hunter2\"\n"),
+            format!(
+                "config.toml:8: profile.shop.api_password is not a key wxcoupon knows, and its \
+                 name says it holds a secret: its value is not shown. A profile may have: {}",
+                PROFILE_KEYS.join(", ")
+            ),
+        ),
+        (
+            format!("{GOOD}apiv3_key_file = {KEY}\n"),
+            "config.toml:8: string values must be quoted, expected literal string (the line is \
+             not shown: `apiv3_key_file` may hold a secret)"
+                .to_string(),
+        ),
+    ];
+    for (text, want) in cases {
+        let e = err(&text, None, &Env::default());
+        let e = e.rsplit_once('/').map_or(e.as_str(), |(_, tail)| tail);
+        assert_eq!(e, want);
+    }
+    // A file that is really named like that is a file name.
+    let (dir, path) = write(&format!(
+        "{GOOD}platform_certificates_dir = \"certs\"\napiv3_key_file = \"{KEY}\"\n"
+    ));
+    fs::write(dir.path().join(KEY), KEY).unwrap();
+    let p = load(&path, None, &Env::default()).unwrap();
+    assert!(p.load_apiv3_key().unwrap().is_some());
+}
