@@ -86,6 +86,44 @@ pub fn body(text: &Option<String>, file: Option<&Path>) -> Result<Vec<u8>> {
     }
 }
 
+/// Creates `path` for writing, failing if anything (a link too) is there,
+/// with `mode` at most, whatever the umask allows (Unix).
+pub fn create_new(path: &Path, mode: u32) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // The umask may take bits away from `mode`, never add any.
+        options.mode(mode).open(path)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = mode;
+        options.open(path)
+    }
+}
+
+/// Creates a folder and its parents; the ones it creates get `mode`, never
+/// more than the umask allows (Unix). An existing folder is left as it is.
+pub fn create_dir(path: &Path, mode: u32) -> std::io::Result<()> {
+    if path.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(mode).create(path)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = mode;
+        builder.create(path)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

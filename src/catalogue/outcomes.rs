@@ -80,3 +80,30 @@ pub const DRY_RUN_WARNING: &str = "warning: the Authorization header of this dry
 /// A return confirmed by the one more attempt after a signature probe.
 pub const PROBE_CONFIRMED: &str = "WeChat Pay's first answer carried a signature probe (WECHATPAY/SIGNTEST/…), \
      invalid by design; one more attempt with the same request number confirmed the return.";
+
+// A platform certificate download.
+
+pub const NO_CERTIFICATES_EXPLANATION: &str = "该商户没有可用的平台证书：商户只使用微信支付公钥，或平台证书已过期。请在 profile 中使用 wechatpay_public_key_id 与 wechatpay_public_key_file。 \
+     WeChat Pay has no usable platform certificate for this merchant: the merchant uses only the \
+     WeChat Pay public key (微信支付公钥), or its platform certificates have expired. Use the public \
+     key in the profile (wechatpay_public_key_id and wechatpay_public_key_file, from the merchant \
+     platform: 账户中心 → API安全); this is not a failure of wxcoupon.";
+
+pub const APIV3_KEY_EXPLANATION: &str = "平台证书无法用 APIv3 密钥解密：APIv3 密钥多半不对（商户平台 → 账户中心 → API安全 → 设置APIv3密钥），或应答被篡改。没有写入任何证书。 \
+     The platform certificates do not decrypt under the APIv3 key: most likely the APIv3 key is \
+     wrong (the one set in the merchant platform: 账户中心 → API安全 → APIv3密钥; apiv3_key_file or \
+     WXCOUPON_APIV3_KEY), or the answer was tampered with. No certificate was written.";
+
+pub const REFUSED_EXPLANATION: &str = "下载的平台证书没有通过校验，没有写入任何证书。 The downloaded platform certificates \
+     did not pass the checks (the answer's signature, or a certificate against its entry), so no \
+     certificate was written: something between wxcoupon and WeChat Pay may have changed the \
+     answer. Try again; if it persists, report it with the Request-ID.";
+
+pub const DOWNLOAD_UNKNOWN_EXPLANATION: &str =
+    "下载没有得到明确的结果，可以重试。 The download got no definitive answer; run it again.";
+
+pub const NOT_SAVED_EXPLANATION: &str = "平台证书已下载并验证，但无法写入 platform_certificates_dir（磁盘已满，或没有写权限）：没有保存任何证书。处理后重新运行 wxcoupon certificates download 即可。 \
+     The platform certificates were downloaded and verified, but could not be written to \
+     platform_certificates_dir (a full disk, or no permission to write there): no certificate \
+     was saved. Fix that, then run `wxcoupon certificates download` again; downloading again is \
+     safe.";

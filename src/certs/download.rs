@@ -29,6 +29,8 @@ pub enum Refused {
     Certificate { serial: String, why: String },
     /// An entry's certificate disagrees with the entry.
     Disagrees { serial: String, what: String },
+    /// Two entries name one serial.
+    DuplicateSerial(String),
     /// The answer's signature does not verify.
     Signature(Failure),
 }
@@ -49,6 +51,10 @@ impl std::fmt::Display for Refused {
             Refused::Disagrees { serial, what } => write!(
                 f,
                 "the certificate delivered for serial {serial} disagrees with its entry: {what}"
+            ),
+            Refused::DuplicateSerial(serial) => write!(
+                f,
+                "the answer lists serial {serial} twice; a serial names one certificate"
             ),
             Refused::Signature(failure) => write!(f, "the answer is not verified: {failure}"),
         }
@@ -151,6 +157,12 @@ pub fn certificates(
         .iter()
         .map(|entry| open(entry, key))
         .collect::<Result<Vec<_>, _>>()?;
+    // One serial, two certificates: which one would verify, which be kept?
+    for (i, c) in certs.iter().enumerate() {
+        if certs[..i].iter().any(|o| same_serial(&o.serial, &c.serial)) {
+            return Err(Refused::DuplicateSerial(c.serial.clone()));
+        }
+    }
     let headers = SignatureHeaders::read(|name| answer.header(name));
     let key_for = |serial: &str, at: i64| -> Result<&PublicKey, Failure> {
         if let Some((id, k)) = public_key

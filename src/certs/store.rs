@@ -93,38 +93,110 @@ pub fn newest_valid(certs: &[Stored], unix: i64) -> Option<&Stored> {
         .max_by_key(|s| s.cert.not_before)
 }
 
-/// Saves a certificate as `SERIAL.pem`; `true` when it is new (an identical
-/// file is left as it is).
-pub fn save(dir: &Path, cert: &PlatformCert) -> Result<(PathBuf, bool)> {
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("creating platform_certificates_dir {}", dir.display()))?;
-    let file = dir.join(format!("{}.pem", cert.serial));
-    if std::fs::read_to_string(&file).is_ok_and(|t| t == cert.pem) {
-        return Ok((file, false));
+/// What saving did to a certificate's file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    New,
+    /// The file held this very certificate already.
+    Unchanged,
+    /// The file held something else (or was a link): now the certificate.
+    Replaced,
+}
+
+impl Change {
+    pub fn name(self) -> &'static str {
+        match self {
+            Change::New => "new",
+            Change::Unchanged => "unchanged",
+            Change::Replaced => "replaced",
+        }
     }
-    let existed = file.exists();
-    let tmp = dir.join(format!(
-        ".{}.pem.{}.partial",
-        cert.serial,
-        crate::sign::random_alphanumeric(12)?
-    ));
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&tmp)
-        .with_context(|| format!("creating {}", tmp.display()))?;
-    let written = f
-        .write_all(cert.pem.as_bytes())
-        .and_then(|()| f.sync_all())
-        .and_then(|()| std::fs::rename(&tmp, &file));
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e).with_context(|| format!("writing {}", file.display()));
+}
+
+/// Saves every certificate as `SERIAL.pem`, or none: each is written to a
+/// temporary file first (0644, never through a link), and only when all are
+/// written are they renamed into place. The folder is made 0755.
+pub fn save_all(dir: &Path, certs: &[PlatformCert]) -> Result<Vec<(PathBuf, Change)>> {
+    save_with(dir, certs, |f, bytes| {
+        f.write_all(bytes).and_then(|()| f.sync_all())
+    })
+}
+
+/// `save_all` with the write of one temporary file given (tests fail it).
+fn save_with(
+    dir: &Path,
+    certs: &[PlatformCert],
+    write: impl Fn(&mut std::fs::File, &[u8]) -> std::io::Result<()>,
+) -> Result<Vec<(PathBuf, Change)>> {
+    files::create_dir(dir, 0o755)
+        .with_context(|| format!("creating platform_certificates_dir {}", dir.display()))?;
+    let mut planned = Vec::new();
+    for cert in certs {
+        let file = dir.join(format!("{}.pem", cert.serial));
+        let change = match std::fs::symlink_metadata(&file) {
+            Err(_) => Change::New,
+            Ok(m) if m.is_file() && std::fs::read_to_string(&file).is_ok_and(|t| t == cert.pem) => {
+                Change::Unchanged
+            }
+            Ok(_) => Change::Replaced,
+        };
+        planned.push((cert, file, change));
+    }
+    // Every temporary file first; any failure removes them all.
+    let mut temps: Vec<PathBuf> = Vec::new();
+    let cleanup = |temps: &[PathBuf]| {
+        for t in temps {
+            let _ = std::fs::remove_file(t);
+        }
+    };
+    for (cert, file, change) in &planned {
+        if *change == Change::Unchanged {
+            continue;
+        }
+        let tmp = dir.join(format!(
+            ".{}.pem.{}.partial",
+            cert.serial,
+            crate::sign::random_alphanumeric(12)?
+        ));
+        let written = files::create_new(&tmp, 0o644).and_then(|mut f| {
+            temps.push(tmp.clone());
+            write(&mut f, cert.pem.as_bytes())
+        });
+        if let Err(e) = written {
+            cleanup(&temps);
+            return Err(e)
+                .with_context(|| format!("writing {} (no certificate was saved)", file.display()));
+        }
+    }
+    // Then the renames, in the same order.
+    let mut temps_left = temps.iter();
+    let mut done: Vec<String> = Vec::new();
+    for (_, file, change) in &planned {
+        if *change == Change::Unchanged {
+            continue;
+        }
+        let Some(tmp) = temps_left.next() else { break };
+        if let Err(e) = std::fs::rename(tmp, file) {
+            let rest: Vec<PathBuf> = std::iter::once(tmp.clone())
+                .chain(temps_left.cloned())
+                .collect();
+            cleanup(&rest);
+            let saved = if done.is_empty() {
+                "no certificate was saved".to_string()
+            } else {
+                format!("saved before it: {}", done.join(", "))
+            };
+            return Err(e).with_context(|| format!("writing {} ({saved})", file.display()));
+        }
+        done.push(file.display().to_string());
     }
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
     }
-    Ok((file, !existed))
+    Ok(planned
+        .into_iter()
+        .map(|(_, file, change)| (file, change))
+        .collect())
 }
 
 #[cfg(test)]
@@ -154,14 +226,11 @@ mod tests {
         )
         .unwrap();
         std::fs::write(certs.join("README.txt"), "notes").unwrap();
-        let (file, new) = save(&certs, &java_cert()).unwrap();
-        assert!(new);
-        assert_eq!(
-            file,
-            certs.join("5DEA10EF55877E3CF6C33255C2E7DEFFF7E427EC.pem")
-        );
-        let (_, again) = save(&certs, &java_cert()).unwrap();
-        assert!(!again, "an identical file is not new");
+        let saved = save_all(&certs, &[java_cert()]).unwrap();
+        let file = certs.join("5DEA10EF55877E3CF6C33255C2E7DEFFF7E427EC.pem");
+        assert_eq!(saved, [(file.clone(), Change::New)]);
+        let again = save_all(&certs, &[java_cert()]).unwrap();
+        assert_eq!(again, [(file, Change::Unchanged)]);
         let loaded = load(&certs).unwrap();
         assert_eq!(loaded.len(), 1);
         assert_eq!(
@@ -181,7 +250,7 @@ mod tests {
                 .join("5DEA10EF55877E3CF6C33255C2E7DEFFF7E427EC.pem"),
         )
         .unwrap();
-        assert!(save(dir.path(), &java_cert()).is_err());
+        assert!(save_all(dir.path(), &[java_cert()]).is_err());
         let left: Vec<String> = std::fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -199,5 +268,78 @@ mod tests {
         std::fs::write(dir.path().join("ABCDEF.pem"), java_cert().pem).unwrap();
         let e = format!("{:#}", load(dir.path()).unwrap_err());
         assert!(e.contains("but the file is named ABCDEF.pem"), "{e}");
+    }
+
+    fn fixture_cert(name: &str) -> PlatformCert {
+        let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+        PlatformCert::from_pem(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// A write that fails on the second certificate (a disk that fills up)
+    /// saves neither, and leaves no temporary file.
+    #[test]
+    fn all_certificates_are_saved_or_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let certs = [java_cert(), fixture_cert("platform_cert.pem")];
+        let calls = std::cell::Cell::new(0);
+        let e = save_with(dir.path(), &certs, |f, bytes| {
+            calls.set(calls.get() + 1);
+            if calls.get() == 2 {
+                return Err(std::io::Error::other("No space left on device"));
+            }
+            f.write_all(bytes)
+        })
+        .unwrap_err();
+        assert_eq!(
+            format!("{e:#}"),
+            format!(
+                "writing {}/{}.pem (no certificate was saved): No space left on device",
+                dir.path().display(),
+                certs[1].serial
+            )
+        );
+        assert_eq!(names(dir.path()), Vec::<String>::new());
+        // Once there is room, both are saved.
+        let saved = save_all(dir.path(), &certs).unwrap();
+        assert_eq!(saved.len(), 2);
+        assert_eq!(load(dir.path()).unwrap().len(), 2);
+    }
+
+    /// A file that held something else, or a link planted in the folder, is
+    /// replaced (the link itself, not what it points at), and said so.
+    #[test]
+    fn a_changed_file_or_a_planted_link_is_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = tempfile::tempdir().unwrap();
+        let cert = java_cert();
+        let file = dir.path().join(format!("{}.pem", cert.serial));
+        std::fs::write(&file, "not this").unwrap();
+        assert_eq!(
+            save_all(dir.path(), std::slice::from_ref(&cert)).unwrap(),
+            [(file.clone(), Change::Replaced)]
+        );
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), cert.pem);
+        #[cfg(unix)]
+        {
+            let target = elsewhere.path().join("x");
+            std::fs::write(&target, &cert.pem).unwrap();
+            std::fs::remove_file(&file).unwrap();
+            std::os::unix::fs::symlink(&target, &file).unwrap();
+            assert_eq!(
+                save_all(dir.path(), std::slice::from_ref(&cert)).unwrap(),
+                [(file.clone(), Change::Replaced)]
+            );
+            assert!(!std::fs::symlink_metadata(&file).unwrap().is_symlink());
+            assert_eq!(std::fs::read_to_string(&target).unwrap(), cert.pem);
+        }
     }
 }

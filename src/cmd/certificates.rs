@@ -5,7 +5,7 @@ use anyhow::{Result, bail};
 use serde_json::json;
 use time::OffsetDateTime;
 
-use crate::certs::store::{self, Stored};
+use crate::certs::store::{self, Change, Stored};
 use crate::cli::GlobalOpts;
 use crate::cst::rfc3339 as cst;
 use crate::engine::{Download, Overrides, Session};
@@ -88,7 +88,8 @@ pub fn download(g: &GlobalOpts, env: &Env, out: &mut Out) -> Result<u8> {
                     "effective_time": cst(s.stored.cert.not_before),
                     "expire_time": cst(s.stored.cert.not_after),
                     "file": s.stored.file.display().to_string(),
-                    "new": s.new,
+                    "new": s.change == Change::New,
+                    "change": s.change.name(),
                 })
             })
             .collect();
@@ -98,19 +99,24 @@ pub fn download(g: &GlobalOpts, env: &Env, out: &mut Out) -> Result<u8> {
     let mut text = String::new();
     for s in &saved {
         text.push_str(&format!(
-            "{}  {} to {}  {}  {}\n",
+            "{}  {} to {}  {:<9}  {}\n",
             s.stored.cert.serial,
             cst(s.stored.cert.not_before),
             cst(s.stored.cert.not_after),
-            if s.new { "new     " } else { "unchanged" },
+            s.change.name(),
             escape::term(&s.stored.file.display().to_string())
         ));
     }
     out.out(&text);
+    let count = |c: Change| saved.iter().filter(|s| s.change == c).count();
+    let replaced = match count(Change::Replaced) {
+        0 => String::new(),
+        n => format!(", {n} replaced"),
+    };
     out.err(&format!(
-        "downloaded {} platform certificate(s), {} new, verified and saved\n",
+        "downloaded {} platform certificate(s), {} new{replaced}, verified and saved\n",
         saved.len(),
-        saved.iter().filter(|s| s.new).count()
+        count(Change::New)
     ));
     Ok(0)
 }

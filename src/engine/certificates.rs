@@ -5,7 +5,7 @@
 use super::attempt::{CERTIFICATES, Live};
 use super::session::{Session, delivery_of, now_unix};
 use crate::certs::download;
-use crate::certs::store::{self, Stored};
+use crate::certs::store::{self, Change, Stored};
 use crate::client::Answer;
 use crate::judge;
 use crate::report::{Delivery, Judgement};
@@ -15,8 +15,8 @@ use crate::retry;
 #[derive(Debug, Clone)]
 pub struct Saved {
     pub stored: Stored,
-    /// Not in the folder before.
-    pub new: bool,
+    /// New in the folder, unchanged, or replacing what the file held.
+    pub change: Change,
 }
 
 /// How a download ended.
@@ -65,16 +65,17 @@ fn download(live: &mut Live<'_>) -> Download {
         Ok(c) => c,
         Err(refused) => return Download::Failed(judge::download_refused(&refused), delivery),
     };
-    let mut saved = Vec::new();
-    for cert in certs {
-        match store::save(&dir, &cert) {
-            Ok((file, new)) => saved.push(Saved {
+    let saved: Vec<Saved> = match store::save_all(&dir, &certs) {
+        Ok(files) => certs
+            .into_iter()
+            .zip(files)
+            .map(|(cert, (file, change))| Saved {
                 stored: Stored { cert, file },
-                new,
-            }),
-            Err(e) => return Download::Failed(Judgement::invalid(&e), delivery),
-        }
-    }
+                change,
+            })
+            .collect(),
+        Err(e) => return Download::Failed(judge::not_saved(&e), delivery),
+    };
     if let Ok(mut trust) = s.trust.write() {
         trust.add(saved.iter().map(|x| x.stored.clone()).collect());
     }

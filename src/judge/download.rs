@@ -3,26 +3,14 @@
 //! download).
 
 use crate::catalogue::codes;
+use crate::catalogue::outcomes::{
+    APIV3_KEY_EXPLANATION, DOWNLOAD_UNKNOWN_EXPLANATION, NO_CERTIFICATES_EXPLANATION,
+    NOT_SAVED_EXPLANATION, REFUSED_EXPLANATION,
+};
 use crate::certs::aead::DecryptError;
 use crate::certs::download::Refused;
 use crate::client::Answer;
 use crate::report::Judgement;
-
-const NO_CERTIFICATES_EXPLANATION: &str = "该商户没有可用的平台证书：商户只使用微信支付公钥，或平台证书已过期。请在 profile 中使用 wechatpay_public_key_id 与 wechatpay_public_key_file。 \
-     WeChat Pay has no usable platform certificate for this merchant: the merchant uses only the \
-     WeChat Pay public key (微信支付公钥), or its platform certificates have expired. Use the public \
-     key in the profile (wechatpay_public_key_id and wechatpay_public_key_file, from the merchant \
-     platform: 账户中心 → API安全); this is not a failure of wxcoupon.";
-
-const APIV3_KEY_EXPLANATION: &str = "平台证书无法用 APIv3 密钥解密：APIv3 密钥多半不对（商户平台 → 账户中心 → API安全 → 设置APIv3密钥），或应答被篡改。没有写入任何证书。 \
-     The platform certificates do not decrypt under the APIv3 key: most likely the APIv3 key is \
-     wrong (the one set in the merchant platform: 账户中心 → API安全 → APIv3密钥; apiv3_key_file or \
-     WXCOUPON_APIV3_KEY), or the answer was tampered with. No certificate was written.";
-
-const REFUSED_EXPLANATION: &str = "下载的平台证书没有通过校验，没有写入任何证书。 The downloaded platform certificates \
-     did not pass the checks (the answer's signature, or a certificate against its entry), so no \
-     certificate was written: something between wxcoupon and WeChat Pay may have changed the \
-     answer. Try again; if it persists, report it with the Request-ID.";
 
 /// A download answered with another status than 200.
 pub fn download_error(answer: &Answer) -> Judgement {
@@ -49,12 +37,7 @@ pub fn download_error(answer: &Answer) -> Judgement {
                     crate::escape::cut(&String::from_utf8_lossy(&answer.body))
                 )
             });
-            Judgement::unknown(
-                wx,
-                message,
-                "下载没有得到明确的结果，可以重试。 The download got no definitive answer; run it again."
-                    .into(),
-            )
+            Judgement::unknown(wx, message, DOWNLOAD_UNKNOWN_EXPLANATION.into())
         }
     }
 }
@@ -74,6 +57,19 @@ pub fn download_refused(refused: &Refused) -> Judgement {
         explanation,
     )
     .with_notes([explanation.to_string()])
+}
+
+/// A verified download whose certificates could not be written (a full
+/// disk, a folder that cannot be written): the request was sent, nothing is
+/// kept, and running it again is safe.
+pub fn not_saved(error: &anyhow::Error) -> Judgement {
+    Judgement::unknown(
+        None,
+        Some(format!(
+            "the platform certificates were downloaded and verified, but not saved: {error:#}"
+        )),
+        NOT_SAVED_EXPLANATION.into(),
+    )
 }
 
 /// A download without an APIv3 key.

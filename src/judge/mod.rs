@@ -9,7 +9,9 @@ use time::format_description::well_known::Rfc3339;
 mod download;
 mod sign_diff;
 
-pub use download::{download_error, download_refused, no_apiv3_key, no_certificates_dir};
+pub use download::{
+    download_error, download_refused, no_apiv3_key, no_certificates_dir, not_saved,
+};
 use sign_diff::sign_diff;
 
 use crate::catalogue::codes;
