@@ -9,7 +9,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::json;
 
-use super::gateway::{Identity, Incoming, Ledger, Verdict, error};
+use super::gateway::{Identity, Ledger};
+use super::http::{Incoming, Verdict, error};
 use crate::sign;
 
 /// Requests whose timestamp is this far from the emulator's clock are refused.

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde_json::json;
 use time::OffsetDateTime;
 
+use super::http::{Incoming, Verdict, error};
 use crate::cst;
 use crate::keys::{PrivateKey, PublicKey};
 use crate::request::PATH;
@@ -93,38 +94,6 @@ impl Ledger {
 
     pub fn state(&self, code: &str) -> Option<State> {
         self.coupons.get(code).map(|c| c.state)
-    }
-}
-
-/// An HTTP request as received.
-pub struct Incoming<'a> {
-    pub method: &'a str,
-    pub target: &'a str,
-    pub headers: &'a [(String, String)],
-    pub body: &'a [u8],
-}
-
-impl Incoming<'_> {
-    pub(super) fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// An answer before signing, plus a line for the request log.
-pub struct Verdict {
-    pub status: u16,
-    pub body: String,
-    pub log: String,
-}
-
-pub(super) fn error(status: u16, code: &str, message: &str, log: impl Into<String>) -> Verdict {
-    Verdict {
-        status,
-        body: json!({"code": code, "message": message}).to_string(),
-        log: log.into(),
     }
 }
 

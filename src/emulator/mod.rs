@@ -14,7 +14,7 @@ mod http;
 pub mod platform;
 
 pub use faults::{Fault, FaultKind};
-use http::{Raw, ReadError, read_request, reason, reset, send};
+use http::{Incoming, Raw, ReadError, Verdict, read_request, reason, reset, send};
 
 use std::collections::VecDeque;
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use gateway::{Coupon, Identity, Incoming, Ledger, State, Verdict};
+use gateway::{Coupon, Identity, Ledger, State};
 
 /// The sample keys: labelled as such inside the source files (text before the
 /// PEM block), and sign nothing real. Files written for other tools hold only

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use anyhow::Result;
 use serde_json::json;
 
-use super::gateway::{Verdict, error};
+use super::http::{Verdict, error};
 use crate::certs::ApiV3Key;
 use crate::certs::cert::PlatformCert;
 use crate::cst::rfc3339 as cst;
