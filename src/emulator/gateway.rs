@@ -2,100 +2,15 @@
 //! as WeChat Pay does it, then the business rules of the return API's error
 //! table. Pure: no sockets, the clock passed in.
 
-use std::collections::{BTreeMap, HashMap};
-
 use serde::Deserialize;
 use serde_json::json;
 use time::OffsetDateTime;
 
 use super::http::{Incoming, Verdict, error};
+use super::identity::Identity;
+use super::ledger::{Ledger, State};
 use crate::cst;
-use crate::keys::{PrivateKey, PublicKey};
 use crate::request::PATH;
-use crate::sign;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-pub enum State {
-    /// Used (核销): the only state that can be returned.
-    #[serde(rename = "USED")]
-    Used,
-    /// Sent to the user and usable.
-    #[serde(rename = "SENDED")]
-    Sended,
-    #[serde(rename = "EXPIRED")]
-    Expired,
-    #[serde(rename = "DELETED")]
-    Deleted,
-    /// Deactivated (已失效) by the merchant or WeChat Pay.
-    #[serde(rename = "DEACTIVATED")]
-    Deactivated,
-}
-
-/// One seeded coupon (`--coupons FILE` is a JSON array of these).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Coupon {
-    pub coupon_code: String,
-    pub stock_id: String,
-    pub state: State,
-    /// The owning merchant; the profile's mchid when absent.
-    pub mchid: Option<String>,
-}
-
-/// Who the emulator believes the caller is, and who it is itself.
-pub struct Identity {
-    pub mchid: String,
-    pub merchant_serial_no: String,
-    pub merchant_public_key: PublicKey,
-    pub wechatpay_key: PrivateKey,
-    pub wechatpay_key_id: String,
-    /// Which key signs answers, and the platform certificates.
-    pub platform: super::platform::Platform,
-}
-
-impl Identity {
-    /// The emulator's identity for this merchant, signing with the sample WeChat Pay key.
-    pub fn with_sample_wechatpay_key(
-        mchid: &str,
-        serial: &str,
-        merchant_key: &PrivateKey,
-    ) -> anyhow::Result<Self> {
-        Ok(Identity {
-            mchid: mchid.into(),
-            merchant_serial_no: serial.into(),
-            merchant_public_key: PublicKey::from_pkcs1_der(merchant_key.public_der())?,
-            wechatpay_key: PrivateKey::from_pem(super::SAMPLE_WECHATPAY_KEY.as_bytes())?,
-            wechatpay_key_id: super::EMULATOR_KEY_ID.into(),
-            platform: super::platform::Platform::sample(super::platform::Signer::PublicKey)?,
-        })
-    }
-}
-
-/// The mutable part: coupons, used request numbers, recent nonces.
-#[derive(Debug, Default)]
-pub struct Ledger {
-    coupons: BTreeMap<String, Coupon>,
-    request_nos: BTreeMap<String, String>,
-    /// nonce → timestamp, kept for the skew window.
-    pub(super) nonces: HashMap<String, i64>,
-    pub returns: u32,
-}
-
-impl Ledger {
-    pub fn new(coupons: Vec<Coupon>) -> Self {
-        Ledger {
-            coupons: coupons
-                .into_iter()
-                .map(|c| (c.coupon_code.clone(), c))
-                .collect(),
-            ..Ledger::default()
-        }
-    }
-
-    pub fn state(&self, code: &str) -> Option<State> {
-        self.coupons.get(code).map(|c| c.state)
-    }
-}
 
 #[derive(Deserialize)]
 struct ReturnBody {
@@ -286,34 +201,15 @@ fn rfc3339(unix: i64) -> String {
     cst::rfc3339(OffsetDateTime::from_unix_timestamp(unix).unwrap_or(OffsetDateTime::UNIX_EPOCH))
 }
 
-/// The headers that sign an answer, as WeChat Pay sends them.
-pub fn signature_headers(
-    id: &Identity,
-    body: &[u8],
-    now_unix: i64,
-) -> anyhow::Result<Vec<(String, String)>> {
-    let nonce = sign::random_alphanumeric(32)?;
-    let ts = now_unix.to_string();
-    let (key, serial) = id
-        .platform
-        .next_signer((&id.wechatpay_key, &id.wechatpay_key_id));
-    let signature = key.sign_base64(&crate::verify::message(&ts, &nonce, body))?;
-    Ok(vec![
-        ("Wechatpay-Timestamp".into(), ts),
-        ("Wechatpay-Nonce".into(), nonce),
-        ("Wechatpay-Signature".into(), signature),
-        ("Wechatpay-Serial".into(), serial.to_string()),
-        ("Wechatpay-Signature-Type".into(), sign::SCHEME.into()),
-    ])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::emulator::ledger::Coupon;
     use crate::emulator::{
         SAMPLE_MCHID, SAMPLE_MERCHANT_KEY, SAMPLE_SERIAL, SAMPLE_WECHATPAY_KEY, sample_coupons,
     };
-    use crate::sign::Signer;
+    use crate::keys::PrivateKey;
+    use crate::sign::{self, Signer};
 
     const NOW: i64 = 1_800_000_000;
 

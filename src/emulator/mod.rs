@@ -11,10 +11,14 @@ mod auth;
 mod faults;
 pub mod gateway;
 mod http;
+mod identity;
+mod ledger;
 pub mod platform;
 
 pub use faults::{Fault, FaultKind};
 use http::{Incoming, Raw, ReadError, Verdict, read_request, reason, reset, send};
+pub use identity::Identity;
+pub use ledger::{Coupon, State};
 
 use std::collections::VecDeque;
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -25,7 +29,7 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use gateway::{Coupon, Identity, Ledger, State};
+use ledger::Ledger;
 
 /// The sample keys: labelled as such inside the source files (text before the
 /// PEM block), and sign nothing real. Files written for other tools hold only
@@ -398,7 +402,7 @@ fn answer(
             format!("EMU-{}", crate::sign::random_alphanumeric(24)?),
         ),
     ];
-    headers.extend(gateway::signature_headers(
+    headers.extend(identity::signature_headers(
         &s.identity,
         body.as_bytes(),
         now_unix(),
@@ -481,8 +485,7 @@ mod tests {
     fn an_exchange_is_recorded_before_its_answer_is_sent() {
         let key = crate::keys::PrivateKey::from_pem(SAMPLE_MERCHANT_KEY.as_bytes()).unwrap();
         let identity =
-            gateway::Identity::with_sample_wechatpay_key(SAMPLE_MCHID, SAMPLE_SERIAL, &key)
-                .unwrap();
+            Identity::with_sample_wechatpay_key(SAMPLE_MCHID, SAMPLE_SERIAL, &key).unwrap();
         let running = start(
             TcpListener::bind("127.0.0.1:0").unwrap(),
             Setup {
