@@ -205,7 +205,7 @@ fn rfc3339(unix: i64) -> String {
 mod tests {
     use super::*;
     use crate::emulator::ledger::Coupon;
-    use crate::emulator::{
+    use crate::emulator::samples::{
         SAMPLE_MCHID, SAMPLE_MERCHANT_KEY, SAMPLE_SERIAL, SAMPLE_WECHATPAY_KEY, sample_coupons,
     };
     use crate::keys::PrivateKey;

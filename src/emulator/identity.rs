@@ -3,6 +3,7 @@
 //! Pay key and the platform that sign its answers, as WeChat Pay does).
 
 use super::platform::{Platform, Signer};
+use super::samples::{EMULATOR_KEY_ID, SAMPLE_WECHATPAY_KEY};
 use crate::keys::{PrivateKey, PublicKey};
 use crate::sign;
 
@@ -28,8 +29,8 @@ impl Identity {
             mchid: mchid.into(),
             merchant_serial_no: serial.into(),
             merchant_public_key: PublicKey::from_pkcs1_der(merchant_key.public_der())?,
-            wechatpay_key: PrivateKey::from_pem(super::SAMPLE_WECHATPAY_KEY.as_bytes())?,
-            wechatpay_key_id: super::EMULATOR_KEY_ID.into(),
+            wechatpay_key: PrivateKey::from_pem(SAMPLE_WECHATPAY_KEY.as_bytes())?,
+            wechatpay_key_id: EMULATOR_KEY_ID.into(),
             platform: Platform::sample(Signer::PublicKey)?,
         })
     }
