@@ -14,6 +14,7 @@ mod http;
 mod identity;
 mod ledger;
 pub mod platform;
+mod return_api;
 mod samples;
 
 pub use faults::{Fault, FaultKind};
