@@ -10,7 +10,7 @@ use anyhow::{Context, Result, anyhow};
 use serde_json::json;
 
 use crate::cli::GlobalOpts;
-use crate::emulator::gateway::Identity;
+use crate::emulator::Identity;
 use crate::emulator::{
     self, EMULATOR_KEY_ID, Exchange, SAMPLE_MCHID, SAMPLE_MERCHANT_KEY, SAMPLE_SERIAL,
     SAMPLE_STOCK, SAMPLE_WECHATPAY_PUB,
@@ -199,7 +199,7 @@ pub fn run(g: &GlobalOpts, out: &mut Out) -> Result<u8> {
         && steps[0].judgement.wechatpay_return_time.is_some()
         && steps[1].outcome() == Kind::Rejected
         && steps[1].judgement.code.as_deref() == Some("RULE_LIMIT")
-        && running.coupon_state(COUPON) == Some(emulator::gateway::State::Sended);
+        && running.coupon_state(COUPON) == Some(emulator::State::Sended);
     let code = if ok { 0 } else { Kind::Internal.exit_code() };
     if g.json {
         let steps: Vec<_> = steps.iter().map(render::json_value).collect();

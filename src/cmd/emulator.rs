@@ -11,13 +11,13 @@ use anyhow::{Context, Result, anyhow, bail};
 use serde_json::json;
 
 use crate::cli::{EmulatorArgs, GlobalOpts, SignerArg};
-use crate::emulator::gateway::{Coupon, Identity};
-use crate::emulator::platform::{Platform, SAMPLE_APIV3_KEY, Signer};
 use crate::emulator::{self};
+use crate::emulator::{Coupon, Identity};
 use crate::emulator::{
-    EMULATOR_KEY_ID, Fault, SAMPLE_MCHID, SAMPLE_MERCHANT_KEY, SAMPLE_SERIAL, SAMPLE_WECHATPAY_PUB,
-    pem_block,
+    EMULATOR_KEY_ID, Fault, SAMPLE_APIV3_KEY, SAMPLE_MCHID, SAMPLE_MERCHANT_KEY, SAMPLE_SERIAL,
+    SAMPLE_WECHATPAY_PUB, pem_block,
 };
+use crate::emulator::{Platform, Signer};
 use crate::env::Env;
 use crate::keys::PrivateKey;
 use crate::output::Out;

@@ -9,7 +9,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::json;
 
-use super::gateway::{Identity, Incoming, Ledger, Verdict, error};
+use super::http::{Incoming, Verdict, error};
+use super::identity::Identity;
+use super::ledger::Ledger;
 use crate::sign;
 
 /// Requests whose timestamp is this far from the emulator's clock are refused.

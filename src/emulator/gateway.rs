@@ -1,153 +1,29 @@
-//! What the emulated WeChat Pay gateway decides for one request: authentication
-//! as WeChat Pay does it, then the business rules of the return API's error
-//! table. Pure: no sockets, the clock passed in.
+//! What the emulated WeChat Pay gateway decides for one request: the route
+//! and the headers WeChat Pay requires, then authentication as WeChat Pay
+//! does it (`auth`), then the platform certificates (`platform`) or the
+//! return API's business rules (`return_api`). Pure: no sockets, the clock
+//! passed in.
 
-use std::collections::{BTreeMap, HashMap};
-
-use serde::Deserialize;
-use serde_json::json;
-use time::OffsetDateTime;
-
-use crate::cst;
-use crate::keys::{PrivateKey, PublicKey};
+use super::http::{Incoming, Verdict, error};
+use super::identity::Identity;
+use super::ledger::Ledger;
+use super::{auth, return_api};
 use crate::request::PATH;
-use crate::sign;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-pub enum State {
-    /// Used (核销): the only state that can be returned.
-    #[serde(rename = "USED")]
-    Used,
-    /// Sent to the user and usable.
-    #[serde(rename = "SENDED")]
-    Sended,
-    #[serde(rename = "EXPIRED")]
-    Expired,
-    #[serde(rename = "DELETED")]
-    Deleted,
-    /// Deactivated (已失效) by the merchant or WeChat Pay.
-    #[serde(rename = "DEACTIVATED")]
-    Deactivated,
-}
-
-/// One seeded coupon (`--coupons FILE` is a JSON array of these).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Coupon {
-    pub coupon_code: String,
-    pub stock_id: String,
-    pub state: State,
-    /// The owning merchant; the profile's mchid when absent.
-    pub mchid: Option<String>,
-}
-
-/// Who the emulator believes the caller is, and who it is itself.
-pub struct Identity {
-    pub mchid: String,
-    pub merchant_serial_no: String,
-    pub merchant_public_key: PublicKey,
-    pub wechatpay_key: PrivateKey,
-    pub wechatpay_key_id: String,
-    /// Which key signs answers, and the platform certificates.
-    pub platform: super::platform::Platform,
-}
-
-impl Identity {
-    /// The emulator's identity for this merchant, signing with the sample WeChat Pay key.
-    pub fn with_sample_wechatpay_key(
-        mchid: &str,
-        serial: &str,
-        merchant_key: &PrivateKey,
-    ) -> anyhow::Result<Self> {
-        Ok(Identity {
-            mchid: mchid.into(),
-            merchant_serial_no: serial.into(),
-            merchant_public_key: PublicKey::from_pkcs1_der(merchant_key.public_der())?,
-            wechatpay_key: PrivateKey::from_pem(super::SAMPLE_WECHATPAY_KEY.as_bytes())?,
-            wechatpay_key_id: super::EMULATOR_KEY_ID.into(),
-            platform: super::platform::Platform::sample(super::platform::Signer::PublicKey)?,
-        })
-    }
-}
-
-/// The mutable part: coupons, used request numbers, recent nonces.
-#[derive(Debug, Default)]
-pub struct Ledger {
-    coupons: BTreeMap<String, Coupon>,
-    request_nos: BTreeMap<String, String>,
-    /// nonce → timestamp, kept for the skew window.
-    pub(super) nonces: HashMap<String, i64>,
-    pub returns: u32,
-}
-
-impl Ledger {
-    pub fn new(coupons: Vec<Coupon>) -> Self {
-        Ledger {
-            coupons: coupons
-                .into_iter()
-                .map(|c| (c.coupon_code.clone(), c))
-                .collect(),
-            ..Ledger::default()
-        }
-    }
-
-    pub fn state(&self, code: &str) -> Option<State> {
-        self.coupons.get(code).map(|c| c.state)
-    }
-}
-
-/// An HTTP request as received.
-pub struct Incoming<'a> {
-    pub method: &'a str,
-    pub target: &'a str,
-    pub headers: &'a [(String, String)],
-    pub body: &'a [u8],
-}
-
-impl Incoming<'_> {
-    pub(super) fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// An answer before signing, plus a line for the request log.
-pub struct Verdict {
-    pub status: u16,
-    pub body: String,
-    pub log: String,
-}
-
-pub(super) fn error(status: u16, code: &str, message: &str, log: impl Into<String>) -> Verdict {
-    Verdict {
-        status,
-        body: json!({"code": code, "message": message}).to_string(),
-        log: log.into(),
-    }
-}
-
-#[derive(Deserialize)]
-struct ReturnBody {
-    coupon_code: Option<String>,
-    stock_id: Option<String>,
-    return_request_no: Option<String>,
-}
 
 /// Decides the answer to one request: the route and headers, then
-/// authentication (`auth`), then the error table's business rules.
+/// authentication (`auth`), then the certificates or the error table's
+/// business rules.
 pub fn decide(id: &Identity, ledger: &mut Ledger, req: &Incoming<'_>, now_unix: i64) -> Verdict {
     if let Some(refused) = route_and_headers(req) {
         return refused;
     }
-    if let Err(refused) = super::auth::authenticate(id, ledger, req, now_unix) {
+    if let Err(refused) = auth::authenticate(id, ledger, req, now_unix) {
         return refused;
     }
     if req.target == crate::certs::download::PATH {
         return id.platform.certificates();
     }
-    business(id, ledger, req, now_unix)
+    return_api::business(id, ledger, req, now_unix)
 }
 
 /// The API, its method, and the headers WeChat Pay requires.
@@ -202,149 +78,16 @@ fn route_and_headers(req: &Incoming<'_>) -> Option<Verdict> {
     None
 }
 
-/// coupon_code, stock_id and return_request_no, as strings.
-fn parameters(req: &Incoming<'_>) -> Result<(String, String, String), Verdict> {
-    let Ok(body) = serde_json::from_slice::<ReturnBody>(req.body) else {
-        return Err(error(
-            400,
-            "PARAM_ERROR",
-            "请求体不是合法的JSON，或参数不是字符串",
-            "body is not JSON with string fields",
-        ));
-    };
-    let (Some(code), Some(stock), Some(no)) =
-        (body.coupon_code, body.stock_id, body.return_request_no)
-    else {
-        return Err(error(
-            400,
-            "PARAM_ERROR",
-            "缺少参数coupon_code、stock_id或return_request_no",
-            "missing parameter",
-        ));
-    };
-    if no.is_empty() || no.len() > crate::limits::MAX_REQUEST_NO_LEN {
-        return Err(error(
-            400,
-            "PARAM_ERROR",
-            "return_request_no长度应为1到128",
-            "bad request number",
-        ));
-    }
-    Ok((code, stock, no))
-}
-
-/// The return API's business rules, for an authenticated request.
-fn business(id: &Identity, ledger: &mut Ledger, req: &Incoming<'_>, now_unix: i64) -> Verdict {
-    let (code, stock, no) = match parameters(req) {
-        Ok(p) => p,
-        Err(refused) => return refused,
-    };
-    if let Some(earlier) = ledger.request_nos.get(&no) {
-        return error(
-            400,
-            "RESOURCE_ALREADY_EXISTS",
-            "已使用过此单号退券",
-            format!("request number {no} was used already (for {earlier})"),
-        );
-    }
-    let Some(coupon) = ledger.coupons.get_mut(&code) else {
-        return error(
-            404,
-            "RESOURCE_NOT_EXISTS",
-            "券不存在",
-            format!("no coupon {code}"),
-        );
-    };
-    if coupon.stock_id != stock {
-        return error(
-            404,
-            "RESOURCE_NOT_EXISTS",
-            "券不存在",
-            format!("coupon {code} is not in stock {stock}"),
-        );
-    }
-    if coupon.mchid.as_deref().is_some_and(|m| m != id.mchid) {
-        return error(
-            403,
-            "NO_AUTH",
-            "商户无权限操作该券",
-            format!("coupon {code} belongs to another merchant"),
-        );
-    }
-    match coupon.state {
-        State::Used => {
-            coupon.state = State::Sended;
-            ledger.request_nos.insert(no.clone(), code.clone());
-            ledger.returns += 1;
-            let time = rfc3339(now_unix);
-            Verdict {
-                status: 200,
-                body: json!({"wechatpay_return_time": time}).to_string(),
-                log: format!("returned {code} (request number {no}); USED -> SENDED"),
-            }
-        }
-        State::Sended => error(
-            403,
-            "RULE_LIMIT",
-            "券当前是可用的",
-            format!("{code} is usable (SENDED)"),
-        ),
-        State::Expired => error(
-            403,
-            "RULE_LIMIT",
-            "券已不在使用有效期",
-            format!("{code} is EXPIRED"),
-        ),
-        // WeChat Pay documents only 券当前是可用的 and 券已不在使用有效期 for
-        // RULE_LIMIT; this message for a deactivated coupon is our assumption.
-        State::Deactivated => error(
-            403,
-            "RULE_LIMIT",
-            "券已失效",
-            format!("{code} is DEACTIVATED"),
-        ),
-        State::Deleted => error(
-            404,
-            "RESOURCE_NOT_EXISTS",
-            "券已被删除",
-            format!("{code} is DELETED"),
-        ),
-    }
-}
-
-/// RFC 3339 in China Standard Time, as WeChat Pay writes times.
-fn rfc3339(unix: i64) -> String {
-    cst::rfc3339(OffsetDateTime::from_unix_timestamp(unix).unwrap_or(OffsetDateTime::UNIX_EPOCH))
-}
-
-/// The headers that sign an answer, as WeChat Pay sends them.
-pub fn signature_headers(
-    id: &Identity,
-    body: &[u8],
-    now_unix: i64,
-) -> anyhow::Result<Vec<(String, String)>> {
-    let nonce = sign::random_alphanumeric(32)?;
-    let ts = now_unix.to_string();
-    let (key, serial) = id
-        .platform
-        .next_signer((&id.wechatpay_key, &id.wechatpay_key_id));
-    let signature = key.sign_base64(&crate::verify::message(&ts, &nonce, body))?;
-    Ok(vec![
-        ("Wechatpay-Timestamp".into(), ts),
-        ("Wechatpay-Nonce".into(), nonce),
-        ("Wechatpay-Signature".into(), signature),
-        ("Wechatpay-Serial".into(), serial.to_string()),
-        ("Wechatpay-Signature-Type".into(), sign::SCHEME.into()),
-    ])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emulator::{
+    use crate::emulator::ledger::{Coupon, State};
+    use crate::emulator::samples::{
         SAMPLE_MCHID, SAMPLE_MERCHANT_KEY, SAMPLE_SERIAL, SAMPLE_WECHATPAY_KEY, sample_coupons,
     };
-    use crate::sign::Signer;
+    use crate::keys::PrivateKey;
+    use crate::sign::{self, Signer};
+    use serde_json::json;
 
     const NOW: i64 = 1_800_000_000;
 

@@ -1,10 +1,13 @@
-//! The emulator's HTTP/1.1, over std's TcpStream with httparse: reading one
-//! request (bounded), writing bytes, and resetting a connection (RST), which
-//! the faults need.
+//! The emulator's HTTP/1.1, over std's TcpStream with httparse: a request as
+//! read (`Raw`) and as the gateway sees it (`Incoming`), an answer before
+//! signing (`Verdict`); reading one request (bounded), writing bytes, and
+//! resetting a connection (RST), which the faults need.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
+
+use serde_json::json;
 
 const MAX_HEAD: usize = 16 * 1024;
 const MAX_BODY: usize = 64 * 1024;
@@ -14,6 +17,39 @@ pub struct Raw {
     pub target: String,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+}
+
+/// An HTTP request as received.
+pub struct Incoming<'a> {
+    pub method: &'a str,
+    pub target: &'a str,
+    pub headers: &'a [(String, String)],
+    pub body: &'a [u8],
+}
+
+impl Incoming<'_> {
+    pub(super) fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// An answer before signing, plus a line for the request log.
+pub struct Verdict {
+    pub status: u16,
+    pub body: String,
+    pub log: String,
+}
+
+/// An answer in WeChat Pay's error shape: `{"code": …, "message": …}`.
+pub(super) fn error(status: u16, code: &str, message: &str, log: impl Into<String>) -> Verdict {
+    Verdict {
+        status,
+        body: json!({"code": code, "message": message}).to_string(),
+        log: log.into(),
+    }
 }
 
 pub enum ReadError {

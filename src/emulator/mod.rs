@@ -9,12 +9,23 @@
 
 mod auth;
 mod faults;
-pub mod gateway;
+mod gateway;
 mod http;
-pub mod platform;
+mod identity;
+mod ledger;
+mod platform;
+mod return_api;
+mod samples;
 
 pub use faults::{Fault, FaultKind};
-use http::{Raw, ReadError, read_request, reason, reset, send};
+use http::{Incoming, Raw, ReadError, Verdict, read_request, reason, reset, send};
+pub use identity::Identity;
+pub use ledger::{Coupon, State};
+pub use platform::{Platform, Signer};
+pub use samples::{
+    EMULATOR_KEY_ID, SAMPLE_APIV3_KEY, SAMPLE_MCHID, SAMPLE_MERCHANT_KEY, SAMPLE_SERIAL,
+    SAMPLE_STOCK, SAMPLE_WECHATPAY_PUB, pem_block, sample_coupons,
+};
 
 use std::collections::VecDeque;
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -25,45 +36,7 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use gateway::{Coupon, Identity, Incoming, Ledger, State, Verdict};
-
-/// The sample keys: labelled as such inside the source files (text before the
-/// PEM block), and sign nothing real. Files written for other tools hold only
-/// the PEM block: see [`pem_block`].
-pub const SAMPLE_MERCHANT_KEY: &str = include_str!("sample_merchant_key.pem");
-pub const SAMPLE_WECHATPAY_KEY: &str = include_str!("sample_wechatpay_key.pem");
-pub const SAMPLE_WECHATPAY_PUB: &str = include_str!("sample_wechatpay_pub.pem");
-pub const SAMPLE_MCHID: &str = "1230000109";
-pub const SAMPLE_SERIAL: &str = "3775B6A45ACD588826D15E583A95F5DD2C3A8E0A";
-/// The emulator's WeChat Pay public key id: obviously not a real one.
-pub const EMULATOR_KEY_ID: &str = "PUB_KEY_ID_0000000000000000000000000000000001";
-pub const SAMPLE_STOCK: &str = "9856000";
-
-/// `text` from its first `-----BEGIN` on: plain PEM, without the label in
-/// front, which some SDKs (e.g. PyPI wechatpayv3) refuse.
-pub fn pem_block(text: &str) -> &str {
-    text.find("-----BEGIN").map_or(text, |at| &text[at..])
-}
-
-/// The coupons that exist when no `--coupons FILE` is given.
-pub fn sample_coupons() -> Vec<Coupon> {
-    let c = |code: &str, state, mchid: Option<&str>| Coupon {
-        coupon_code: code.into(),
-        stock_id: SAMPLE_STOCK.into(),
-        state,
-        mchid: mchid.map(str::to_string),
-    };
-    vec![
-        c("COUPON-USED-1", State::Used, None),
-        c("COUPON-USED-2", State::Used, None),
-        c("COUPON-USED-3", State::Used, None),
-        c("COUPON-AVAILABLE", State::Sended, None),
-        c("COUPON-EXPIRED", State::Expired, None),
-        c("COUPON-DELETED", State::Deleted, None),
-        c("COUPON-DEACTIVATED", State::Deactivated, None),
-        c("COUPON-OTHER-MERCHANT", State::Used, Some("1900000999")),
-    ]
-}
+use ledger::Ledger;
 
 /// How many exchanges are kept for `demo` and the tests; later ones are
 /// logged only, so that a long benchmark does not grow the emulator.
@@ -398,7 +371,7 @@ fn answer(
             format!("EMU-{}", crate::sign::random_alphanumeric(24)?),
         ),
     ];
-    headers.extend(gateway::signature_headers(
+    headers.extend(identity::signature_headers(
         &s.identity,
         body.as_bytes(),
         now_unix(),
@@ -481,8 +454,7 @@ mod tests {
     fn an_exchange_is_recorded_before_its_answer_is_sent() {
         let key = crate::keys::PrivateKey::from_pem(SAMPLE_MERCHANT_KEY.as_bytes()).unwrap();
         let identity =
-            gateway::Identity::with_sample_wechatpay_key(SAMPLE_MCHID, SAMPLE_SERIAL, &key)
-                .unwrap();
+            Identity::with_sample_wechatpay_key(SAMPLE_MCHID, SAMPLE_SERIAL, &key).unwrap();
         let running = start(
             TcpListener::bind("127.0.0.1:0").unwrap(),
             Setup {
@@ -539,32 +511,5 @@ mod tests {
             };
             assert_eq!(id(&last.response_headers), id(&headers), "request {n}");
         }
-    }
-
-    #[test]
-    fn the_sample_keys_are_labelled_and_parse() {
-        for pem in [
-            SAMPLE_MERCHANT_KEY,
-            SAMPLE_WECHATPAY_KEY,
-            SAMPLE_WECHATPAY_PUB,
-        ] {
-            assert!(pem.starts_with("SAMPLE KEY"), "unlabelled sample key");
-            assert!(pem.contains("signs nothing real"));
-        }
-        for pem in [SAMPLE_MERCHANT_KEY, SAMPLE_WECHATPAY_PUB] {
-            let plain = pem_block(pem);
-            assert!(plain.starts_with("-----BEGIN "));
-            assert!(!plain.contains("SAMPLE KEY"));
-        }
-        crate::keys::PrivateKey::from_pem(pem_block(SAMPLE_MERCHANT_KEY).as_bytes()).unwrap();
-        crate::keys::PublicKey::from_pem(pem_block(SAMPLE_WECHATPAY_PUB).as_bytes()).unwrap();
-        crate::keys::PrivateKey::from_pem(SAMPLE_MERCHANT_KEY.as_bytes()).unwrap();
-        let k = crate::keys::PrivateKey::from_pem(SAMPLE_WECHATPAY_KEY.as_bytes()).unwrap();
-        let p = crate::keys::PublicKey::from_pem(SAMPLE_WECHATPAY_PUB.as_bytes()).unwrap();
-        let sig = k.sign_base64(b"m").unwrap();
-        assert!(crate::verify::signature(&p, "m", "", b"", &sig).is_err());
-        let msg = crate::verify::message("1", "n", b"b");
-        let sig = k.sign_base64(&msg).unwrap();
-        assert!(crate::verify::signature(&p, "1", "n", b"b", &sig).is_ok());
     }
 }

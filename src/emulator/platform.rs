@@ -8,27 +8,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use anyhow::Result;
 use serde_json::json;
 
-use super::gateway::{Verdict, error};
+use super::http::{Verdict, error};
+use super::samples::{SAMPLE_APIV3_KEY, SAMPLE_PLATFORM};
 use crate::certs::ApiV3Key;
 use crate::certs::cert::PlatformCert;
 use crate::cst::rfc3339 as cst;
 use crate::keys::PrivateKey;
-
-/// Sample platform certificates and their keys: labelled as such inside the
-/// files, and sign nothing real.
-const SAMPLE_PLATFORM: [(&str, &str); 2] = [
-    (
-        include_str!("sample_platform_cert_1.pem"),
-        include_str!("sample_platform_key_1.pem"),
-    ),
-    (
-        include_str!("sample_platform_cert_2.pem"),
-        include_str!("sample_platform_key_2.pem"),
-    ),
-];
-
-/// The emulator's sample APIv3 key (32 characters): it protects nothing real.
-pub const SAMPLE_APIV3_KEY: &str = "wxcouponEmulatorApiV3SampleKey32";
 
 /// Which key signs the emulator's answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,7 +121,9 @@ mod tests {
         let p = Platform::sample(Signer::Certificate).unwrap();
         assert_eq!(p.certs.len(), 2);
         assert!(p.certs[0].0.not_before < p.certs[1].0.not_before);
-        let public = PrivateKey::from_pem(super::super::SAMPLE_WECHATPAY_KEY.as_bytes()).unwrap();
+        let public =
+            PrivateKey::from_pem(crate::emulator::samples::SAMPLE_WECHATPAY_KEY.as_bytes())
+                .unwrap();
         assert_eq!(p.next_signer((&public, "PUB")).1, p.certs[1].0.serial);
         let s = Platform::sample(Signer::Switching).unwrap();
         let serials: Vec<String> = (0..4)
