@@ -44,17 +44,7 @@ fn toml_str(s: &str) -> String {
 /// No temporary file and rename are needed: the folder is private, and the
 /// profile naming the file is printed only after it is complete.
 fn write_new(path: &Path, text: &str, private: bool) -> Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(if private { 0o600 } else { 0o644 });
-    }
-    #[cfg(not(unix))]
-    let _ = private;
-    let mut f = options
-        .open(path)
+    let mut f = crate::files::create_new(path, if private { 0o600 } else { 0o644 })
         .with_context(|| format!("creating {}", path.display()))?;
     f.write_all(text.as_bytes())
         .with_context(|| format!("writing {}", path.display()))
@@ -249,7 +239,8 @@ fn write_files(folder: &Path, m: &mut Merchant, signer: Signer) -> Result<Files>
     }
     if signer != Signer::PublicKey {
         let dir = folder.join("wechatpay_certs");
-        std::fs::create_dir(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        crate::files::create_dir(&dir, 0o755)
+            .with_context(|| format!("creating {}", dir.display()))?;
         let key = folder.join("sample_apiv3_key.txt");
         write_new(&key, &format!("{SAMPLE_APIV3_KEY}\n"), true)?;
         files.certificates_dir = Some(dir);
