@@ -197,6 +197,12 @@ fn check_certificates(c: &mut Checks, dir: &std::path::Path, only_certificates: 
         Ok(files) => files,
         Err(e) => return c.problem("platform certificates", format!("{e:#}")),
     };
+    // The trust anchors: nobody else may swap them.
+    for path in std::iter::once(dir).chain(files.iter().map(|(p, _)| p.as_path())) {
+        if let Some(w) = writable_by_others(path) {
+            c.warn("platform certificates permissions", w);
+        }
+    }
     // Every file is reported, not only the first that is wrong.
     let mut certs = Vec::new();
     for (_, read) in files {
@@ -249,6 +255,26 @@ fn check_certificates(c: &mut Checks, dir: &std::path::Path, only_certificates: 
             ),
         ),
     }
+}
+
+/// A warning when group or others can write `path` (Unix).
+fn writable_by_others(path: &std::path::Path) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+        if mode & 0o022 != 0 {
+            return Some(format!(
+                "{} can be written by group or others (mode {mode:03o}): they could swap the \
+                 certificates that verify answers; run: chmod go-w {}",
+                path.display(),
+                escape::shell(&path.display().to_string())
+            ));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    None
 }
 
 /// Base URLs, proxy, CA bundle.
