@@ -300,7 +300,7 @@ fn a_wrong_apiv3_key_writes_nothing_and_names_the_key() {
 
 /// The stand-in's answer to `GET /v3/certificates`: entries for `certs`
 /// (PEM text and the entry's serial and times), encrypted under `key`.
-fn certificates_body(key: &[u8; 32], certs: &[(&str, &str, &str, &str)]) -> String {
+pub(crate) fn certificates_body(key: &[u8; 32], certs: &[(&str, &str, &str, &str)]) -> String {
     use ring::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
     let data: Vec<Value> = certs
         .iter()
@@ -327,14 +327,14 @@ fn certificates_body(key: &[u8; 32], certs: &[(&str, &str, &str, &str)]) -> Stri
     serde_json::json!({ "data": data }).to_string()
 }
 
-const APIV3: &[u8; 32] = b"0123456789abcdef0123456789abcdef";
-const CERT: &str = "3A1B5C7D9E0F21436587A9CBEDF0123456789ABC";
-const EXPIRED: &str = "4B2C6D8E0F1A32547698BADCFE1234567890ABCD";
+pub(crate) const APIV3: &[u8; 32] = b"0123456789abcdef0123456789abcdef";
+pub(crate) const CERT: &str = "3A1B5C7D9E0F21436587A9CBEDF0123456789ABC";
+pub(crate) const EXPIRED: &str = "4B2C6D8E0F1A32547698BADCFE1234567890ABCD";
 const OTHER: &str = "5C3D7E9F1A2B43658709CBEDAF2345678901BCDE";
-const CERT_FROM: &str = "2024-01-01T00:00:00+08:00";
-const CERT_TO: &str = "2034-01-01T00:00:00+08:00";
+pub(crate) const CERT_FROM: &str = "2024-01-01T00:00:00+08:00";
+pub(crate) const CERT_TO: &str = "2034-01-01T00:00:00+08:00";
 
-fn fixture_text(name: &str) -> String {
+pub(crate) fn fixture_text(name: &str) -> String {
     std::fs::read_to_string(fixture(name)).unwrap()
 }
 
@@ -366,7 +366,7 @@ pub(crate) fn cert_setup(base_url: &str) -> Setup {
     s
 }
 
-fn download(s: &Setup) -> Out {
+pub(crate) fn download(s: &Setup) -> Out {
     run(wxcoupon(s.home.path())
         .arg("--config")
         .arg(&s.config)
