@@ -22,12 +22,41 @@ fn code(answer: &Answer) -> Option<String> {
     answer.error().map(|e| e.code.to_ascii_uppercase())
 }
 
+/// The codes WeChat Pay answers a frequency limit with, besides HTTP 429
+/// (the Go SDK's generated APIs spell one without its D).
+const RATE_LIMIT_CODES: &[&str] = &[
+    "RATELIMIT_EXCEEDED",
+    "RATELIMIT_EXCEED",
+    "FREQUENCY_LIMITED",
+    "FREQUENCY_LIMIT_EXCEED",
+    "RATE_LIMITED",
+];
+
+/// A frequency limit: "not accepted, nothing happened". HTTP 429, one of
+/// `RATE_LIMIT_CODES` at any status, or (for the coupon APIs) a 400
+/// `INVALID_REQUEST` whose message speaks of the frequency (调用频率过高).
+pub fn rate_limited(answer: &Answer) -> bool {
+    if answer.status == 429 {
+        return true;
+    }
+    let Some(wx) = answer.error() else {
+        return false;
+    };
+    let code = wx.code.to_ascii_uppercase();
+    RATE_LIMIT_CODES.contains(&code.as_str())
+        || (answer.status == 400
+            && code == "INVALID_REQUEST"
+            && wx.message.as_deref().is_some_and(|m| m.contains("频率")))
+}
+
 /// Answers that carry no result and are retried with the same request:
-/// 202, 429, 500, 502, 503, 504; `400 SYSTEM_ERROR` (for these APIs, "retry
-/// with the same parameters"); `501 SERVICE_UNAVAILABLE`.
+/// 202, 500, 502, 503, 504; a frequency limit (`rate_limited`); `400
+/// SYSTEM_ERROR` (for these APIs, "retry with the same parameters"); `501
+/// SERVICE_UNAVAILABLE`.
 pub fn retried(answer: &Answer) -> bool {
     match answer.status {
-        202 | 429 | 500 | 502 | 503 | 504 => true,
+        202 | 500 | 502 | 503 | 504 => true,
+        _ if rate_limited(answer) => true,
         400 => matches!(
             code(answer).as_deref(),
             Some("SYSTEM_ERROR" | "SYSTEMERROR")
@@ -38,9 +67,9 @@ pub fn retried(answer: &Answer) -> bool {
 }
 
 /// Retried answers after which the request may have been processed: all of
-/// them but 429, which says the request was not accepted.
+/// them but a frequency limit, which says the request was not accepted.
 pub fn may_have_reached(answer: &Answer) -> bool {
-    retried(answer) && answer.status != 429
+    retried(answer) && !rate_limited(answer)
 }
 
 /// Exponential backoff: 0.5 s, 1 s, 2 s, … capped at 8 s, each scaled by a

@@ -192,11 +192,11 @@ pub const CATALOGUE: &[Entry] = &[
         code: "NOAUTH",
         http: 403,
         message: None,
-        zh: "商户无此接口权限。",
-        en: "This merchant has no permission for this API (the product may not be enabled for it).",
-        next_zh: "在商户平台确认该商户号已开通商家券产品，并检查 mchid 是否正确。",
-        next_en: "Check in the merchant platform that the merchant coupon product (商家券) is enabled \
-                  for this mchid, and that mchid is right.",
+        zh: "商户无权限操作该券。",
+        en: "This merchant may not operate this coupon (WeChat Pay's return API documents NOAUTH \
+             as 商户无权限操作该券).",
+        next_zh: "请确认调用API的商户号（mchid）是该券的创建或归属商户。",
+        next_en: "Check that the calling mchid is the merchant that owns this coupon's stock.",
     },
     Entry {
         code: "FREQUENCY_LIMITED",
@@ -206,6 +206,37 @@ pub const CATALOGUE: &[Entry] = &[
         en: "Too many requests: WeChat Pay did not accept this request.",
         next_zh: "稍等片刻后用同一个退券单号重试。",
         next_en: "Wait a little, then retry with the same request number.",
+    },
+    Entry {
+        code: "INVALID_REQUEST",
+        http: 400,
+        message: Some("频率"),
+        zh: "调用频率过高：微信支付没有受理这个请求。",
+        en: "Calls too frequent: WeChat Pay did not accept this request.",
+        next_zh: "稍等片刻后用同一个退券单号重试。",
+        next_en: "Wait a little, then retry with the same request number.",
+    },
+    Entry {
+        code: "NOT_ENOUGH",
+        http: 403,
+        message: None,
+        zh: "平台证书已过期失效：该商户没有可用的平台证书。",
+        en: "The merchant's platform certificates have expired: WeChat Pay has none to deliver.",
+        next_zh: "改用微信支付公钥：在商户平台（账户中心 → API安全 → 微信支付公钥）下载公钥，并在 profile 中配置 \
+                  wechatpay_public_key_id 与 wechatpay_public_key_file。",
+        next_en: "Move to the WeChat Pay public key: download it in the merchant platform (账户中心 → \
+                  API安全 → 微信支付公钥) and set wechatpay_public_key_id and \
+                  wechatpay_public_key_file in the profile.",
+    },
+    Entry {
+        code: "REQUEST_BLOCKED",
+        http: 403,
+        message: None,
+        zh: "请求被拦截：该商户的这类请求暂时被微信支付阻止。",
+        en: "The request was blocked: WeChat Pay refuses this kind of request from this merchant \
+             for now.",
+        next_zh: "按 message 处理，或联系微信支付客服，附上 Request-ID。",
+        next_en: "Act on WeChat Pay's message, or contact WeChat Pay support with the Request-ID.",
     },
     Entry {
         code: "SERVICE_UNAVAILABLE",
@@ -223,9 +254,12 @@ const ALIASES: &[(&str, &str)] = &[
     ("SYSTEMERROR", "SYSTEM_ERROR"),
     ("RATELIMIT_EXCEEDED", "FREQUENCY_LIMITED"),
     ("RATE_LIMITED", "FREQUENCY_LIMITED"),
+    ("RATELIMIT_EXCEED", "FREQUENCY_LIMITED"),
+    ("FREQUENCY_LIMIT_EXCEED", "FREQUENCY_LIMITED"),
 ];
 
-fn canonical(code: &str) -> String {
+/// The catalogue's spelling of a code: upper case, an alias resolved.
+pub fn canonical(code: &str) -> String {
     let upper = code.trim().to_ascii_uppercase();
     ALIASES
         .iter()

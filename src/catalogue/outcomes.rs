@@ -6,8 +6,8 @@ pub const UNKNOWN_EXPLANATION: &str = "结果未知：退券可能已经成功�
      The outcome is unknown: the return may or may not have happened. Retrying with the same \
      request number is safe; it can never return the coupon twice.";
 
-pub const NOT_ACCEPTED_EXPLANATION: &str = "微信支付没有受理这个请求（HTTP 429，请求过于频繁）：这次请求没有退券。稍后用同一个退券单号重试是安全的。 \
-     WeChat Pay did not accept this request (HTTP 429, too many requests): it did not return the \
+pub const NOT_ACCEPTED_EXPLANATION: &str = "微信支付没有受理这个请求（请求过于频繁）：这次请求没有退券。稍后用同一个退券单号重试是安全的。 \
+     WeChat Pay did not accept this request (too many requests): it did not return the \
      coupon. Retrying later with the same request number is safe; it can never return the coupon \
      twice.";
 

@@ -5,6 +5,7 @@ use serde_json::json;
 
 use crate::catalogue::codes;
 use crate::cli::ExplainArgs;
+use crate::escape;
 use crate::output::Out;
 
 pub fn run(a: &ExplainArgs, json: bool, out: &mut Out) -> Result<u8> {
@@ -31,7 +32,18 @@ pub fn run(a: &ExplainArgs, json: bool, out: &mut Out) -> Result<u8> {
             .collect();
         out.json(&json!({"code": first.code, "meanings": meanings}));
     } else {
-        let mut s = format!("{} (HTTP {})\n", first.code, first.http);
+        // An alias is named as asked, with the catalogue's spelling.
+        let asked = a.code.trim().to_ascii_uppercase();
+        let mut s = if asked == first.code {
+            format!("{} (HTTP {})\n", first.code, first.http)
+        } else {
+            format!(
+                "{} (HTTP {}; also written {})\n",
+                escape::term(&asked),
+                first.http,
+                first.code
+            )
+        };
         for line in codes::lines(&entries) {
             s.push_str(&format!("  {line}\n"));
         }

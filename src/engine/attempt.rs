@@ -122,9 +122,10 @@ impl retry::Effects for Live<'_> {
             &headers,
             self.body,
         );
-        // A 429 slows every thread of the session down, not just this row.
+        // A frequency limit slows every thread of the session down, not just
+        // this row.
         if let (Some(pace), Ok(answer)) = (&self.s.pace, &result)
-            && answer.status == 429
+            && retry::rate_limited(answer)
         {
             let after = answer
                 .header("Retry-After")

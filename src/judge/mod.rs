@@ -160,9 +160,9 @@ impl Judge<'_> {
         if let (true, Some(wx)) = (rejected, wx.clone()) {
             return Judgement::rejected(wx, explanation, notes);
         }
-        // 429: WeChat Pay did not accept this request; unknown only when an
-        // earlier attempt may have been processed.
-        let not_accepted = status == 429 && !self.earlier_may_have_reached;
+        // A frequency limit: WeChat Pay did not accept this request; unknown
+        // only when an earlier attempt may have been processed.
+        let not_accepted = retry::rate_limited(answer) && !self.earlier_may_have_reached;
         let words = if not_accepted {
             NOT_ACCEPTED_EXPLANATION
         } else {

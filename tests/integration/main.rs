@@ -8,6 +8,7 @@ mod batch;
 mod certificates;
 mod common;
 mod emulator;
+mod fidelity;
 mod hostile;
 mod retries;
 mod return_cmd;

@@ -715,8 +715,8 @@ fn a_429_is_explained_as_not_accepted() {
         first,
         [
             "wxcoupon: not accepted: FREQUENCY_LIMITED (HTTP 429): WeChat Pay asks to slow down; nothing happened",
-            "  微信支付没有受理这个请求（HTTP 429，请求过于频繁）：这次请求没有退券。稍后用同一个退券单号重试是安全的。 \
-             WeChat Pay did not accept this request (HTTP 429, too many requests): it did not return the coupon. \
+            "  微信支付没有受理这个请求（请求过于频繁）：这次请求没有退券。稍后用同一个退券单号重试是安全的。 \
+             WeChat Pay did not accept this request (too many requests): it did not return the coupon. \
              Retrying later with the same request number is safe; it can never return the coupon twice.",
             "  请求频率超限：微信支付没有受理这个请求。 稍等片刻后用同一个退券单号重试。",
             "  Too many requests: WeChat Pay did not accept this request. Wait a little, then retry with the same request number.",
