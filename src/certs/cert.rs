@@ -24,7 +24,9 @@ pub fn same_serial(a: &str, b: &str) -> bool {
     normal(a) == normal(b)
 }
 
-fn normal(serial: &str) -> String {
+/// A serial's one spelling for comparing and keying: upper case, without
+/// leading zeros.
+pub fn normal(serial: &str) -> String {
     let upper = serial.trim().to_ascii_uppercase();
     let stripped = upper.trim_start_matches('0');
     if stripped.is_empty() {

@@ -4,6 +4,7 @@
 
 use super::attempt::{CERTIFICATES, Live};
 use super::session::{Session, delivery_of, now_unix};
+use crate::certs::cert::normal;
 use crate::certs::download;
 use crate::certs::store::{self, Change, Stored};
 use crate::client::Answer;
@@ -84,7 +85,10 @@ fn download(live: &mut Live<'_>) -> Download {
 
 /// Before an answer is judged: when it is signed by a platform certificate
 /// this profile lacks and an APIv3 key can fetch it, download the
-/// certificates once. The lines say what happened.
+/// certificates — once per serial in a run, whatever the number of rows or
+/// attempts that meet it: a worker that meets a serial being downloaded
+/// waits for that download, and a failed one is not tried again. The lines
+/// say what happened.
 pub fn fetch_for(live: &mut Live<'_>, answer: &Answer) -> Vec<String> {
     let s = live.s;
     let Some(serial) = answer.header("Wechatpay-Serial") else {
@@ -94,13 +98,24 @@ pub fn fetch_for(live: &mut Live<'_>, answer: &Answer) -> Vec<String> {
         return Vec::new();
     }
     let serial = serial.to_string();
+    let mut fetched = s
+        .fetched
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(said) = fetched.get(&normal(&serial)) {
+        return said.clone();
+    }
+    // Another worker's download may have brought it meanwhile.
+    if !s.trust().lacks(&serial) {
+        return Vec::new();
+    }
     live.note(&format!(
         "the answer is signed by platform certificate {serial}, not in platform_certificates_dir: \
          downloading the platform certificates"
     ));
     // A request of its own: GET /v3/certificates, not the return again.
     let mut fetch = Live::new(s, CERTIFICATES, b"", &mut *live.trace);
-    match download(&mut fetch) {
+    let said = match download(&mut fetch) {
         Download::Saved(saved) => vec![format!(
             "downloaded the platform certificates ({}) into platform_certificates_dir to verify this \
              answer, signed by {serial}",
@@ -114,5 +129,7 @@ pub fn fetch_for(live: &mut Live<'_>, answer: &Answer) -> Vec<String> {
             "could not download the platform certificates to verify this answer: {}",
             j.message.unwrap_or_default()
         )],
-    }
+    };
+    fetched.insert(normal(&serial), said.clone());
+    said
 }

@@ -2,7 +2,8 @@
 //! profile, keys, who may sign answers, the routes), and what every request
 //! of it shares (the time, the User-Agent, what the attempts delivered).
 
-use std::sync::{Arc, RwLock};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use anyhow::{Result, anyhow};
@@ -35,6 +36,10 @@ pub struct Session {
     pub(super) warnings: Vec<String>,
     /// The pace of a batch's requests.
     pub(super) pace: Option<crate::pace::Pace>,
+    /// The platform certificate downloads of this run, by the serial that
+    /// started each, with what they said: one per unknown serial, shared by
+    /// every worker; a failed one is remembered, not tried again.
+    pub(super) fetched: Mutex<HashMap<String, Vec<String>>>,
 }
 
 /// What the command line may change of a profile, already checked.
@@ -87,6 +92,7 @@ impl Session {
             apiv3_key,
             route,
             backup_route,
+            fetched: Mutex::new(HashMap::new()),
         })
     }
 

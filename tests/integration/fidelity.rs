@@ -1,6 +1,7 @@
 //! What WeChat Pay really sends (issue 15), beyond our own emulator's
 //! reading: frequency limits that are not HTTP 429.
 
+use crate::certificates::{CERT, cert_setup};
 use crate::common::*;
 
 /// Every way WeChat Pay says "too frequent" is "not accepted, nothing
@@ -92,4 +93,50 @@ fn a_frequency_limit_code_then_success_is_returned() {
         (v["outcome"].as_str(), v["attempts"].as_u64()),
         (Some("returned"), Some(2))
     );
+}
+
+/// Twenty rows whose answers name a platform certificate the folder lacks,
+/// and a download that fails: one download in the whole run (four workers
+/// meet the serial at once), remembered; every row is unverified.
+#[test]
+fn a_batch_downloads_an_unknown_certificate_once() {
+    let server = Server::start(|seen| {
+        if seen.url.starts_with("/v3/certificates") {
+            Reply::error(404, "RESOURCE_NOT_EXISTS", "无可用的平台证书")
+        } else {
+            Reply::returned().sig(Sig::Certificate(CERT))
+        }
+    });
+    let s = cert_setup(&server.base_url);
+    let rows = s.home.path().join("rows.csv");
+    let mut csv = String::from("coupon_code,stock_id\n");
+    for i in 1..=20 {
+        csv.push_str(&format!("C{i:02},9856000\n"));
+    }
+    std::fs::write(&rows, csv).unwrap();
+    let out = s.ret(&["--batch", rows.to_str().unwrap(), "--json", "--rate", "0"]);
+    assert_eq!(out.code, 5, "{}", out.stderr);
+    let seen = server.seen();
+    let downloads = seen
+        .iter()
+        .filter(|s| s.url.starts_with("/v3/certificates"))
+        .count();
+    assert_eq!(downloads, 1, "one download for the run");
+    assert_eq!(seen.len(), 21);
+    let lines: Vec<serde_json::Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 20);
+    for v in &lines {
+        assert_eq!(v["outcome"], "unverified", "{v}");
+        assert_eq!(
+            v["message"],
+            format!(
+                "answer not verified: the answer is signed by platform certificate `{CERT}`, \
+                 which is not in platform_certificates_dir"
+            )
+        );
+    }
 }
