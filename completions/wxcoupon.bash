@@ -323,7 +323,7 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__emulator)
-            opts="-v -h -V --listen --coupons --fault --delay --signer --config --profile --json --verbose --help --version"
+            opts="-v -h -V --listen --coupons --fault --delay --signer --rotation --config --profile --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -347,6 +347,10 @@ _wxcoupon() {
                     ;;
                 --signer)
                     COMPREPLY=($(compgen -W "public-key certificate switching" -- "${cur}"))
+                    return 0
+                    ;;
+                --rotation)
+                    COMPREPLY=($(compgen -W "before during after" -- "${cur}"))
                     return 0
                     ;;
                 --config)

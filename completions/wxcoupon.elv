@@ -176,6 +176,7 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
             cand --fault 'Inject a fault into the next N requests: pass (none), drop-before, drop-after, delay, 500, 429, probe (repeatable, in order)'
             cand --delay 'Seconds the `delay` fault holds an answer back'
             cand --signer 'Which key signs the answers: the WeChat Pay public key, the newest platform certificate (and GET /v3/certificates is served), or the two in turn'
+            cand --rotation 'Play a platform certificate rotation (with --signer certificate or switching): before (the old certificate only), during (the old one''s expire_time moved up to 24 h from now, the new one published, in use from then), after (the new one in use, signing)'
             cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
             cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
             cand --json 'Print exactly one JSON object on stdout, whatever the outcome'

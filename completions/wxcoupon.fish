@@ -131,6 +131,9 @@ complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l delay -d 
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l signer -d 'Which key signs the answers: the WeChat Pay public key, the newest platform certificate (and GET /v3/certificates is served), or the two in turn' -r -f -a "public-key\t''
 certificate\t''
 switching\t''"
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l rotation -d 'Play a platform certificate rotation (with --signer certificate or switching): before (the old certificate only), during (the old one\'s expire_time moved up to 24 h from now, the new one published, in use from then), after (the new one in use, signing)' -r -f -a "before\t''
+during\t''
+after\t''"
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'

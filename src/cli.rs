@@ -98,6 +98,19 @@ pub struct EmulatorArgs {
     /// certificate (and GET /v3/certificates is served), or the two in turn
     #[arg(long, value_enum, default_value_t = SignerArg::PublicKey)]
     pub signer: SignerArg,
+
+    /// Play a platform certificate rotation (with --signer certificate or switching):
+    /// before (the old certificate only), during (the old one's expire_time moved up to 24 h
+    /// from now, the new one published, in use from then), after (the new one in use, signing)
+    #[arg(long, value_enum, value_name = "PHASE")]
+    pub rotation: Option<RotationArg>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RotationArg {
+    Before,
+    During,
+    After,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

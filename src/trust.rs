@@ -94,11 +94,11 @@ impl Trust {
     }
 
     /// The `Wechatpay-Serial` a request names: the public key id when there
-    /// is one, else the newest certificate valid now; none when none is.
+    /// is one, else the certificate in use now (`store::in_use`); none when none is.
     pub fn request_serial(&self, now: i64) -> Option<String> {
         match &self.public_key {
             Some((id, _)) => Some(id.clone()),
-            None => store::newest_valid(&self.certificates, now).map(|c| c.cert.serial.clone()),
+            None => store::in_use(&self.certificates, now).map(|c| c.cert.serial.clone()),
         }
     }
 

@@ -14,6 +14,13 @@ pub struct PlatformCert {
     pub serial: String,
     pub not_before: OffsetDateTime,
     pub not_after: OffsetDateTime,
+    /// When WeChat Pay starts using it (启用时间) and stops (弃用时间), from
+    /// its download entry; its own validity when that is not known. Before
+    /// a rotation WeChat Pay moves the old certificate's `expire_time` up.
+    /// These decide which certificate a request names, never whether an
+    /// answer is trusted (the validity does).
+    pub effective_time: OffsetDateTime,
+    pub expire_time: OffsetDateTime,
     pub public_key: PublicKey,
     /// The certificate as PEM text, as it is saved.
     pub pem: String,
@@ -65,19 +72,40 @@ impl PlatformCert {
             OffsetDateTime::from_unix_timestamp(t.to_unix_duration().as_secs() as i64)
                 .map_err(|_| anyhow!("the certificate's validity is out of range"))
         };
-        let serial: String = tbs
-            .serial_number()
-            .as_bytes()
-            .iter()
-            .map(|b| format!("{b:02X}"))
-            .collect();
+        // The DER integer's bytes, without the zero byte that keeps it
+        // positive: 20 bytes are WeChat Pay's 40 hexadecimal digits, a
+        // leading zero digit kept (`0A1B…`).
+        let bytes = tbs.serial_number().as_bytes();
+        let serial: String = match bytes {
+            [0, rest @ ..] if !rest.is_empty() => rest,
+            all => all,
+        }
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect();
+        let (not_before, not_after) = (
+            when(tbs.validity().not_before)?,
+            when(tbs.validity().not_after)?,
+        );
         Ok(PlatformCert {
-            serial: normal(&serial),
-            not_before: when(tbs.validity().not_before)?,
-            not_after: when(tbs.validity().not_after)?,
+            serial,
+            not_before,
+            not_after,
+            effective_time: not_before,
+            expire_time: not_after,
             public_key: PublicKey::from_pkcs1_der(key)?,
             pem: pem::encode(block),
         })
+    }
+
+    /// Valid now and not past the time WeChat Pay stops using it.
+    pub fn usable_at(&self, unix: i64) -> bool {
+        self.valid_at(unix) && unix <= self.expire_time.unix_timestamp()
+    }
+
+    /// WeChat Pay's dates for it differ from its own validity.
+    pub fn dates_differ(&self) -> bool {
+        (self.effective_time, self.expire_time) != (self.not_before, self.not_after)
     }
 
     /// Valid at this Unix time (the window's ends included).

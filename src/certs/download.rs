@@ -1,9 +1,12 @@
 //! The answer to `GET /v3/certificates`, checked before anything is kept:
 //! every entry decrypts under the APIv3 key (whose AEAD tag authenticates
-//! it), its certificate agrees with the entry's serial and validity, and the
-//! answer's own signature verifies — with the WeChat Pay public key when it
-//! names that key, else with the delivered certificate it names (as the
-//! official SDKs bootstrap). Pure: the answer and the clock are passed in.
+//! it), its certificate has the entry's serial, no serial is listed twice,
+//! and the answer's own signature verifies — with the WeChat Pay public key
+//! when it names that key, else with the delivered certificate it names (as
+//! the official SDKs bootstrap). An entry's `effective_time` and
+//! `expire_time` say when WeChat Pay uses the certificate, and may differ
+//! from its validity (a rotation moves the old one's `expire_time` up): they
+//! are kept, never compared. Pure: the answer and the clock are passed in.
 
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -69,8 +72,11 @@ struct Body {
 #[derive(Deserialize)]
 struct Entry {
     serial_no: String,
-    effective_time: String,
-    expire_time: String,
+    // The Java SDK's own fixture spells it with a trailing space.
+    #[serde(alias = "effective_time ")]
+    effective_time: Option<String>,
+    #[serde(alias = "expire_time ")]
+    expire_time: Option<String>,
     encrypt_certificate: Encrypted,
 }
 
@@ -82,14 +88,12 @@ struct Encrypted {
     ciphertext: String,
 }
 
-fn unix(serial: &str, field: &str, text: &str) -> Result<i64, Refused> {
-    OffsetDateTime::parse(text, &Rfc3339)
-        .map(OffsetDateTime::unix_timestamp)
-        .map_err(|_| {
-            Refused::Malformed(format!(
-                "entry {serial}: {field} {text:?} is not an RFC 3339 time"
-            ))
-        })
+fn time(serial: &str, field: &str, text: &str) -> Result<OffsetDateTime, Refused> {
+    OffsetDateTime::parse(text, &Rfc3339).map_err(|_| {
+        Refused::Malformed(format!(
+            "entry {serial}: {field} {text:?} is not an RFC 3339 time"
+        ))
+    })
 }
 
 /// One entry, decrypted and checked against itself.
@@ -112,7 +116,7 @@ fn open(entry: &Entry, key: &ApiV3Key) -> Result<PlatformCert, Refused> {
         serial: serial.clone(),
         why: "it is not text".into(),
     })?;
-    let cert = PlatformCert::from_pem(&text).map_err(|e| Refused::Certificate {
+    let mut cert = PlatformCert::from_pem(&text).map_err(|e| Refused::Certificate {
         serial: serial.clone(),
         why: format!("{e:#}"),
     })?;
@@ -120,24 +124,21 @@ fn open(entry: &Entry, key: &ApiV3Key) -> Result<PlatformCert, Refused> {
         serial: serial.clone(),
         what,
     };
-    if !same_serial(&cert.serial, &serial) {
+    if !same_serial(&cert.serial, &serial) || !serial.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(disagrees(format!(
             "the certificate's serial is {}",
             cert.serial
         )));
     }
-    let (from, to) = (
-        unix(&serial, "effective_time", &entry.effective_time)?,
-        unix(&serial, "expire_time", &entry.expire_time)?,
-    );
-    if from != cert.not_before.unix_timestamp() || to != cert.not_after.unix_timestamp() {
-        return Err(disagrees(format!(
-            "the entry says {} to {}, the certificate {} to {}",
-            entry.effective_time,
-            entry.expire_time,
-            cert.not_before.format(&Rfc3339).unwrap_or_default(),
-            cert.not_after.format(&Rfc3339).unwrap_or_default()
-        )));
+    // WeChat Pay's spelling of the serial (40 digits, a leading zero kept).
+    cert.serial = serial.to_ascii_uppercase();
+    // When WeChat Pay uses it: may differ from the certificate's validity
+    // (before a rotation the old one's expire_time is moved up).
+    if let Some(t) = &entry.effective_time {
+        cert.effective_time = time(&serial, "effective_time", t)?;
+    }
+    if let Some(t) = &entry.expire_time {
+        cert.expire_time = time(&serial, "expire_time", t)?;
     }
     Ok(cert)
 }

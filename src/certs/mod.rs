@@ -4,6 +4,7 @@
 pub mod aead;
 pub mod cert;
 pub mod download;
+pub mod entry;
 pub mod store;
 
 pub use aead::ApiV3Key;

@@ -1,6 +1,7 @@
 //! The platform certificate folder (`platform_certificates_dir`): one PEM
-//! file per certificate, named `SERIAL.pem`, as the official SDKs keep them.
-//! Written atomically: a fresh file that does not end in `.pem` (other tools
+//! file per certificate, named `SERIAL.pem`, as the official SDKs keep them,
+//! and beside it `SERIAL.json`, WeChat Pay's dates for it (`entry`).
+//! Written atomically: fresh files that do not end in `.pem` (other tools
 //! load every `*.pem`), then renamed; a leftover from a crash blocks nothing.
 
 use std::io::Write;
@@ -9,6 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 
 use super::cert::{PlatformCert, same_serial};
+use super::entry;
 use crate::files;
 
 /// A certificate file in the folder.
@@ -64,7 +66,7 @@ pub fn scan(dir: &Path) -> Result<Vec<(PathBuf, Result<Stored>)>> {
 /// One certificate file, named for its serial.
 fn read_one(path: &Path) -> Result<Stored> {
     let text = files::read_text(path, "platform certificate", files::KEY_FILE_MAX)?;
-    let cert = PlatformCert::from_pem(&text)
+    let mut cert = PlatformCert::from_pem(&text)
         .with_context(|| format!("platform certificate {}", path.display()))?;
     let stem = path
         .file_stem()
@@ -79,18 +81,27 @@ fn read_one(path: &Path) -> Result<Stored> {
             cert.serial
         );
     }
+    // The file name is WeChat Pay's spelling of the serial (a leading zero kept).
+    if stem.bytes().all(|b| b.is_ascii_hexdigit()) {
+        cert.serial = stem.to_ascii_uppercase();
+    }
+    entry::read_into(&mut cert, path)?;
     Ok(Stored {
         cert,
         file: path.to_path_buf(),
     })
 }
 
-/// The newest certificate valid at `unix`: the latest `not_before` among them.
-pub fn newest_valid(certs: &[Stored], unix: i64) -> Option<&Stored> {
-    certs
-        .iter()
-        .filter(|s| s.cert.valid_at(unix))
-        .max_by_key(|s| s.cert.not_before)
+/// The certificate a request names at `unix`: among those valid then and
+/// not past their `expire_time`, the one WeChat Pay started using last
+/// (latest `effective_time` not after `unix`); when none has started yet,
+/// the one that starts first. None when none is usable.
+pub fn in_use(certs: &[Stored], unix: i64) -> Option<&Stored> {
+    let usable = || certs.iter().filter(|s| s.cert.usable_at(unix));
+    usable()
+        .filter(|s| s.cert.effective_time.unix_timestamp() <= unix)
+        .max_by_key(|s| s.cert.effective_time)
+        .or_else(|| usable().min_by_key(|s| s.cert.effective_time))
 }
 
 /// What saving did to a certificate's file.
@@ -130,72 +141,77 @@ fn save_with(
 ) -> Result<Vec<(PathBuf, Change)>> {
     files::create_dir(dir, 0o755)
         .with_context(|| format!("creating platform_certificates_dir {}", dir.display()))?;
+    // Each certificate is two files: SERIAL.pem and SERIAL.json.
     let mut planned = Vec::new();
     for cert in certs {
         let file = dir.join(format!("{}.pem", cert.serial));
+        let parts = [
+            (file.clone(), cert.pem.clone()),
+            (entry::path_for(&file), entry::text(cert)),
+        ];
+        let same = |(path, text): &(PathBuf, String)| {
+            std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file())
+                && std::fs::read_to_string(path).is_ok_and(|t| t == *text)
+        };
         let change = match std::fs::symlink_metadata(&file) {
             Err(_) => Change::New,
-            Ok(m) if m.is_file() && std::fs::read_to_string(&file).is_ok_and(|t| t == cert.pem) => {
-                Change::Unchanged
-            }
+            Ok(_) if parts.iter().all(same) => Change::Unchanged,
             Ok(_) => Change::Replaced,
         };
-        planned.push((cert, file, change));
+        planned.push((file, change, parts));
     }
     // Every temporary file first; any failure removes them all.
-    let mut temps: Vec<PathBuf> = Vec::new();
-    let cleanup = |temps: &[PathBuf]| {
-        for t in temps {
+    let mut temps: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let cleanup = |temps: &[(PathBuf, PathBuf)]| {
+        for (t, _) in temps {
             let _ = std::fs::remove_file(t);
         }
     };
-    for (cert, file, change) in &planned {
+    for (file, change, parts) in &planned {
         if *change == Change::Unchanged {
             continue;
         }
-        let tmp = dir.join(format!(
-            ".{}.pem.{}.partial",
-            cert.serial,
-            crate::sign::random_alphanumeric(12)?
-        ));
-        let written = files::create_new(&tmp, 0o644).and_then(|mut f| {
-            temps.push(tmp.clone());
-            write(&mut f, cert.pem.as_bytes())
-        });
-        if let Err(e) = written {
-            cleanup(&temps);
-            return Err(e)
-                .with_context(|| format!("writing {} (no certificate was saved)", file.display()));
+        for (path, text) in parts {
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            let tmp = dir.join(format!(
+                ".{name}.{}.partial",
+                crate::sign::random_alphanumeric(12)?
+            ));
+            let written = files::create_new(&tmp, 0o644).and_then(|mut f| {
+                temps.push((tmp.clone(), path.clone()));
+                write(&mut f, text.as_bytes())
+            });
+            if let Err(e) = written {
+                cleanup(&temps);
+                return Err(e).with_context(|| {
+                    format!("writing {} (no certificate was saved)", file.display())
+                });
+            }
         }
     }
-    // Then the renames, in the same order.
-    let mut temps_left = temps.iter();
+    // Then the renames, each certificate's file before its dates: dates
+    // never stand beside a certificate they were not written for.
     let mut done: Vec<String> = Vec::new();
-    for (_, file, change) in &planned {
-        if *change == Change::Unchanged {
-            continue;
-        }
-        let Some(tmp) = temps_left.next() else { break };
-        if let Err(e) = std::fs::rename(tmp, file) {
-            let rest: Vec<PathBuf> = std::iter::once(tmp.clone())
-                .chain(temps_left.cloned())
-                .collect();
-            cleanup(&rest);
+    for (at, (tmp, to)) in temps.iter().enumerate() {
+        if let Err(e) = std::fs::rename(tmp, to) {
+            cleanup(&temps[at..]);
             let saved = if done.is_empty() {
                 "no certificate was saved".to_string()
             } else {
                 format!("saved before it: {}", done.join(", "))
             };
-            return Err(e).with_context(|| format!("writing {} ({saved})", file.display()));
+            return Err(e).with_context(|| format!("writing {} ({saved})", to.display()));
         }
-        done.push(file.display().to_string());
+        if to.extension().is_some_and(|e| e == "pem") {
+            done.push(to.display().to_string());
+        }
     }
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
     }
     Ok(planned
         .into_iter()
-        .map(|(_, file, change)| (file, change))
+        .map(|(file, change, _)| (file, change))
         .collect())
 }
 
@@ -237,8 +253,8 @@ mod tests {
             loaded[0].cert.serial,
             "5DEA10EF55877E3CF6C33255C2E7DEFFF7E427EC"
         );
-        assert!(newest_valid(&loaded, 1_800_000_000).is_some());
-        assert!(newest_valid(&loaded, 1_900_000_000).is_none());
+        assert!(in_use(&loaded, 1_800_000_000).is_some());
+        assert!(in_use(&loaded, 1_900_000_000).is_none());
     }
 
     #[test]
@@ -293,7 +309,8 @@ mod tests {
         let calls = std::cell::Cell::new(0);
         let e = save_with(dir.path(), &certs, |f, bytes| {
             calls.set(calls.get() + 1);
-            if calls.get() == 2 {
+            // The second certificate's PEM (each is a PEM and its dates).
+            if calls.get() == 3 {
                 return Err(std::io::Error::other("No space left on device"));
             }
             f.write_all(bytes)

@@ -45,6 +45,24 @@ fn expiry_warnings(certs: &[&Stored], now: OffsetDateTime, out: &mut Out) {
     }
 }
 
+/// WeChat Pay's dates for a certificate that differ from its validity: a
+/// rotation under way (the old one's `expire_time` moved up, the new one
+/// used from its `effective_time`). Said, not refused.
+fn rotation_notes(certs: &[&Stored], out: &mut Out) {
+    for c in certs.iter().map(|s| &s.cert).filter(|c| c.dates_differ()) {
+        out.err(&format!(
+            "wxcoupon: warning: platform certificate {} is in use by WeChat Pay from {} to {} \
+             (effective_time, expire_time), within its validity {} to {}: a certificate \
+             rotation; requests name the certificate in use\n",
+            c.serial,
+            cst(c.effective_time),
+            cst(c.expire_time),
+            cst(c.not_before),
+            cst(c.not_after)
+        ));
+    }
+}
+
 pub fn download(g: &GlobalOpts, env: &Env, out: &mut Out) -> Result<u8> {
     let profile = profile::select(g.config.as_deref(), g.profile.as_deref(), env)?;
     let session = Session::open(profile, Overrides::default(), env)?;
@@ -74,19 +92,19 @@ pub fn download(g: &GlobalOpts, env: &Env, out: &mut Out) -> Result<u8> {
         }
     };
     let now = OffsetDateTime::now_utc();
-    expiry_warnings(
-        &saved.iter().map(|s| &s.stored).collect::<Vec<_>>(),
-        now,
-        out,
-    );
+    let stored: Vec<&Stored> = saved.iter().map(|s| &s.stored).collect();
+    expiry_warnings(&stored, now, out);
+    rotation_notes(&stored, out);
     if g.json {
         let certificates: Vec<_> = saved
             .iter()
             .map(|s| {
                 json!({
                     "serial_no": s.stored.cert.serial,
-                    "effective_time": cst(s.stored.cert.not_before),
-                    "expire_time": cst(s.stored.cert.not_after),
+                    "effective_time": cst(s.stored.cert.effective_time),
+                    "expire_time": cst(s.stored.cert.expire_time),
+                    "not_before": cst(s.stored.cert.not_before),
+                    "not_after": cst(s.stored.cert.not_after),
                     "file": s.stored.file.display().to_string(),
                     "new": s.change == Change::New,
                     "change": s.change.name(),
@@ -131,18 +149,23 @@ pub fn list(g: &GlobalOpts, env: &Env, out: &mut Out) -> Result<u8> {
     };
     let certs = store::load(dir)?;
     let now = OffsetDateTime::now_utc();
-    let newest = store::newest_valid(&certs, now.unix_timestamp()).map(|s| s.cert.serial.clone());
+    let in_use = store::in_use(&certs, now.unix_timestamp()).map(|s| s.cert.serial.clone());
     expiry_warnings(&certs.iter().collect::<Vec<_>>(), now, out);
+    rotation_notes(&certs.iter().collect::<Vec<_>>(), out);
     if g.json {
         let certificates: Vec<_> = certs
             .iter()
             .map(|s| {
                 json!({
                     "serial_no": s.cert.serial,
-                    "effective_time": cst(s.cert.not_before),
-                    "expire_time": cst(s.cert.not_after),
+                    "effective_time": cst(s.cert.effective_time),
+                    "expire_time": cst(s.cert.expire_time),
+                    "not_before": cst(s.cert.not_before),
+                    "not_after": cst(s.cert.not_after),
                     "days_left": days_left(s, now),
-                    "newest": Some(&s.cert.serial) == newest.as_ref(),
+                    // `newest` is the older name of `in_use`, kept for scripts.
+                    "in_use": Some(&s.cert.serial) == in_use.as_ref(),
+                    "newest": Some(&s.cert.serial) == in_use.as_ref(),
                     "expired": s.cert.not_after < now,
                     "file": s.file.display().to_string(),
                 })
@@ -160,20 +183,29 @@ pub fn list(g: &GlobalOpts, env: &Env, out: &mut Out) -> Result<u8> {
     }
     let mut text = String::new();
     for s in &certs {
-        let state = if s.cert.not_after < now {
+        let c = &s.cert;
+        let state = if c.not_after < now {
             "expired".to_string()
-        } else if s.cert.not_before > now {
+        } else if c.not_before > now {
             "not yet valid".to_string()
-        } else if Some(&s.cert.serial) == newest.as_ref() {
-            format!("{} days left, newest", days_left(s, now))
+        } else if c.expire_time < now {
+            "no longer in use".to_string()
+        } else if Some(&c.serial) == in_use.as_ref() {
+            format!("{} days left, in use", days_left(s, now))
+        } else if c.effective_time > now {
+            format!(
+                "{} days left, in use from {}",
+                days_left(s, now),
+                cst(c.effective_time)
+            )
         } else {
             format!("{} days left", days_left(s, now))
         };
         text.push_str(&format!(
             "{}  {} to {}  {state}  {}\n",
-            s.cert.serial,
-            cst(s.cert.not_before),
-            cst(s.cert.not_after),
+            c.serial,
+            cst(c.not_before),
+            cst(c.not_after),
             escape::term(&s.file.display().to_string())
         ));
     }

@@ -229,14 +229,14 @@ fn check_certificates(c: &mut Checks, dir: &std::path::Path, only_certificates: 
             );
         }
     }
-    match store::newest_valid(&certs, now.unix_timestamp()) {
-        Some(newest) => c.ok(
+    match store::in_use(&certs, now.unix_timestamp()) {
+        Some(in_use) => c.ok(
             "platform certificates",
             format!(
-                "{} in {}; the newest valid one is {}",
+                "{} in {}; requests name {}, the one in use",
                 certs.len(),
                 dir.display(),
-                newest.cert.serial
+                in_use.cert.serial
             ),
         ),
         None if only_certificates => c.warn(

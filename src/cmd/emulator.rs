@@ -10,14 +10,14 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::json;
 
-use crate::cli::{EmulatorArgs, GlobalOpts, SignerArg};
+use crate::cli::{EmulatorArgs, GlobalOpts, RotationArg, SignerArg};
 use crate::emulator::{self};
 use crate::emulator::{Coupon, Identity};
 use crate::emulator::{
     EMULATOR_KEY_ID, Fault, SAMPLE_APIV3_KEY, SAMPLE_MCHID, SAMPLE_MERCHANT_KEY, SAMPLE_SERIAL,
     SAMPLE_WECHATPAY_PUB, pem_block,
 };
-use crate::emulator::{Platform, Signer};
+use crate::emulator::{Platform, Rotation, Signer};
 use crate::env::Env;
 use crate::keys::PrivateKey;
 use crate::output::Out;
@@ -156,7 +156,22 @@ pub fn run(g: &GlobalOpts, a: &EmulatorArgs, env: &Env, out: &mut Out) -> Result
         SignerArg::Switching => Signer::Switching,
     };
     let mut identity = Identity::with_sample_wechatpay_key(&m.mchid, &m.serial, &m.key)?;
-    identity.platform = Platform::sample(signer)?;
+    let mut platform = Platform::sample(signer)?;
+    if let Some(phase) = a.rotation {
+        if signer == Signer::PublicKey {
+            bail!(
+                "--rotation plays a platform certificate rotation: add --signer certificate (or \
+                 switching)"
+            );
+        }
+        let phase = match phase {
+            RotationArg::Before => Rotation::Before,
+            RotationArg::During => Rotation::During,
+            RotationArg::After => Rotation::After,
+        };
+        platform = platform.rotated(phase, time::OffsetDateTime::now_utc().unix_timestamp());
+    }
+    identity.platform = platform;
     // Before any file is written: a taken port leaves nothing behind.
     let listener = bind(listen)?;
 

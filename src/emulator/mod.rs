@@ -21,7 +21,7 @@ pub use faults::{Fault, FaultKind};
 use http::{Incoming, Raw, ReadError, Verdict, read_request, reason, reset, send};
 pub use identity::Identity;
 pub use ledger::{Coupon, State};
-pub use platform::{Platform, Signer};
+pub use platform::{Platform, Rotation, Signer};
 pub use samples::{
     EMULATOR_KEY_ID, SAMPLE_APIV3_KEY, SAMPLE_MCHID, SAMPLE_MERCHANT_KEY, SAMPLE_SERIAL,
     SAMPLE_STOCK, SAMPLE_WECHATPAY_PUB, pem_block, sample_coupons,

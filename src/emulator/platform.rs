@@ -26,15 +26,59 @@ pub enum Signer {
     Switching,
 }
 
+/// A phase of a platform certificate rotation, as WeChat Pay plays one: it
+/// moves the old certificate's `expire_time` (弃用时间) up, publishes the new
+/// one in use from its `effective_time` (启用时间), and signs with the one in
+/// use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rotation {
+    /// The old certificate only.
+    Before,
+    /// Both published; the old one in use for 24 more hours, signing.
+    During,
+    /// The new one in use and signing; the old one no longer published.
+    After,
+}
+
+/// How far ahead of a rotation WeChat Pay moves the old `expire_time` up.
+const ROTATION_NOTICE_SECS: i64 = 24 * 3600;
+
 pub struct Platform {
     pub signer: Signer,
-    /// The sample certificates and their keys, oldest first.
+    /// The sample certificates and their keys, oldest first, with WeChat
+    /// Pay's dates for them (their validity unless a rotation moves them).
     certs: Vec<(PlatformCert, PrivateKey)>,
     pub apiv3_key: ApiV3Key,
     answers: AtomicU64,
 }
 
 impl Platform {
+    /// The sample certificates at a phase of a rotation, seen from `now`
+    /// (Unix time): which are published, with which dates.
+    pub fn rotated(mut self, phase: Rotation, now: i64) -> Self {
+        let at = |unix: i64| {
+            time::OffsetDateTime::from_unix_timestamp(unix)
+                .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+        };
+        match phase {
+            Rotation::Before => self.certs.truncate(1),
+            Rotation::During => {
+                let switch = at(now + ROTATION_NOTICE_SECS);
+                self.certs[0].0.expire_time = switch;
+                if let Some((new, _)) = self.certs.get_mut(1) {
+                    new.effective_time = switch;
+                }
+            }
+            Rotation::After => {
+                self.certs.remove(0);
+                if let Some((new, _)) = self.certs.get_mut(0) {
+                    new.effective_time = at(now - 3600);
+                }
+            }
+        }
+        self
+    }
+
     pub fn sample(signer: Signer) -> Result<Self> {
         let certs = SAMPLE_PLATFORM
             .iter()
@@ -61,7 +105,15 @@ impl Platform {
         &'a self,
         public: (&'a PrivateKey, &'a str),
     ) -> (&'a PrivateKey, &'a str) {
-        let newest = self.certs.last().map(|(c, k)| (k, c.serial.as_str()));
+        // The certificate in use: the one WeChat Pay started using last.
+        let now = time::OffsetDateTime::now_utc();
+        let newest = self
+            .certs
+            .iter()
+            .filter(|(c, _)| c.effective_time <= now)
+            .max_by_key(|(c, _)| c.effective_time)
+            .or(self.certs.first())
+            .map(|(c, k)| (k, c.serial.as_str()));
         match (self.signer, newest) {
             (Signer::Certificate, Some(n)) => n,
             (Signer::Switching, Some(n))
@@ -94,8 +146,8 @@ impl Platform {
             };
             data.push(json!({
                 "serial_no": cert.serial,
-                "effective_time": cst(cert.not_before),
-                "expire_time": cst(cert.not_after),
+                "effective_time": cst(cert.effective_time),
+                "expire_time": cst(cert.expire_time),
                 "encrypt_certificate": {
                     "algorithm": "AEAD_AES_256_GCM",
                     "nonce": nonce,

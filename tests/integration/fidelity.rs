@@ -3,6 +3,8 @@
 
 use crate::certificates::{CERT, cert_setup};
 use crate::common::*;
+use crate::emulator::{Emu, emulator, value_of};
+use std::path::Path;
 
 /// Every way WeChat Pay says "too frequent" is "not accepted, nothing
 /// happened": retried with the same request number, and, out of attempts,
@@ -139,4 +141,152 @@ fn a_batch_downloads_an_unknown_certificate_once() {
             )
         );
     }
+}
+
+/// A merchant on platform certificates through a rotation, as WeChat Pay
+/// plays one: before (the old certificate only), during (the old one's
+/// `expire_time` moved up 24 h ahead, the new one published, in use from
+/// then: the download was refused whole before), after (the new one in use
+/// and signing). `return` and `--batch` work in every phase, and each
+/// request names the certificate in use as the merchant last downloaded it.
+#[test]
+fn a_merchant_walks_through_a_platform_certificate_rotation() {
+    const OLD: &str = "6D4E8F0A2B3C54769810DCFEB03456789012CDEF";
+    const NEW: &str = "7E5F9A1B3C4D65870921EDAFC14567890123DEF0";
+    let merchant = tempfile::tempdir().unwrap();
+    let certs = merchant.path().join("certs");
+    // Coupons to return, three a round: one alone, two in a batch.
+    let coupons = merchant.path().join("coupons.json");
+    let list: Vec<serde_json::Value> = (1..=30)
+        .map(|i| serde_json::json!({"coupon_code": format!("C{i:02}"), "stock_id": "9856000", "state": "USED"}))
+        .collect();
+    std::fs::write(&coupons, serde_json::to_string(&list).unwrap()).unwrap();
+    let round = std::cell::Cell::new(0);
+    // The merchant's own config, pointed at each phase's emulator.
+    let config_for = |emu: &Emu| {
+        for (key, name) in [
+            ("private_key_file", "key.pem"),
+            ("apiv3_key_file", "apiv3.txt"),
+        ] {
+            std::fs::copy(value_of(&emu.profile, key), merchant.path().join(name)).unwrap();
+        }
+        let text = format!(
+            "[profile.shop]\nmchid = \"{}\"\nmerchant_serial_no = \"{}\"\n\
+             private_key_file = \"key.pem\"\napiv3_key_file = \"apiv3.txt\"\n\
+             platform_certificates_dir = \"certs\"\nbase_url = \"{}\"\n",
+            value_of(&emu.profile, "mchid"),
+            value_of(&emu.profile, "merchant_serial_no"),
+            value_of(&emu.profile, "base_url"),
+        );
+        let config = merchant.path().join("config.toml");
+        std::fs::write(&config, text).unwrap();
+        config
+    };
+    let wx = |config: &Path, args: &[&str]| {
+        run(wxcoupon(merchant.path())
+            .arg("--config")
+            .arg(config)
+            .args(args))
+    };
+    let download = |config: &Path| -> Vec<(String, String)> {
+        let out = wx(config, &["--json", "certificates", "download"]);
+        assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+        out.json()["certificates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["serial_no"].as_str().unwrap().to_string(),
+                    c["change"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let named = |config: &Path| -> String {
+        let v = wx(
+            config,
+            &[
+                "--json",
+                "return",
+                "--code",
+                "COUPON-USED-1",
+                "--stock",
+                "9856000",
+                "--dry-run",
+            ],
+        )
+        .json();
+        v["request"]["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h[0] == "Wechatpay-Serial")
+            .map_or("(none)".to_string(), |h| h[1].as_str().unwrap().to_string())
+    };
+    let works = |config: &Path| {
+        let n = round.get() * 3;
+        round.set(round.get() + 1);
+        let code = |i: usize| format!("C{:02}", n + i);
+        let out = wx(
+            config,
+            &["return", "--code", &code(1), "--stock", "9856000"],
+        );
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let rows = merchant.path().join(format!("rows{n}.csv"));
+        let csv = format!(
+            "coupon_code,stock_id\n{},9856000\n{},9856000\n",
+            code(2),
+            code(3)
+        );
+        std::fs::write(&rows, csv).unwrap();
+        let out = wx(config, &["return", "--batch", rows.to_str().unwrap()]);
+        assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    };
+    let phase = |name: &str| {
+        let coupons = coupons.to_str().unwrap();
+        let args = [
+            "--signer",
+            "certificate",
+            "--rotation",
+            name,
+            "--coupons",
+            coupons,
+        ];
+        emulator(None, &args)
+    };
+    let pair = |s: &str, c: &str| (s.to_string(), c.to_string());
+
+    // Before: the old certificate only.
+    let emu = phase("before");
+    let config = config_for(&emu);
+    assert_eq!(download(&config), [pair(OLD, "new")]);
+    assert_eq!(named(&config), OLD);
+    works(&config);
+    drop(emu);
+
+    // During: both published, the old one still in use (its dates changed).
+    let emu = phase("during");
+    let config = config_for(&emu);
+    works(&config);
+    assert_eq!(download(&config), [pair(OLD, "replaced"), pair(NEW, "new")]);
+    assert_eq!(named(&config), OLD, "the new one is not in use yet");
+    works(&config);
+    drop(emu);
+
+    // After: the new one signs; known since "during", so no download is
+    // needed; once downloaded again, requests name it.
+    let emu = phase("after");
+    let config = config_for(&emu);
+    works(&config);
+    assert_eq!(download(&config), [pair(NEW, "replaced")]);
+    assert_eq!(named(&config), NEW);
+    works(&config);
+
+    // A merchant who slept through "during" gets the new one fetched by
+    // the first answer it signs.
+    std::fs::remove_file(certs.join(format!("{NEW}.pem"))).unwrap();
+    std::fs::remove_file(certs.join(format!("{NEW}.json"))).unwrap();
+    works(&config);
+    assert!(certs.join(format!("{NEW}.pem")).exists());
 }

@@ -135,7 +135,12 @@ fn a_download_that_cannot_be_written_whole_saves_nothing() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(
         files_in(&certs),
-        [format!("{CERT}.pem"), format!("{big}.pem")]
+        [
+            format!("{CERT}.json"),
+            format!("{CERT}.pem"),
+            format!("{big}.json"),
+            format!("{big}.pem")
+        ]
     );
 }
 
