@@ -59,13 +59,12 @@ pub struct Recorded {
     pub clash: Option<u64>,
 }
 
-/// An outcome record's `outcome` as a kind; anything else is `unknown`
-/// (so the row is resumed, which is always safe).
+/// An outcome record's `outcome` as a kind: `returned`, `rejected` or
+/// `unverified`; anything else is `unknown` (so the row is resumed, which is
+/// always safe).
 fn outcome_kind(outcome: &str) -> Kind {
-    match outcome {
-        "returned" => Kind::Returned,
-        "rejected" => Kind::Rejected,
-        "unverified" => Kind::Unverified,
+    match Kind::from_name(outcome) {
+        Some(kind @ (Kind::Returned | Kind::Rejected | Kind::Unverified)) => kind,
         _ => Kind::Unknown,
     }
 }
