@@ -140,14 +140,12 @@ pub fn plan(item: Item, recorded: &HashMap<u64, Recorded>, b: &Batch, seen: &mut
         let why = format!("{field} of {} bytes: far too long for WeChat Pay", v.len());
         return invalid(row.line, subject, why);
     }
-    let checked = request::check_code("coupon_code", &row.coupon_code)
-        .and_then(|()| request::check_stock("stock_id", &stock))
-        .and_then(|()| match &row.return_request_no {
-            Some(no) => {
-                request::check_token("return_request_no", no, Some(request::MAX_REQUEST_NO_LEN))
-            }
-            None => Ok(()),
-        });
+    let checked = request::check_fields(
+        &request::COLUMNS,
+        &row.coupon_code,
+        &stock,
+        row.return_request_no.as_deref(),
+    );
     if let Err(e) = checked {
         return invalid(row.line, subject, format!("{e:#}"));
     }
