@@ -9,6 +9,8 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
+use crate::escape;
+
 /// One row as the file gives it; checked later like `--code`/`--stock`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
@@ -169,11 +171,13 @@ fn csv_rows(path: &Path, name: &str, stock_default: bool) -> Result<Rows> {
         Ok(first)
     };
     let Some(code) = column("coupon_code")? else {
+        let columns = names.join(", ");
+        let shown = escape::clip(&columns, 200, &format!("{} bytes", columns.len()));
         bail!(
             "{name}:1: the header row has no coupon_code column (it has: {}); a batch file is CSV \
              with a header row naming coupon_code, stock_id and optionally return_request_no, or \
              JSON Lines",
-            crate::escape::term(&clip(&names.join(", "), 200))
+            escape::term(&shown)
         );
     };
     let stock = column("stock_id")?;
@@ -243,14 +247,6 @@ fn item(
             line,
             reason: "no coupon_code".into(),
         },
-    }
-}
-
-/// A value for a message: at most `max` characters, then how long it was.
-pub fn clip(value: &str, max: usize) -> String {
-    match value.char_indices().nth(max) {
-        None => value.to_string(),
-        Some((at, _)) => format!("{}… ({} bytes)", &value[..at], value.len()),
     }
 }
 

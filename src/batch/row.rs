@@ -7,7 +7,7 @@ use std::sync::{Mutex, mpsc};
 
 use serde_json::Value;
 
-use super::input::{Item, Row, clip};
+use super::input::{Item, Row};
 use super::journal::{Journal, Record, Recorded, Syncer};
 use super::{Batch, outcome_record};
 use crate::engine::{self, ReturnInput, Session};
@@ -112,7 +112,10 @@ pub fn plan(item: Item, recorded: &HashMap<u64, Recorded>, b: &Batch, seen: &mut
         Item::Row(r) => r,
         Item::Bad { line, reason } => return invalid(line, Subject::default(), reason),
     };
-    let hide = |v: &str| clip(&crate::redact::secrets(v), SHOWN);
+    let hide = |v: &str| {
+        let v = crate::redact::secrets(v);
+        escape::clip(&v, SHOWN, &format!("{} bytes", v.len()))
+    };
     let stock = row.stock_id.clone().or_else(|| b.stock_default.clone());
     let subject = Subject {
         coupon_code: Some(hide(&row.coupon_code)),
