@@ -9,6 +9,7 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
+use super::lines::LineCounting;
 use crate::escape;
 
 /// One row as the file gives it; checked later like `--code`/`--stock`.
@@ -83,8 +84,12 @@ pub fn rows(path: &Path, name: &str, stock_default: bool) -> Result<Rows> {
     if is_json_lines(path)? {
         return Ok(Box::new(json_lines(path)?));
     }
-    csv_rows(path, name, stock_default)
+    csv_rows(path, name, stock_default, CSV_BUFFER)
 }
+
+/// The CSV reader's buffer (the csv crate's default size): how far it reads
+/// ahead of the positions it reports.
+const CSV_BUFFER: usize = 8 << 10;
 
 #[derive(Deserialize)]
 struct JsonRow {
@@ -145,9 +150,14 @@ fn json_lines(path: &Path) -> Result<impl Iterator<Item = Item> + Send + use<>> 
         }))
 }
 
-fn csv_rows(path: &Path, name: &str, stock_default: bool) -> Result<Rows> {
+/// The rows of a CSV file, read through a CSV reader with a buffer of
+/// `buffer` bytes, each with its line.
+fn csv_rows(path: &Path, name: &str, stock_default: bool, buffer: usize) -> Result<Rows> {
     let file = File::open(path).with_context(|| format!("reading {name}"))?;
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(file);
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .buffer_capacity(buffer)
+        .from_reader(LineCounting::new(file, buffer));
     let headers = reader
         .headers()
         .with_context(|| format!("{name}: the header row is not readable CSV"))?
@@ -188,14 +198,15 @@ fn csv_rows(path: &Path, name: &str, stock_default: bool) -> Result<Rows> {
     }
     let request_no = column("return_request_no")?;
     let width = headers.len();
-    let mut lines = LineCounter::new(path)?;
     let mut record = csv::StringRecord::new();
     Ok(Box::new(std::iter::from_fn(move || {
         loop {
-            // Where the next record starts: after blank lines, on its first line.
+            // Where the next record starts: after blank lines, on its first
+            // line (asked before the record is read: a long one would leave
+            // its start behind what the counting reader keeps).
             let start = reader.position().byte();
+            let line = reader.get_mut().line_at(start);
             let read = reader.read_record(&mut record);
-            let line = lines.line_at(start);
             return match read {
                 Ok(false) => None,
                 Err(e) => Some(Item::Bad {
@@ -205,15 +216,13 @@ fn csv_rows(path: &Path, name: &str, stock_default: bool) -> Result<Rows> {
                 // A line of white space only is a blank line.
                 Ok(true) if record.len() == 1 && record[0].trim().is_empty() => continue,
                 Ok(true) if record.len() < width && record.iter().any(|f| f.contains('\n')) => {
+                    let after = reader.position().byte();
+                    let last = reader.get_mut().line_at(after).saturating_sub(1).max(line);
                     Some(Item::Bad {
                         line,
                         reason: format!(
-                            "a quoted field opened on this line runs on to line {} (an unterminated \
-                             quote?); the lines inside it were not read as rows",
-                            lines
-                                .line_at(reader.position().byte())
-                                .saturating_sub(1)
-                                .max(line)
+                            "a quoted field opened on this line runs on to line {last} (an \
+                             unterminated quote?); the lines inside it were not read as rows"
                         ),
                     })
                 }
@@ -247,60 +256,6 @@ fn item(
             line,
             reason: "no coupon_code".into(),
         },
-    }
-}
-
-/// The line of a byte offset, counted as the offsets grow: a second reader
-/// of the file follows the CSV reader, so memory stays flat.
-struct LineCounter {
-    reader: BufReader<File>,
-    at: u64,
-    line: u64,
-    after_cr: bool,
-}
-
-impl LineCounter {
-    fn new(path: &Path) -> Result<Self> {
-        let file = File::open(path).with_context(|| format!("reading {}", path.display()))?;
-        Ok(LineCounter {
-            reader: BufReader::new(file),
-            at: 0,
-            line: 1,
-            after_cr: false,
-        })
-    }
-
-    /// The line of the first character at or after `byte` that is not a
-    /// line end (the CSV reader's positions point at the end of the line
-    /// before, and blank lines are skipped).
-    fn line_at(&mut self, byte: u64) -> u64 {
-        loop {
-            let Ok(buf) = self.reader.fill_buf() else {
-                return self.line;
-            };
-            if buf.is_empty() {
-                return self.line;
-            }
-            let mut used = 0;
-            let mut found = false;
-            for &b in buf {
-                if self.at >= byte && b != b'\n' && b != b'\r' {
-                    found = true;
-                    break;
-                }
-                // A line ends with \n, \r\n, or a lone \r (as the CSV reader reads them).
-                if b == b'\r' || (b == b'\n' && !self.after_cr) {
-                    self.line += 1;
-                }
-                self.after_cr = b == b'\r';
-                self.at += 1;
-                used += 1;
-            }
-            self.reader.consume(used);
-            if found {
-                return self.line;
-            }
-        }
     }
 }
 
@@ -400,6 +355,29 @@ mod tests {
         };
         assert!(reason.contains("unterminated quote"), "{reason}");
         assert_eq!(items.len(), 2);
+    }
+
+    #[test]
+    fn lines_are_the_same_whatever_the_csv_reader_buffers() {
+        let text = format!(
+            "coupon_code,stock_id\r\n{}C1,1\r\n\"C\n2\"\r\r\r{}C3,3\n\"C4,4\nC5,5\n",
+            "\n".repeat(20_000),
+            "\r\n".repeat(5_000)
+        );
+        let f = file(&text);
+        let read = |buffer| -> Vec<Item> {
+            csv_rows(f.path(), "in.csv", false, buffer)
+                .unwrap()
+                .collect()
+        };
+        let items = read(CSV_BUFFER);
+        assert_eq!(items[0], row(20_002, "C1", "1", None));
+        assert!(matches!(&items[1], Item::Bad { line: 20_003, .. }));
+        assert_eq!(items[2], row(25_007, "C3", "3", None));
+        assert!(matches!(&items[3], Item::Bad { line: 25_008, .. }));
+        for buffer in [1, 2, 3, 64, 1000] {
+            assert_eq!(read(buffer), items, "buffer {buffer}");
+        }
     }
 
     #[test]

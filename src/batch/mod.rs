@@ -7,6 +7,7 @@
 
 pub mod input;
 pub mod journal;
+mod lines;
 mod row;
 mod tally;
 
