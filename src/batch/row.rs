@@ -21,12 +21,21 @@ use crate::request::{self, ReturnRequest};
 pub struct Done {
     pub line: u64,
     pub report: Report,
-    /// Sent in this run (its outcome goes into the journal).
-    pub sent: bool,
+    pub how: How,
+}
+
+/// How a row came to be finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum How {
+    /// Sent in this run: its outcome goes into the journal.
+    Sent,
     /// Settled by what the journal recorded.
-    pub from_journal: bool,
+    FromJournal,
+    /// Settled as invalid, never sent: its fields, a duplicate, or a
+    /// journal that cannot be trusted for it.
+    Invalid,
     /// Queued, then not started because the batch was stopped.
-    pub not_started: bool,
+    NotStarted,
 }
 
 impl Done {
@@ -37,9 +46,7 @@ impl Done {
                 Subject::from(&input.request),
                 &anyhow::anyhow!("not started: the batch was stopped"),
             ),
-            sent: false,
-            from_journal: false,
-            not_started: true,
+            how: How::NotStarted,
         }
     }
 }
@@ -53,9 +60,7 @@ fn invalid(line: u64, subject: Subject, why: String) -> Plan {
     Plan::Settled(Box::new(Done {
         line,
         report: Report::invalid(subject, &anyhow::anyhow!(why)),
-        sent: false,
-        from_journal: false,
-        not_started: false,
+        how: How::Invalid,
     }))
 }
 
@@ -248,9 +253,7 @@ fn decide(row: Row, stock: String, recorded: &HashMap<u64, Recorded>, b: &Batch)
                     r.confirmed_by_retry,
                 ),
             ),
-            sent: false,
-            from_journal: true,
-            not_started: false,
+            how: How::FromJournal,
         }))
     };
     let recorded_no = || r.return_request_no.to_string();
@@ -327,9 +330,7 @@ pub fn worker(
             .send(Done {
                 line,
                 report,
-                sent: true,
-                from_journal: false,
-                not_started: false,
+                how: How::Sent,
             })
             .is_err()
         {
@@ -340,10 +341,10 @@ pub fn worker(
 
 /// Writes the outcome record of a sent row, and prints its line.
 pub fn finish(d: &Done, journal: &Mutex<Journal>, json: bool, out: &mut Out) {
-    if d.not_started {
+    if d.how == How::NotStarted {
         return;
     }
-    if d.sent
+    if d.how == How::Sent
         && let Ok(mut j) = journal.lock()
         && let Err(e) = j.append_unsynced(&outcome_record(d.line, &d.report))
     {
@@ -364,7 +365,7 @@ fn line_of(d: &Done, json: bool) -> String {
         let mut v = crate::render::json_value(r);
         if let Value::Object(m) = &mut v {
             m.insert("line".into(), d.line.into());
-            m.insert("from_journal".into(), d.from_journal.into());
+            m.insert("from_journal".into(), (d.how == How::FromJournal).into());
         }
         return crate::output::json_line(&v);
     }
@@ -387,7 +388,7 @@ fn line_of(d: &Done, json: bool) -> String {
         d.line,
         escape::term(r.subject.coupon_code.as_deref().unwrap_or("-")),
         escape::term(&what),
-        if d.from_journal {
+        if d.how == How::FromJournal {
             "  (from the journal)"
         } else {
             ""
