@@ -48,8 +48,9 @@ pub enum Record {
 /// it last became (none: sent, and the process died before the answer).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Recorded {
-    /// The coupon the line was sent for (`row::coupon_key`).
-    pub coupon: u64,
+    /// The coupon the line was sent for (`row::coupon_key`); none when the
+    /// journal has an outcome for the line but no `sending` record.
+    pub coupon: Option<u64>,
     pub return_request_no: Box<str>,
     pub outcome: Option<Kind>,
     pub code: Option<Box<str>>,
@@ -359,7 +360,7 @@ fn apply(
             state.insert(
                 line,
                 Recorded {
-                    coupon: super::row::coupon_key(&stock_id, &coupon_code),
+                    coupon: Some(super::row::coupon_key(&stock_id, &coupon_code)),
                     return_request_no: return_request_no.into(),
                     ..Recorded::default()
                 },
@@ -373,7 +374,7 @@ fn apply(
             wechatpay_return_time,
             confirmed_by_retry,
         } => {
-            let coupon = state.get(&line).map(|r| r.coupon).unwrap_or_default();
+            let coupon = state.get(&line).and_then(|r| r.coupon);
             state.insert(
                 line,
                 Recorded {

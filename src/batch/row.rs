@@ -191,12 +191,12 @@ fn refusal(r: &Recorded, line: u64, coupon: u64) -> Option<String> {
              or mixed-up journal): this row was not sent. Check both rows, then start over with \
              --journal NEW"
         ))
-    } else if r.coupon == 0 {
+    } else if r.coupon.is_none() {
         Some(format!(
             "the journal has an outcome for line {line} but no sending record: this row was not \
              sent. Start over with --journal NEW"
         ))
-    } else if r.coupon != coupon {
+    } else if r.coupon != Some(coupon) {
         Some(format!(
             "the journal records line {line} as another coupon: it does not belong to this input; \
              this row was not sent"
