@@ -5,11 +5,15 @@
 //! number, fsync'd before the request leaves, so a re-run (after a crash, a
 //! kill, an interruption) resumes each row with its own number.
 
+mod dry_run;
 pub mod input;
 pub mod journal;
 mod lines;
+mod options;
+mod plan;
 mod row;
 mod tally;
+mod worker;
 
 use std::collections::HashMap;
 use std::io::IsTerminal;
@@ -25,30 +29,10 @@ use time::format_description::well_known::Rfc3339;
 use crate::engine::{self, Session};
 use crate::exit::Kind;
 use crate::output::Out;
-use crate::report::Report;
-use journal::Record;
-use row::{Done, Plan};
-
-/// How a batch runs: domain values, built by `cmd::return` from the flags.
-#[derive(Debug, Clone)]
-pub struct Batch {
-    /// The input file; `-` is stdin.
-    pub file: PathBuf,
-    pub journal: Option<PathBuf>,
-    /// The stock id of rows that have none (`--stock`).
-    pub stock_default: Option<String>,
-    pub concurrency: usize,
-    pub retry_rejected: bool,
-    pub retry_unverified: bool,
-    pub dry_run: bool,
-    pub json: bool,
-    /// `-v`: each attempt traced on stderr, with its row's line.
-    pub verbose: bool,
-    /// `wxcoupon` with the flags that chose the profile.
-    pub invocation: String,
-    /// The command line that runs this batch again (and so resumes it).
-    pub again: String,
-}
+use journal::{Journal, Record};
+pub use options::Batch;
+use plan::Plan;
+use row::{Done, How};
 
 /// Ctrl-C and SIGTERM: the first stops new rows, the second abandons the
 /// rows in flight.
@@ -159,7 +143,7 @@ pub fn run(session: &Session, b: &Batch, out: &mut Out) -> Result<u8> {
     let sha = input::sha256(&path)?;
     let rows = input::rows(&path, &name_of(&b.file), b.stock_default.is_some())?;
     if b.dry_run {
-        return Ok(row::dry_run(rows, b, out));
+        return Ok(dry_run::run(rows, b, out));
     }
     journal::not_the_input(&journal_at, &path)?;
     let started = OffsetDateTime::now_utc()
@@ -187,7 +171,9 @@ pub fn run(session: &Session, b: &Batch, out: &mut Out) -> Result<u8> {
     let interrupted_after = std::thread::scope(|scope| {
         for _ in 0..b.concurrency {
             let (job_rx, done_tx, journal, syncer) = (&job_rx, done_tx.clone(), &journal, &syncer);
-            scope.spawn(move || row::worker(session, job_rx, done_tx, journal, syncer, b.verbose));
+            scope.spawn(move || {
+                worker::worker(session, job_rx, done_tx, journal, syncer, b.verbose)
+            });
         }
         let producer = {
             let done_tx = done_tx.clone();
@@ -196,8 +182,8 @@ pub fn run(session: &Session, b: &Batch, out: &mut Out) -> Result<u8> {
         drop(done_tx);
         for done in done_rx {
             match &progress {
-                Some(p) => p.suspend(|| row::finish(&done, &journal, b.json, out)),
-                None => row::finish(&done, &journal, b.json, out),
+                Some(p) => p.suspend(|| finish(&done, &journal, b.json, out)),
+                None => finish(&done, &journal, b.json, out),
             }
             tally.add(&done);
             if done.report.judgement.outcome == Kind::Unverified {
@@ -236,7 +222,7 @@ fn produce(
     jobs: mpsc::SyncSender<(u64, engine::ReturnInput)>,
     done: mpsc::SyncSender<Done>,
 ) -> Option<u64> {
-    let mut seen = row::Seen::with_journal(recorded);
+    let mut seen = plan::Seen::with_journal(recorded);
     let mut last = 0;
     for item in rows {
         if stopping() {
@@ -244,7 +230,7 @@ fn produce(
         }
         let line = item.line();
         last = line;
-        match row::plan(item, recorded, b, &mut seen) {
+        match plan::plan(item, recorded, b, &mut seen) {
             Plan::Settled(d) => {
                 let _ = done.send(*d);
             }
@@ -274,15 +260,20 @@ fn progress_bar() -> Option<indicatif::ProgressBar> {
     Some(bar)
 }
 
-/// The journal's record of a finished, sent row.
-fn outcome_record(line: u64, report: &Report) -> Record {
-    let j = &report.judgement;
-    Record::Outcome {
-        line,
-        outcome: j.outcome.name().to_string(),
-        return_request_no: report.subject.return_request_no.clone().unwrap_or_default(),
-        code: j.code.clone(),
-        wechatpay_return_time: j.wechatpay_return_time.clone(),
-        confirmed_by_retry: j.confirmed_by_retry,
+/// Writes the outcome record of a sent row, and prints its line.
+fn finish(d: &Done, journal: &Mutex<Journal>, json: bool, out: &mut Out) {
+    if d.how == How::NotStarted {
+        return;
     }
+    if d.how == How::Sent
+        && let Ok(mut j) = journal.lock()
+        && let Err(e) = j.append_unsynced(&Record::outcome(d.line, &d.report))
+    {
+        // The row was sent; its `sending` record makes a re-run resume it.
+        stop_after_error(&format!(
+            "line {}: {e:#}; the batch stops (a re-run resumes this row with its number)",
+            d.line
+        ));
+    }
+    out.out(&row::line_of(d, json));
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
-use super::Batch;
+use super::options::Batch;
 use super::row::{Done, How};
 use crate::escape;
 use crate::exit::Kind;
