@@ -169,8 +169,9 @@ fn send(
 }
 
 /// Reads the rows and plans each: sent by a worker, or settled at once
-/// (invalid, a duplicate, or what the journal already says). Stops at the
-/// first Ctrl-C; returns the line after which rows were not started.
+/// (invalid, a duplicate, or what the journal already says). Stops when
+/// the batch is stopped (Ctrl-C, or a journal that cannot be written);
+/// returns the line after which rows were not started.
 fn produce(
     rows: input::Rows,
     recorded: &HashMap<u64, Recorded>,

@@ -82,11 +82,12 @@ pub fn plan(item: Item, recorded: &HashMap<u64, Recorded>, b: &Batch, seen: &mut
             "no stock_id, and no --stock for rows without one".into(),
         );
     };
+    let names = &request::COLUMNS;
     let too_long = [
-        ("coupon_code", row.coupon_code.as_str()),
-        ("stock_id", stock.as_str()),
+        (names.code, row.coupon_code.as_str()),
+        (names.stock, stock.as_str()),
         (
-            "return_request_no",
+            names.request_no,
             row.return_request_no.as_deref().unwrap_or(""),
         ),
     ]
@@ -97,7 +98,7 @@ pub fn plan(item: Item, recorded: &HashMap<u64, Recorded>, b: &Batch, seen: &mut
         return invalid(row.line, subject, why);
     }
     let checked = request::check_fields(
-        &request::COLUMNS,
+        names,
         &row.coupon_code,
         &stock,
         row.return_request_no.as_deref(),
@@ -217,5 +218,35 @@ fn decide(row: Row, stock: String, recorded: &HashMap<u64, Recorded>, b: &Batch)
         Some(Kind::Unverified) => settled(),
         // Unknown, or sent and never answered (the process died): resume.
         _ => send(recorded_no(), true, false),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recorded(coupon: Option<u64>, clash: Option<u64>) -> Recorded {
+        Recorded {
+            coupon,
+            clash,
+            return_request_no: "R1".into(),
+            ..Recorded::default()
+        }
+    }
+
+    #[test]
+    fn a_line_is_settled_from_the_journal_only_by_its_sending_record_for_this_coupon() {
+        let key = coupon_key("1212", "C1");
+        assert_eq!(refusal(&recorded(Some(key), None), 2, key), None);
+        let why = refusal(&recorded(None, None), 2, key).unwrap();
+        assert!(
+            why.contains("an outcome for line 2 but no sending record"),
+            "{why}"
+        );
+        let other = coupon_key("1212", "C2");
+        let why = refusal(&recorded(Some(other), None), 2, key).unwrap();
+        assert!(why.contains("records line 2 as another coupon"), "{why}");
+        let why = refusal(&recorded(Some(key), Some(5)), 2, key).unwrap();
+        assert!(why.contains("for line 5 too"), "{why}");
     }
 }

@@ -19,6 +19,7 @@ use anyhow::{Context, Result, bail};
 
 pub use record::{Record, Recorded, VERSION, coupon_key, number_key};
 
+/// The journal of this run: locked, open for appending.
 pub struct Journal {
     file: File,
     pub path: PathBuf,

@@ -65,7 +65,9 @@ pub struct Recorded {
     pub clash: Option<u64>,
 }
 
-/// The key of a coupon: its stock and code.
+/// The key of a coupon, its stock and code, while a batch runs (never
+/// written): a 64-bit hash, so that each line seen or replayed costs a few
+/// bytes.
 pub fn coupon_key(stock: &str, code: &str) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::hash::DefaultHasher::new();
@@ -73,7 +75,7 @@ pub fn coupon_key(stock: &str, code: &str) -> u64 {
     h.finish()
 }
 
-/// The key of a request number.
+/// The key of a request number, as `coupon_key`.
 pub fn number_key(no: &str) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::hash::DefaultHasher::new();
