@@ -160,44 +160,8 @@ fn csv_rows(path: &Path, name: &str, stock_default: bool, buffer: usize) -> Resu
         .from_reader(LineCounting::new(file, buffer));
     let headers = reader
         .headers()
-        .with_context(|| format!("{name}: the header row is not readable CSV"))?
-        .clone();
-    let names: Vec<String> = headers
-        .iter()
-        .map(|h| h.trim().trim_start_matches('\u{feff}').trim().to_string())
-        .collect();
-    if names.iter().all(String::is_empty) {
-        bail!(
-            "{name}: the file is empty: a batch file is CSV with a header row naming coupon_code, \
-             stock_id and optionally return_request_no, or JSON Lines"
-        );
-    }
-    let column = |wanted: &str| -> Result<Option<usize>> {
-        let mut at = names.iter().enumerate().filter(|(_, n)| *n == wanted);
-        let first = at.next().map(|(i, _)| i);
-        if at.next().is_some() {
-            bail!("{name}:1: the header row names {wanted} twice: which one is meant is unclear");
-        }
-        Ok(first)
-    };
-    let Some(code) = column("coupon_code")? else {
-        let columns = names.join(", ");
-        let shown = escape::clip(&columns, 200, &format!("{} bytes", columns.len()));
-        bail!(
-            "{name}:1: the header row has no coupon_code column (it has: {}); a batch file is CSV \
-             with a header row naming coupon_code, stock_id and optionally return_request_no, or \
-             JSON Lines",
-            escape::term(&shown)
-        );
-    };
-    let stock = column("stock_id")?;
-    if stock.is_none() && !stock_default {
-        bail!(
-            "{name}:1: the header row has no stock_id column; add one, or give --stock for every row"
-        );
-    }
-    let request_no = column("return_request_no")?;
-    let width = headers.len();
+        .with_context(|| format!("{name}: the header row is not readable CSV"))?;
+    let columns = Columns::of(headers, name, stock_default)?;
     let mut record = csv::StringRecord::new();
     Ok(Box::new(std::iter::from_fn(move || {
         loop {
@@ -215,7 +179,9 @@ fn csv_rows(path: &Path, name: &str, stock_default: bool, buffer: usize) -> Resu
                 }),
                 // A line of white space only is a blank line.
                 Ok(true) if record.len() == 1 && record[0].trim().is_empty() => continue,
-                Ok(true) if record.len() < width && record.iter().any(|f| f.contains('\n')) => {
+                Ok(true)
+                    if record.len() < columns.width && record.iter().any(|f| f.contains('\n')) =>
+                {
                     let after = reader.position().byte();
                     let last = reader.get_mut().line_at(after).saturating_sub(1).max(line);
                     Some(Item::Bad {
@@ -226,36 +192,89 @@ fn csv_rows(path: &Path, name: &str, stock_default: bool, buffer: usize) -> Resu
                         ),
                     })
                 }
-                Ok(true) => Some(item(&record, line, code, stock, request_no)),
+                Ok(true) => Some(columns.item(&record, line)),
             };
         }
     })))
 }
 
-/// A CSV record as a row.
-fn item(
-    record: &csv::StringRecord,
-    line: u64,
+/// Where a CSV file's header row puts the columns a batch reads.
+struct Columns {
     code: usize,
     stock: Option<usize>,
     request_no: Option<usize>,
-) -> Item {
-    let field = |i: Option<usize>| {
-        i.and_then(|i| record.get(i))
-            .map(str::to_string)
-            .filter(|v| !v.is_empty())
-    };
-    match field(Some(code)) {
-        Some(coupon_code) => Item::Row(Row {
-            line,
-            coupon_code,
-            stock_id: field(stock),
-            return_request_no: field(request_no),
-        }),
-        None => Item::Bad {
-            line,
-            reason: "no coupon_code".into(),
-        },
+    /// How many columns the header row names.
+    width: usize,
+}
+
+impl Columns {
+    /// The columns of this header row. One that lacks a column the batch
+    /// needs, or names one twice, is an error.
+    fn of(headers: &csv::StringRecord, name: &str, stock_default: bool) -> Result<Columns> {
+        let names: Vec<String> = headers
+            .iter()
+            .map(|h| h.trim().trim_start_matches('\u{feff}').trim().to_string())
+            .collect();
+        if names.iter().all(String::is_empty) {
+            bail!(
+                "{name}: the file is empty: a batch file is CSV with a header row naming \
+                 coupon_code, stock_id and optionally return_request_no, or JSON Lines"
+            );
+        }
+        let column = |wanted: &str| -> Result<Option<usize>> {
+            let mut at = names.iter().enumerate().filter(|(_, n)| *n == wanted);
+            let first = at.next().map(|(i, _)| i);
+            if at.next().is_some() {
+                bail!(
+                    "{name}:1: the header row names {wanted} twice: which one is meant is unclear"
+                );
+            }
+            Ok(first)
+        };
+        let Some(code) = column("coupon_code")? else {
+            let columns = names.join(", ");
+            let shown = escape::clip(&columns, 200, &format!("{} bytes", columns.len()));
+            bail!(
+                "{name}:1: the header row has no coupon_code column (it has: {}); a batch file is \
+                 CSV with a header row naming coupon_code, stock_id and optionally \
+                 return_request_no, or JSON Lines",
+                escape::term(&shown)
+            );
+        };
+        let stock = column("stock_id")?;
+        if stock.is_none() && !stock_default {
+            bail!(
+                "{name}:1: the header row has no stock_id column; add one, or give --stock for \
+                 every row"
+            );
+        }
+        Ok(Columns {
+            code,
+            stock,
+            request_no: column("return_request_no")?,
+            width: headers.len(),
+        })
+    }
+
+    /// A CSV record as a row.
+    fn item(&self, record: &csv::StringRecord, line: u64) -> Item {
+        let field = |i: Option<usize>| {
+            i.and_then(|i| record.get(i))
+                .map(str::to_string)
+                .filter(|v| !v.is_empty())
+        };
+        match field(Some(self.code)) {
+            Some(coupon_code) => Item::Row(Row {
+                line,
+                coupon_code,
+                stock_id: field(self.stock),
+                return_request_no: field(self.request_no),
+            }),
+            None => Item::Bad {
+                line,
+                reason: "no coupon_code".into(),
+            },
+        }
     }
 }
 

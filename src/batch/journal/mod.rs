@@ -91,7 +91,14 @@ pub fn open(
         journal.append(&header)?;
         return Ok((journal, HashMap::new(), Vec::new()));
     }
-    let (state, good_len, warnings) = replay::replay(path, &mut file, input_sha256, stock_default)?;
+    let (state, good_len, warnings) = replay::replay(
+        &replay::ThisRun {
+            path,
+            input_sha256,
+            stock_default,
+        },
+        &mut file,
+    )?;
     let len = file.metadata().map(|m| m.len()).unwrap_or(good_len);
     if good_len < len {
         file.set_len(good_len)

@@ -13,14 +13,21 @@ use anyhow::{Context, Result, bail};
 use super::record::{Record, Recorded, VERSION, coupon_key, number_key};
 use crate::exit::Kind;
 
+/// The run a journal is replayed for: the journal's place (for messages),
+/// and the input and `--stock` it must belong to.
+pub struct ThisRun<'a> {
+    pub path: &'a Path,
+    pub input_sha256: &'a str,
+    pub stock_default: Option<&'a str>,
+}
+
 /// The state of each line; the length of the good part; warnings. Streamed:
 /// one record in memory at a time.
 pub fn replay(
-    path: &Path,
+    this: &ThisRun,
     file: &mut File,
-    input_sha256: &str,
-    stock_default: Option<&str>,
 ) -> Result<(HashMap<u64, Recorded>, u64, Vec<String>)> {
+    let path = this.path;
     let mut state: HashMap<u64, Recorded> = HashMap::new();
     let mut warnings = Vec::new();
     let mut reader = BufReader::new(file);
@@ -75,14 +82,7 @@ pub fn replay(
         };
         good += n as u64;
         numbers.note(&record);
-        apply(
-            path,
-            number,
-            record,
-            &mut state,
-            input_sha256,
-            stock_default,
-        )?;
+        apply(this, number, record, &mut state)?;
     }
     numbers.mark(&mut state);
     Ok((state, good, warnings))
@@ -136,12 +136,10 @@ impl Numbers {
 
 /// One journal record replayed onto the state of the lines.
 fn apply(
-    path: &Path,
+    this: &ThisRun,
     number: u64,
     record: Record,
     state: &mut HashMap<u64, Recorded>,
-    input_sha256: &str,
-    stock_default: Option<&str>,
 ) -> Result<()> {
     match record {
         Record::Header {
@@ -149,30 +147,11 @@ fn apply(
             input_sha256: sha,
             stock_default: stock,
             ..
-        } => {
-            if number != 1 || version != VERSION {
-                bail!(
-                    "the journal {} has a header at line {number} of version {version}; it is not a \
-                     journal of this wxcoupon (version {VERSION})",
-                    path.display(),
-                );
-            }
-            if sha != input_sha256 || stock.as_deref() != stock_default {
-                bail!(
-                    "the journal {} belongs to another input (or another --stock): it records input \
-                     SHA-256 {sha} and --stock {}, this run has {input_sha256} and {}. To start over \
-                     for this input, pass --journal NEW, or remove the old journal (after checking \
-                     that its unknown rows are settled)",
-                    path.display(),
-                    stock.as_deref().unwrap_or("(none)"),
-                    stock_default.unwrap_or("(none)")
-                );
-            }
-        }
+        } => check_header(this, number, version, &sha, stock.as_deref())?,
         _ if number == 1 => bail!(
             "the journal {} does not start with its header; nothing was sent. Start over with \
              --journal NEW (or remove the journal)",
-            path.display()
+            this.path.display()
         ),
         Record::Sending {
             line,
@@ -211,6 +190,36 @@ fn apply(
                 },
             );
         }
+    }
+    Ok(())
+}
+
+/// A header: only on line 1, of this version, for this run's input and
+/// `--stock`.
+fn check_header(
+    this: &ThisRun,
+    number: u64,
+    version: u32,
+    sha: &str,
+    stock: Option<&str>,
+) -> Result<()> {
+    let path = this.path.display();
+    if number != 1 || version != VERSION {
+        bail!(
+            "the journal {path} has a header at line {number} of version {version}; it is not a \
+             journal of this wxcoupon (version {VERSION})"
+        );
+    }
+    if sha != this.input_sha256 || stock != this.stock_default {
+        bail!(
+            "the journal {path} belongs to another input (or another --stock): it records input \
+             SHA-256 {sha} and --stock {}, this run has {} and {}. To start over for this input, \
+             pass --journal NEW, or remove the old journal (after checking that its unknown rows \
+             are settled)",
+            stock.unwrap_or("(none)"),
+            this.input_sha256,
+            this.stock_default.unwrap_or("(none)")
+        );
     }
     Ok(())
 }
