@@ -47,11 +47,15 @@ pub fn cut(text: &str) -> String {
 
 /// `text` cut at `CUT_CHARS`, saying the whole size (`total` bytes) when cut.
 pub fn shorten(text: &str, total: usize) -> String {
-    if text.chars().count() <= CUT_CHARS {
-        return text.to_string();
+    clip(text, CUT_CHARS, &format!("{total} bytes in all"))
+}
+
+/// `text` cut at `max` characters, then `… (size)`, when it is longer.
+pub fn clip(text: &str, max: usize, size: &str) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_string(),
+        Some((at, _)) => format!("{}… ({size})", &text[..at]),
     }
-    let start: String = text.chars().take(CUT_CHARS).collect();
-    format!("{start}… ({total} bytes in all)")
 }
 
 /// Quotes a value for a POSIX shell only when it needs it.
@@ -80,6 +84,18 @@ mod tests {
     #[test]
     fn multi_line_messages_keep_their_lines() {
         assert_eq!(term_lines("a\nb\x1b", "  "), "a\n  b\\u{001b}");
+    }
+
+    #[test]
+    fn long_texts_are_cut_at_a_character_saying_their_size() {
+        assert_eq!(clip("券券券", 3, "9 bytes"), "券券券");
+        assert_eq!(clip("券券券", 2, "9 bytes"), "券券… (9 bytes)");
+        let long = "x".repeat(CUT_CHARS + 1);
+        assert_eq!(
+            shorten(&long, 500),
+            format!("{}… (500 bytes in all)", &long[..CUT_CHARS])
+        );
+        assert_eq!(shorten(&long[1..], 500), long[1..]);
     }
 
     #[test]

@@ -34,6 +34,23 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind, in the order of the enum.
+    const ALL: [Kind; 7] = [
+        Kind::Returned,
+        Kind::DryRun,
+        Kind::Invalid,
+        Kind::Rejected,
+        Kind::Unknown,
+        Kind::Unverified,
+        Kind::Internal,
+    ];
+
+    /// The kind a name stands for: the inverse of `name` (a batch journal's
+    /// `outcome`, read back). `None` for a name no kind has.
+    pub fn from_name(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+
     /// The outcome's name, as `--json` and the batch journal spell it.
     pub fn name(self) -> &'static str {
         match self {
@@ -87,6 +104,26 @@ mod tests {
             Kind::Internal,
         ] {
             assert_eq!(serde_json::to_value(kind).unwrap(), kind.name());
+        }
+    }
+
+    #[test]
+    fn from_name_inverts_name_for_every_kind() {
+        // A new kind stops this match compiling: add it to `Kind::ALL` too.
+        match Kind::Returned {
+            Kind::Returned
+            | Kind::DryRun
+            | Kind::Invalid
+            | Kind::Rejected
+            | Kind::Unknown
+            | Kind::Unverified
+            | Kind::Internal => {}
+        }
+        for kind in Kind::ALL {
+            assert_eq!(Kind::from_name(kind.name()), Some(kind));
+        }
+        for name in ["", "Returned", "returned ", "sent", "dry-run"] {
+            assert_eq!(Kind::from_name(name), None, "{name:?}");
         }
     }
 

@@ -6,7 +6,8 @@
 
 use std::cell::Cell;
 use std::collections::VecDeque;
-use std::sync::{Condvar, Mutex, OnceLock};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 struct State {
@@ -28,8 +29,8 @@ struct State {
 pub struct Pace {
     state: Mutex<State>,
     woken: Condvar,
-    /// Whether the run is stopping (Ctrl-C): waits end at once.
-    stop: OnceLock<fn() -> bool>,
+    /// Raised when the run stops (Ctrl-C): waits end at once.
+    stop: OnceLock<Arc<AtomicBool>>,
 }
 
 thread_local! {
@@ -60,13 +61,14 @@ impl Pace {
         }
     }
 
-    /// Tells the pace how to know that the run is stopping.
-    pub fn set_stop(&self, stopping: fn() -> bool) {
-        let _ = self.stop.set(stopping);
+    /// Gives the pace the run's stop flag, which whoever stops the run
+    /// raises: from then on, waits end at once.
+    pub fn set_stop(&self, stop: Arc<AtomicBool>) {
+        let _ = self.stop.set(stop);
     }
 
     fn stopping(&self) -> bool {
-        self.stop.get().is_some_and(|f| f())
+        self.stop.get().is_some_and(|s| s.load(Ordering::SeqCst))
     }
 
     /// Before a row starts: waits for a token and keeps it for this
@@ -203,6 +205,19 @@ mod tests {
             recover(&mut s, later + Duration::from_secs(i));
         }
         assert_eq!(s.rate, 8.0, "back to the target, never above");
+    }
+
+    #[test]
+    fn a_raised_stop_flag_ends_every_wait() {
+        // One token every 100 s: only the first is there at once.
+        let p = Pace::new(0.01);
+        let stop = Arc::new(AtomicBool::new(false));
+        p.set_stop(stop.clone());
+        assert!(p.reserve());
+        stop.store(true, Ordering::SeqCst);
+        assert!(!p.reserve(), "stopped: no token, and no wait for one");
+        // A row in flight does not wait for a token either.
+        p.acquire();
     }
 
     #[test]

@@ -89,19 +89,53 @@ pub fn check_stock(flag: &str, stock: &str) -> Result<()> {
     Ok(())
 }
 
+/// What a request's three fields are called in messages: the flags of one
+/// return, or the columns (and JSON fields) of a batch's rows.
+pub struct FieldNames {
+    pub code: &'static str,
+    pub stock: &'static str,
+    pub request_no: &'static str,
+}
+
+/// `wxcoupon return --code --stock --request-no`.
+pub const FLAGS: FieldNames = FieldNames {
+    code: "--code",
+    stock: "--stock",
+    request_no: "--request-no",
+};
+
+/// A batch's columns, named as in the request body.
+pub const COLUMNS: FieldNames = FieldNames {
+    code: "coupon_code",
+    stock: "stock_id",
+    request_no: "return_request_no",
+};
+
+/// The three fields checked, in this order, each error naming its field as
+/// `names` calls it; a request number only when one is given.
+pub fn check_fields(
+    names: &FieldNames,
+    code: &str,
+    stock: &str,
+    request_no: Option<&str>,
+) -> Result<()> {
+    check_code(names.code, code)?;
+    check_stock(names.stock, stock)?;
+    match request_no {
+        Some(no) => check_token(names.request_no, no, Some(MAX_REQUEST_NO_LEN)),
+        None => Ok(()),
+    }
+}
+
 /// Checks the flags; generates a request number when none was given.
 pub fn validate(
     code: &str,
     stock: &str,
     request_no: Option<&str>,
 ) -> Result<(ReturnRequest, bool)> {
-    check_code("--code", code)?;
-    check_stock("--stock", stock)?;
+    check_fields(&FLAGS, code, stock, request_no)?;
     let (no, generated) = match request_no {
-        Some(no) => {
-            check_token("--request-no", no, Some(MAX_REQUEST_NO_LEN))?;
-            (no.to_string(), false)
-        }
+        Some(no) => (no.to_string(), false),
         None => (generate_request_no()?, true),
     };
     Ok((
@@ -138,6 +172,15 @@ mod tests {
             r.body(),
             br#"{"coupon_code":"C1","stock_id":"1212","return_request_no":"R-1"}"#
         );
+    }
+
+    #[test]
+    fn a_batch_names_the_columns() {
+        let e = check_fields(&COLUMNS, "C", "12a", None).unwrap_err();
+        assert!(e.to_string().starts_with("stock_id \"12a\""), "{e}");
+        let e = check_fields(&COLUMNS, "C", "1", Some("a b")).unwrap_err();
+        assert!(e.to_string().starts_with("return_request_no "), "{e}");
+        check_fields(&COLUMNS, "C", "1", None).unwrap();
     }
 
     #[test]

@@ -9,6 +9,9 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
+use super::lines::LineCounting;
+use crate::escape;
+
 /// One row as the file gives it; checked later like `--code`/`--stock`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
@@ -81,8 +84,12 @@ pub fn rows(path: &Path, name: &str, stock_default: bool) -> Result<Rows> {
     if is_json_lines(path)? {
         return Ok(Box::new(json_lines(path)?));
     }
-    csv_rows(path, name, stock_default)
+    csv_rows(path, name, stock_default, CSV_BUFFER)
 }
+
+/// The CSV reader's buffer (the csv crate's default size): how far it reads
+/// ahead of the positions it reports.
+const CSV_BUFFER: usize = 8 << 10;
 
 #[derive(Deserialize)]
 struct JsonRow {
@@ -143,55 +150,27 @@ fn json_lines(path: &Path) -> Result<impl Iterator<Item = Item> + Send + use<>> 
         }))
 }
 
-fn csv_rows(path: &Path, name: &str, stock_default: bool) -> Result<Rows> {
+/// The rows of a CSV file, read through a CSV reader with a buffer of
+/// `buffer` bytes, each with its line.
+fn csv_rows(path: &Path, name: &str, stock_default: bool, buffer: usize) -> Result<Rows> {
     let file = File::open(path).with_context(|| format!("reading {name}"))?;
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(file);
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .buffer_capacity(buffer)
+        .from_reader(LineCounting::new(file, buffer));
     let headers = reader
         .headers()
-        .with_context(|| format!("{name}: the header row is not readable CSV"))?
-        .clone();
-    let names: Vec<String> = headers
-        .iter()
-        .map(|h| h.trim().trim_start_matches('\u{feff}').trim().to_string())
-        .collect();
-    if names.iter().all(String::is_empty) {
-        bail!(
-            "{name}: the file is empty: a batch file is CSV with a header row naming coupon_code, \
-             stock_id and optionally return_request_no, or JSON Lines"
-        );
-    }
-    let column = |wanted: &str| -> Result<Option<usize>> {
-        let mut at = names.iter().enumerate().filter(|(_, n)| *n == wanted);
-        let first = at.next().map(|(i, _)| i);
-        if at.next().is_some() {
-            bail!("{name}:1: the header row names {wanted} twice: which one is meant is unclear");
-        }
-        Ok(first)
-    };
-    let Some(code) = column("coupon_code")? else {
-        bail!(
-            "{name}:1: the header row has no coupon_code column (it has: {}); a batch file is CSV \
-             with a header row naming coupon_code, stock_id and optionally return_request_no, or \
-             JSON Lines",
-            crate::escape::term(&clip(&names.join(", "), 200))
-        );
-    };
-    let stock = column("stock_id")?;
-    if stock.is_none() && !stock_default {
-        bail!(
-            "{name}:1: the header row has no stock_id column; add one, or give --stock for every row"
-        );
-    }
-    let request_no = column("return_request_no")?;
-    let width = headers.len();
-    let mut lines = LineCounter::new(path)?;
+        .with_context(|| format!("{name}: the header row is not readable CSV"))?;
+    let columns = Columns::of(headers, name, stock_default)?;
     let mut record = csv::StringRecord::new();
     Ok(Box::new(std::iter::from_fn(move || {
         loop {
-            // Where the next record starts: after blank lines, on its first line.
+            // Where the next record starts: after blank lines, on its first
+            // line (asked before the record is read: a long one would leave
+            // its start behind what the counting reader keeps).
             let start = reader.position().byte();
+            let line = reader.get_mut().line_at(start);
             let read = reader.read_record(&mut record);
-            let line = lines.line_at(start);
             return match read {
                 Ok(false) => None,
                 Err(e) => Some(Item::Bad {
@@ -200,110 +179,101 @@ fn csv_rows(path: &Path, name: &str, stock_default: bool) -> Result<Rows> {
                 }),
                 // A line of white space only is a blank line.
                 Ok(true) if record.len() == 1 && record[0].trim().is_empty() => continue,
-                Ok(true) if record.len() < width && record.iter().any(|f| f.contains('\n')) => {
+                Ok(true)
+                    if record.len() < columns.width && record.iter().any(|f| f.contains('\n')) =>
+                {
+                    let after = reader.position().byte();
+                    let last = reader.get_mut().line_at(after).saturating_sub(1).max(line);
                     Some(Item::Bad {
                         line,
                         reason: format!(
-                            "a quoted field opened on this line runs on to line {} (an unterminated \
-                             quote?); the lines inside it were not read as rows",
-                            lines
-                                .line_at(reader.position().byte())
-                                .saturating_sub(1)
-                                .max(line)
+                            "a quoted field opened on this line runs on to line {last} (an \
+                             unterminated quote?); the lines inside it were not read as rows"
                         ),
                     })
                 }
-                Ok(true) => Some(item(&record, line, code, stock, request_no)),
+                Ok(true) => Some(columns.item(&record, line)),
             };
         }
     })))
 }
 
-/// A CSV record as a row.
-fn item(
-    record: &csv::StringRecord,
-    line: u64,
+/// Where a CSV file's header row puts the columns a batch reads.
+struct Columns {
     code: usize,
     stock: Option<usize>,
     request_no: Option<usize>,
-) -> Item {
-    let field = |i: Option<usize>| {
-        i.and_then(|i| record.get(i))
-            .map(str::to_string)
-            .filter(|v| !v.is_empty())
-    };
-    match field(Some(code)) {
-        Some(coupon_code) => Item::Row(Row {
-            line,
-            coupon_code,
-            stock_id: field(stock),
-            return_request_no: field(request_no),
-        }),
-        None => Item::Bad {
-            line,
-            reason: "no coupon_code".into(),
-        },
-    }
+    /// How many columns the header row names.
+    width: usize,
 }
 
-/// A value for a message: at most `max` characters, then how long it was.
-pub fn clip(value: &str, max: usize) -> String {
-    match value.char_indices().nth(max) {
-        None => value.to_string(),
-        Some((at, _)) => format!("{}… ({} bytes)", &value[..at], value.len()),
-    }
-}
-
-/// The line of a byte offset, counted as the offsets grow: a second reader
-/// of the file follows the CSV reader, so memory stays flat.
-struct LineCounter {
-    reader: BufReader<File>,
-    at: u64,
-    line: u64,
-    after_cr: bool,
-}
-
-impl LineCounter {
-    fn new(path: &Path) -> Result<Self> {
-        let file = File::open(path).with_context(|| format!("reading {}", path.display()))?;
-        Ok(LineCounter {
-            reader: BufReader::new(file),
-            at: 0,
-            line: 1,
-            after_cr: false,
+impl Columns {
+    /// The columns of this header row. One that lacks a column the batch
+    /// needs, or names one twice, is an error.
+    fn of(headers: &csv::StringRecord, name: &str, stock_default: bool) -> Result<Columns> {
+        let names: Vec<String> = headers
+            .iter()
+            .map(|h| h.trim().trim_start_matches('\u{feff}').trim().to_string())
+            .collect();
+        if names.iter().all(String::is_empty) {
+            bail!(
+                "{name}: the file is empty: a batch file is CSV with a header row naming \
+                 coupon_code, stock_id and optionally return_request_no, or JSON Lines"
+            );
+        }
+        let column = |wanted: &str| -> Result<Option<usize>> {
+            let mut at = names.iter().enumerate().filter(|(_, n)| *n == wanted);
+            let first = at.next().map(|(i, _)| i);
+            if at.next().is_some() {
+                bail!(
+                    "{name}:1: the header row names {wanted} twice: which one is meant is unclear"
+                );
+            }
+            Ok(first)
+        };
+        let Some(code) = column("coupon_code")? else {
+            let columns = names.join(", ");
+            let shown = escape::clip(&columns, 200, &format!("{} bytes", columns.len()));
+            bail!(
+                "{name}:1: the header row has no coupon_code column (it has: {}); a batch file is \
+                 CSV with a header row naming coupon_code, stock_id and optionally \
+                 return_request_no, or JSON Lines",
+                escape::term(&shown)
+            );
+        };
+        let stock = column("stock_id")?;
+        if stock.is_none() && !stock_default {
+            bail!(
+                "{name}:1: the header row has no stock_id column; add one, or give --stock for \
+                 every row"
+            );
+        }
+        Ok(Columns {
+            code,
+            stock,
+            request_no: column("return_request_no")?,
+            width: headers.len(),
         })
     }
 
-    /// The line of the first character at or after `byte` that is not a
-    /// line end (the CSV reader's positions point at the end of the line
-    /// before, and blank lines are skipped).
-    fn line_at(&mut self, byte: u64) -> u64 {
-        loop {
-            let Ok(buf) = self.reader.fill_buf() else {
-                return self.line;
-            };
-            if buf.is_empty() {
-                return self.line;
-            }
-            let mut used = 0;
-            let mut found = false;
-            for &b in buf {
-                if self.at >= byte && b != b'\n' && b != b'\r' {
-                    found = true;
-                    break;
-                }
-                // A line ends with \n, \r\n, or a lone \r (as the CSV reader reads them).
-                if b == b'\r' || (b == b'\n' && !self.after_cr) {
-                    self.line += 1;
-                }
-                self.after_cr = b == b'\r';
-                self.at += 1;
-                used += 1;
-            }
-            self.reader.consume(used);
-            if found {
-                return self.line;
-            }
+    /// A CSV record as a row.
+    fn item(&self, record: &csv::StringRecord, line: u64) -> Item {
+        let field = |i: Option<usize>| {
+            i.and_then(|i| record.get(i))
+                .map(str::to_string)
+                .filter(|v| !v.is_empty())
+        };
+        match field(Some(self.code)) {
+            Some(coupon_code) => Item::Row(Row {
+                line,
+                coupon_code,
+                stock_id: field(self.stock),
+                return_request_no: field(self.request_no),
+            }),
+            None => Item::Bad {
+                line,
+                reason: "no coupon_code".into(),
+            },
         }
     }
 }
@@ -404,6 +374,29 @@ mod tests {
         };
         assert!(reason.contains("unterminated quote"), "{reason}");
         assert_eq!(items.len(), 2);
+    }
+
+    #[test]
+    fn lines_are_the_same_whatever_the_csv_reader_buffers() {
+        let text = format!(
+            "coupon_code,stock_id\r\n{}C1,1\r\n\"C\n2\"\r\r\r{}C3,3\n\"C4,4\nC5,5\n",
+            "\n".repeat(20_000),
+            "\r\n".repeat(5_000)
+        );
+        let f = file(&text);
+        let read = |buffer| -> Vec<Item> {
+            csv_rows(f.path(), "in.csv", false, buffer)
+                .unwrap()
+                .collect()
+        };
+        let items = read(CSV_BUFFER);
+        assert_eq!(items[0], row(20_002, "C1", "1", None));
+        assert!(matches!(&items[1], Item::Bad { line: 20_003, .. }));
+        assert_eq!(items[2], row(25_007, "C3", "3", None));
+        assert!(matches!(&items[3], Item::Bad { line: 25_008, .. }));
+        for buffer in [1, 2, 3, 64, 1000] {
+            assert_eq!(read(buffer), items, "buffer {buffer}");
+        }
     }
 
     #[test]

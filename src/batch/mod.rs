@@ -5,96 +5,36 @@
 //! number, fsync'd before the request leaves, so a re-run (after a crash, a
 //! kill, an interruption) resumes each row with its own number.
 
+mod dry_run;
 pub mod input;
 pub mod journal;
+mod lines;
+mod options;
+mod plan;
 mod row;
+mod stop;
 mod tally;
+mod worker;
 
 use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, mpsc};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::engine::{self, Session};
-use crate::exit::Kind;
+use crate::engine::{ReturnInput, Session};
 use crate::output::Out;
-use crate::report::Report;
-use journal::Record;
-use row::{Done, Plan};
-
-/// How a batch runs: domain values, built by `cmd::return` from the flags.
-#[derive(Debug, Clone)]
-pub struct Batch {
-    /// The input file; `-` is stdin.
-    pub file: PathBuf,
-    pub journal: Option<PathBuf>,
-    /// The stock id of rows that have none (`--stock`).
-    pub stock_default: Option<String>,
-    pub concurrency: usize,
-    pub retry_rejected: bool,
-    pub retry_unverified: bool,
-    pub dry_run: bool,
-    pub json: bool,
-    /// `-v`: each attempt traced on stderr, with its row's line.
-    pub verbose: bool,
-    /// `wxcoupon` with the flags that chose the profile.
-    pub invocation: String,
-    /// The command line that runs this batch again (and so resumes it).
-    pub again: String,
-}
-
-/// Ctrl-C and SIGTERM: the first stops new rows, the second abandons the
-/// rows in flight.
-static STOPS: AtomicUsize = AtomicUsize::new(0);
-
-/// A row ended unverified: a second Ctrl-C then exits 5, not 4.
-static UNVERIFIED: AtomicBool = AtomicBool::new(false);
-
-/// The command that resumes this batch, for a second Ctrl-C.
-static AGAIN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-
-/// Stops the batch because of an error (the journal cannot be written):
-/// no new rows start, as after Ctrl-C.
-pub(crate) fn stop_after_error(what: &str) {
-    let _ = STOPS.compare_exchange(0, 1, Ordering::SeqCst, Ordering::SeqCst);
-    eprintln!("wxcoupon: error: {what}");
-}
-
-/// Whether the batch was told to stop (no new rows start).
-pub(crate) fn stopping() -> bool {
-    STOPS.load(Ordering::SeqCst) > 0
-}
-
-fn install_stop_handler(again: &str) {
-    let _ = AGAIN.set(crate::escape::term(again));
-    let _ = ctrlc::set_handler(move || {
-        if STOPS.fetch_add(1, Ordering::SeqCst) >= 1 {
-            eprintln!(
-                "wxcoupon: stopped again: the rows in flight are abandoned; their journal records make \
-                 the next run resume them:\n    {}",
-                AGAIN
-                    .get()
-                    .map(String::as_str)
-                    .unwrap_or("the same command")
-            );
-            let kind = if UNVERIFIED.load(Ordering::SeqCst) {
-                Kind::Unverified
-            } else {
-                Kind::Unknown
-            };
-            std::process::exit(kind.exit_code().into());
-        }
-        eprintln!(
-            "wxcoupon: stopping: no new rows start; the rows in flight finish (Ctrl-C again abandons them)"
-        );
-    });
-}
+use journal::{Journal, Record, Recorded};
+pub use options::Batch;
+use plan::Plan;
+use row::{Done, How};
+use stop::Stop;
+use tally::Tally;
+use worker::{Event, Workers};
 
 /// Whether the input must be spooled first: stdin, and anything that is
 /// not a regular file (a FIFO, `<(process substitution)`), which can be read
@@ -158,7 +98,7 @@ pub fn run(session: &Session, b: &Batch, out: &mut Out) -> Result<u8> {
     let sha = input::sha256(&path)?;
     let rows = input::rows(&path, &name_of(&b.file), b.stock_default.is_some())?;
     if b.dry_run {
-        return Ok(row::dry_run(rows, b, out));
+        return Ok(dry_run::run(rows, b, out));
     }
     journal::not_the_input(&journal_at, &path)?;
     let started = OffsetDateTime::now_utc()
@@ -169,51 +109,54 @@ pub fn run(session: &Session, b: &Batch, out: &mut Out) -> Result<u8> {
     for w in warnings {
         out.err(&format!("wxcoupon: warning: {w}\n"));
     }
-    install_stop_handler(&b.again);
+    send(session, b, rows, journal, &recorded, out)
+}
+
+/// Sends the rows on worker threads (settling at once those that need no
+/// request) and prints each as it finishes, then the summary; the exit code.
+fn send(
+    session: &Session,
+    b: &Batch,
+    rows: input::Rows,
+    journal: Journal,
+    recorded: &HashMap<u64, Recorded>,
+    out: &mut Out,
+) -> Result<u8> {
+    let stop = Stop::install();
     if let Some(pace) = session.pace() {
-        pace.set_stop(stopping);
+        pace.set_stop(stop.flag());
     }
     let syncer = journal.syncer()?;
+    let journal_path = journal.path.clone();
     let journal = Mutex::new(journal);
     let clock = Instant::now();
-    let mut tally = tally::Tally::default();
-    let progress = progress_bar();
-    let (jobs, job_rx) = mpsc::sync_channel::<(u64, engine::ReturnInput)>(b.concurrency * 2);
+    let (jobs, job_rx) = mpsc::sync_channel::<(u64, ReturnInput)>(b.concurrency * 2);
     let job_rx = Mutex::new(job_rx);
+    let workers = Workers {
+        session,
+        jobs: &job_rx,
+        journal: &journal,
+        syncer: &syncer,
+        stop: &stop,
+        verbose: b.verbose,
+    };
     // Bounded: rows settled from the journal wait for their line to be
     // printed, rather than pile up in memory.
-    let (done_tx, done_rx) = mpsc::sync_channel::<Done>(256);
-    let interrupted_after = std::thread::scope(|scope| {
+    let (events, heard) = mpsc::sync_channel::<Event>(256);
+    let (tally, interrupted_after) = std::thread::scope(|scope| {
         for _ in 0..b.concurrency {
-            let (job_rx, done_tx, journal, syncer) = (&job_rx, done_tx.clone(), &journal, &syncer);
-            scope.spawn(move || row::worker(session, job_rx, done_tx, journal, syncer, b.verbose));
+            let (workers, events) = (&workers, events.clone());
+            scope.spawn(move || workers.work(events));
         }
         let producer = {
-            let done_tx = done_tx.clone();
-            scope.spawn(move || produce(rows, &recorded, b, jobs, done_tx))
+            let (stop, events) = (&stop, events.clone());
+            scope.spawn(move || produce(rows, recorded, b, stop, jobs, events))
         };
-        drop(done_tx);
-        for done in done_rx {
-            match &progress {
-                Some(p) => p.suspend(|| row::finish(&done, &journal, b.json, out)),
-                None => row::finish(&done, &journal, b.json, out),
-            }
-            tally.add(&done);
-            if done.report.judgement.outcome == Kind::Unverified {
-                UNVERIFIED.store(true, Ordering::SeqCst);
-            }
-            if let Some(p) = &progress {
-                p.set_position(tally.rows());
-                p.set_message(tally.short());
-            }
-        }
-        producer.join().unwrap_or(None)
+        drop(events);
+        let tally = print(heard, &journal, &stop, b, out);
+        (tally, producer.join().unwrap_or(None))
     });
-    if let Some(p) = progress {
-        p.finish_and_clear();
-    }
-    let journal_path = journal.lock().map(|j| j.path.clone()).unwrap_or(journal_at);
-    let stopped = stopping();
+    let stopped = stop.stopping();
     tally.summary(
         clock.elapsed(),
         &journal_path,
@@ -226,26 +169,28 @@ pub fn run(session: &Session, b: &Batch, out: &mut Out) -> Result<u8> {
 }
 
 /// Reads the rows and plans each: sent by a worker, or settled at once
-/// (invalid, a duplicate, or what the journal already says). Stops at the
-/// first Ctrl-C; returns the line after which rows were not started.
+/// (invalid, a duplicate, or what the journal already says). Stops when
+/// the batch is stopped (Ctrl-C, or a journal that cannot be written);
+/// returns the line after which rows were not started.
 fn produce(
     rows: input::Rows,
-    recorded: &HashMap<u64, journal::Recorded>,
+    recorded: &HashMap<u64, Recorded>,
     b: &Batch,
-    jobs: mpsc::SyncSender<(u64, engine::ReturnInput)>,
-    done: mpsc::SyncSender<Done>,
+    stop: &Stop,
+    jobs: mpsc::SyncSender<(u64, ReturnInput)>,
+    events: mpsc::SyncSender<Event>,
 ) -> Option<u64> {
-    let mut seen = row::Seen::with_journal(recorded);
+    let mut seen = plan::Seen::with_journal(recorded);
     let mut last = 0;
     for item in rows {
-        if stopping() {
+        if stop.stopping() {
             return Some(last);
         }
         let line = item.line();
         last = line;
-        match row::plan(item, recorded, b, &mut seen) {
+        match plan::plan(item, recorded, b, &mut seen) {
             Plan::Settled(d) => {
-                let _ = done.send(*d);
+                let _ = events.send(Event::Done(d));
             }
             Plan::Send(input) => {
                 if jobs.send((line, input)).is_err() {
@@ -273,15 +218,76 @@ fn progress_bar() -> Option<indicatif::ProgressBar> {
     Some(bar)
 }
 
-/// The journal's record of a finished, sent row.
-fn outcome_record(line: u64, report: &Report) -> Record {
-    let j = &report.judgement;
-    Record::Outcome {
-        line,
-        outcome: j.outcome.name().to_string(),
-        return_request_no: report.subject.return_request_no.clone().unwrap_or_default(),
-        code: j.code.clone(),
-        wechatpay_return_time: j.wechatpay_return_time.clone(),
-        confirmed_by_retry: j.confirmed_by_retry,
+/// How long the printing thread waits for news from the workers before it
+/// looks at the signals again.
+const LISTEN: Duration = Duration::from_millis(100);
+
+/// The printing thread (this one), the only one that writes to `out`: what
+/// the workers and the producer tell, and what the signals mean, until every
+/// row is finished. A second signal ends the process here, with the exit
+/// code of the rows finished so far (at least `unknown`).
+fn print(
+    heard: mpsc::Receiver<Event>,
+    journal: &Mutex<Journal>,
+    stop: &Stop,
+    b: &Batch,
+    out: &mut Out,
+) -> Tally {
+    let mut tally = Tally::default();
+    let progress = progress_bar();
+    loop {
+        let (event, last) = match heard.recv_timeout(LISTEN) {
+            Ok(event) => (Some(event), false),
+            Err(mpsc::RecvTimeoutError::Timeout) => (None, false),
+            Err(mpsc::RecvTimeoutError::Disconnected) => (None, true),
+        };
+        let say = |out: &mut Out| {
+            if stop.tell(out, &b.again) {
+                std::process::exit(tally.exit_code(true).into());
+            }
+            match event {
+                Some(Event::Done(done)) => {
+                    finish(&done, journal, stop, b.json, out);
+                    tally.add(&done);
+                }
+                Some(Event::Say(text)) => out.err(&text),
+                None => {}
+            }
+        };
+        match &progress {
+            Some(p) => p.suspend(|| say(out)),
+            None => say(out),
+        }
+        if last {
+            break;
+        }
+        if let Some(p) = &progress {
+            p.set_position(tally.rows());
+            p.set_message(tally.short());
+        }
     }
+    if let Some(p) = progress {
+        p.finish_and_clear();
+    }
+    tally
+}
+
+/// Writes the outcome record of a sent row, and prints its line.
+fn finish(d: &Done, journal: &Mutex<Journal>, stop: &Stop, json: bool, out: &mut Out) {
+    if d.how == How::NotStarted {
+        return;
+    }
+    if d.how == How::Sent
+        && let Ok(mut j) = journal.lock()
+        && let Err(e) = j.append_unsynced(&Record::outcome(d.line, &d.report))
+    {
+        // The row was sent; its `sending` record makes a re-run resume it.
+        stop.after_error();
+        out.err(&format!(
+            "wxcoupon: error: line {}: {e:#}; the batch stops (a re-run resumes this row with its \
+             number)\n",
+            d.line
+        ));
+    }
+    out.out(&row::line_of(d, json));
 }

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
-use super::Batch;
-use super::row::Done;
+use super::options::Batch;
+use super::row::{Done, How};
 use crate::escape;
 use crate::exit::Kind;
 use crate::output::Out;
@@ -35,7 +35,7 @@ fn row_code(kind: Kind) -> u8 {
 
 impl Tally {
     pub fn add(&mut self, d: &Done) {
-        if d.not_started {
+        if d.how == How::NotStarted {
             self.not_started += 1;
             return;
         }
@@ -47,7 +47,7 @@ impl Tally {
         *self.counts.entry(name).or_default() += 1;
         self.worst = self.worst.max(row_code(kind));
         self.rows += 1;
-        if kind == Kind::Returned && d.sent {
+        if kind == Kind::Returned && d.how == How::Sent {
             self.returned_now += 1;
         }
     }

@@ -2,74 +2,24 @@
 //! header (format version, the input's SHA-256, the `--stock` default, the
 //! start time), then per row a `sending` record, written and fsync'd before
 //! the request leaves, and an `outcome` record after. Readable with `jq`. A
-//! re-run replays it: what each line last became, and with which number.
+//! re-run replays it (`replay`): what each line last became, and with which
+//! number. The records, and the keys a row is known by, are in `record`.
+
+mod record;
+mod replay;
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
+use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result, bail};
-use serde::{Deserialize, Serialize};
 
-use crate::exit::Kind;
+pub use record::{Record, Recorded, VERSION, coupon_key, number_key};
 
-pub const VERSION: u32 = 1;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "record", rename_all = "snake_case")]
-pub enum Record {
-    Header {
-        version: u32,
-        input_sha256: String,
-        stock_default: Option<String>,
-        started: String,
-    },
-    Sending {
-        line: u64,
-        coupon_code: String,
-        stock_id: String,
-        return_request_no: String,
-    },
-    Outcome {
-        line: u64,
-        /// `returned`, `rejected`, `unknown`, `unverified` (as in `--json`).
-        outcome: String,
-        return_request_no: String,
-        code: Option<String>,
-        wechatpay_return_time: Option<String>,
-        confirmed_by_retry: bool,
-    },
-}
-
-/// What the journal says of one row: the number it was sent with, and what
-/// it last became (none: sent, and the process died before the answer).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Recorded {
-    /// The coupon the line was sent for (`row::coupon_key`).
-    pub coupon: u64,
-    pub return_request_no: Box<str>,
-    pub outcome: Option<Kind>,
-    pub code: Option<Box<str>>,
-    pub wechatpay_return_time: Option<Box<str>>,
-    pub confirmed_by_retry: bool,
-    /// Another line the journal records this line's request number for.
-    pub clash: Option<u64>,
-}
-
-/// An outcome record's `outcome` as a kind; anything else is `unknown`
-/// (so the row is resumed, which is always safe).
-fn outcome_kind(outcome: &str) -> Kind {
-    match outcome {
-        "returned" => Kind::Returned,
-        "rejected" => Kind::Rejected,
-        "unverified" => Kind::Unverified,
-        _ => Kind::Unknown,
-    }
-}
-
+/// The journal of this run: locked, open for appending.
 pub struct Journal {
     file: File,
     pub path: PathBuf,
@@ -141,7 +91,14 @@ pub fn open(
         journal.append(&header)?;
         return Ok((journal, HashMap::new(), Vec::new()));
     }
-    let (state, good_len, warnings) = replay(path, &mut file, input_sha256, stock_default)?;
+    let (state, good_len, warnings) = replay::replay(
+        &replay::ThisRun {
+            path,
+            input_sha256,
+            stock_default,
+        },
+        &mut file,
+    )?;
     let len = file.metadata().map(|m| m.len()).unwrap_or(good_len);
     if good_len < len {
         file.set_len(good_len)
@@ -186,208 +143,6 @@ pub fn not_the_input(journal: &Path, input: &Path) -> Result<()> {
             "the journal {} is the input file itself; nothing was sent. Give another --journal FILE",
             journal.display()
         );
-    }
-    Ok(())
-}
-
-/// The state of each line; the length of the good part; warnings. Streamed:
-/// one record in memory at a time.
-fn replay(
-    path: &Path,
-    file: &mut File,
-    input_sha256: &str,
-    stock_default: Option<&str>,
-) -> Result<(HashMap<u64, Recorded>, u64, Vec<String>)> {
-    let mut state: HashMap<u64, Recorded> = HashMap::new();
-    let mut warnings = Vec::new();
-    let mut reader = BufReader::new(file);
-    let mut good: u64 = 0;
-    let mut raw = Vec::new();
-    let mut number = 0;
-    let mut numbers = Numbers::default();
-    loop {
-        raw.clear();
-        let n = reader
-            .read_until(b'\n', &mut raw)
-            .with_context(|| format!("reading the journal {}", path.display()))?;
-        if n == 0 {
-            break;
-        }
-        number += 1;
-        if raw.iter().all(u8::is_ascii_whitespace) && raw.ends_with(b"\n") {
-            // A blank line (a hand edit): nothing to replay.
-            good += n as u64;
-            continue;
-        }
-        let parsed = std::str::from_utf8(&raw)
-            .ok()
-            .filter(|text| text.ends_with('\n'))
-            .and_then(|text| serde_json::from_str::<Record>(text.trim_end()).ok());
-        let Some(record) = parsed else {
-            let at_end = reader
-                .fill_buf()
-                .map(|rest| rest.is_empty())
-                .unwrap_or(false);
-            // Line 1 is a header, or the start of one cut short by a kill.
-            if number == 1 && !(at_end && raw.starts_with(b"{\"record\":\"header\"")) {
-                bail!(
-                    "{} is not a wxcoupon journal (its first line is not a journal header); nothing \
-                     was sent and the file was not changed. Give another --journal FILE",
-                    path.display()
-                );
-            }
-            if at_end {
-                warnings.push(format!(
-                    "the journal {} ends in a half-written line (line {number}; the process was killed \
-                     while writing it?): it is cut off, and that row is resumed",
-                    path.display()
-                ));
-                break;
-            }
-            bail!(
-                "the journal {} is damaged at line {number}: it is not a journal record; nothing was \
-                 sent. Start over with --journal NEW (or remove the journal)",
-                path.display()
-            );
-        };
-        good += n as u64;
-        numbers.note(&record);
-        apply(
-            path,
-            number,
-            record,
-            &mut state,
-            input_sha256,
-            stock_default,
-        )?;
-    }
-    numbers.mark(&mut state);
-    Ok((state, good, warnings))
-}
-
-/// Request numbers recorded for two lines: a hand-edited or mixed-up
-/// journal. Such a number could "confirm" one row with another row's
-/// return, so both rows are refused.
-#[derive(Default)]
-struct Numbers {
-    first_line: HashMap<u64, u64>,
-    clashes: Vec<(u64, u64)>,
-}
-
-impl Numbers {
-    fn note(&mut self, record: &Record) {
-        let (Record::Sending {
-            line,
-            return_request_no,
-            ..
-        }
-        | Record::Outcome {
-            line,
-            return_request_no,
-            ..
-        }) = record
-        else {
-            return;
-        };
-        let key = super::row::number_key(return_request_no);
-        match self.first_line.get(&key) {
-            Some(first) if first != line => self.clashes.push((*first, *line)),
-            Some(_) => {}
-            None => {
-                self.first_line.insert(key, *line);
-            }
-        }
-    }
-
-    fn mark(self, state: &mut HashMap<u64, Recorded>) {
-        for (a, b) in self.clashes {
-            if let Some(r) = state.get_mut(&a) {
-                r.clash = Some(b);
-            }
-            if let Some(r) = state.get_mut(&b) {
-                r.clash = Some(a);
-            }
-        }
-    }
-}
-
-/// One journal record replayed onto the state of the lines.
-fn apply(
-    path: &Path,
-    number: u64,
-    record: Record,
-    state: &mut HashMap<u64, Recorded>,
-    input_sha256: &str,
-    stock_default: Option<&str>,
-) -> Result<()> {
-    match record {
-        Record::Header {
-            version,
-            input_sha256: sha,
-            stock_default: stock,
-            ..
-        } => {
-            if number != 1 || version != VERSION {
-                bail!(
-                    "the journal {} has a header at line {number} of version {version}; it is not a \
-                     journal of this wxcoupon (version {VERSION})",
-                    path.display(),
-                );
-            }
-            if sha != input_sha256 || stock.as_deref() != stock_default {
-                bail!(
-                    "the journal {} belongs to another input (or another --stock): it records input \
-                     SHA-256 {sha} and --stock {}, this run has {input_sha256} and {}. To start over \
-                     for this input, pass --journal NEW, or remove the old journal (after checking \
-                     that its unknown rows are settled)",
-                    path.display(),
-                    stock.as_deref().unwrap_or("(none)"),
-                    stock_default.unwrap_or("(none)")
-                );
-            }
-        }
-        _ if number == 1 => bail!(
-            "the journal {} does not start with its header; nothing was sent. Start over with \
-             --journal NEW (or remove the journal)",
-            path.display()
-        ),
-        Record::Sending {
-            line,
-            return_request_no,
-            coupon_code,
-            stock_id,
-        } => {
-            state.insert(
-                line,
-                Recorded {
-                    coupon: super::row::coupon_key(&stock_id, &coupon_code),
-                    return_request_no: return_request_no.into(),
-                    ..Recorded::default()
-                },
-            );
-        }
-        Record::Outcome {
-            line,
-            outcome,
-            return_request_no,
-            code,
-            wechatpay_return_time,
-            confirmed_by_retry,
-        } => {
-            let coupon = state.get(&line).map(|r| r.coupon).unwrap_or_default();
-            state.insert(
-                line,
-                Recorded {
-                    coupon,
-                    return_request_no: return_request_no.into(),
-                    outcome: Some(outcome_kind(&outcome)),
-                    code: code.map(String::into_boxed_str),
-                    wechatpay_return_time: wechatpay_return_time.map(String::into_boxed_str),
-                    confirmed_by_retry,
-                    clash: None,
-                },
-            );
-        }
     }
     Ok(())
 }
@@ -444,6 +199,7 @@ impl Journal {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exit::Kind;
 
     fn sending(line: u64, no: &str) -> Record {
         Record::Sending {
