@@ -107,3 +107,10 @@ pub const NOT_SAVED_EXPLANATION: &str = "平台证书已下载并验证，但无
      platform_certificates_dir (a full disk, or no permission to write there): no certificate \
      was saved. Fix that, then run `wxcoupon certificates download` again; downloading again is \
      safe.";
+
+pub const DOWNLOAD_SIGNED_BY_PUBLIC_KEY_EXPLANATION: &str = "平台证书下载的应答由微信支付公钥签名：该商户已切换为微信支付公钥，而 profile 只配置了平台证书。请在 profile 中加上 wechatpay_public_key_id 与 wechatpay_public_key_file（商户平台 → 账户中心 → API安全 → 微信支付公钥）。没有写入任何证书。 \
+     The download's answer is signed by the WeChat Pay public key: the merchant has switched to \
+     it, and the profile has only platform certificates. Add wechatpay_public_key_id and \
+     wechatpay_public_key_file to the profile (pub_key.pem, from the merchant platform: 账户中心 → \
+     API安全 → 微信支付公钥); answers signed by either are then verified. No certificate was \
+     written.";

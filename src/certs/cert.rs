@@ -8,6 +8,25 @@ use x509_cert::der::{Decode, Encode};
 
 use crate::keys::{NotRsa, PublicKey, rsa_in_spki};
 
+/// A certificate whose key is not RSA (an SM2 certificate): a download
+/// passes over it, with a warning.
+#[derive(Debug)]
+pub struct NotRsaCertificate {
+    pub oid: String,
+}
+
+impl std::fmt::Display for NotRsaCertificate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the certificate's key is not RSA (algorithm {})",
+            self.oid
+        )
+    }
+}
+
+impl std::error::Error for NotRsaCertificate {}
+
 #[derive(Debug, Clone)]
 pub struct PlatformCert {
     /// Upper-case hexadecimal, as WeChat Pay writes it.
@@ -63,7 +82,7 @@ impl PlatformCert {
             .to_der()
             .map_err(|_| anyhow!("the certificate's public key is malformed"))?;
         let key = rsa_in_spki(&spki).map_err(|e| match e {
-            NotRsa::Algorithm(oid) => anyhow!("the certificate's key is not RSA (algorithm {oid})"),
+            NotRsa::Algorithm(oid) => anyhow::Error::new(NotRsaCertificate { oid }),
             NotRsa::Damaged(_) | NotRsa::BitString => {
                 anyhow!("the certificate's public key is malformed")
             }

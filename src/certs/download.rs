@@ -13,13 +13,25 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::aead::{ApiV3Key, DecryptError};
-use super::cert::{PlatformCert, same_serial};
+use super::cert::{NotRsaCertificate, PlatformCert, same_serial};
 use crate::client::Answer;
 use crate::keys::PublicKey;
 use crate::verify::{self, Failure, SignatureHeaders};
 
 /// The path of the certificate download API.
 pub const PATH: &str = "/v3/certificates";
+
+/// The download asks for RSA certificates only, as the Java SDK does; an
+/// entry that is not RSA all the same is passed over with a warning.
+pub const PATH_AND_QUERY: &str = "/v3/certificates?algorithm_type=RSA";
+
+/// What a download delivered: the certificates, and what was passed over.
+#[derive(Debug)]
+pub struct Delivered {
+    pub certs: Vec<PlatformCert>,
+    /// Entries passed over (not RSA), said as warnings.
+    pub skipped: Vec<String>,
+}
 
 /// Why a download is refused; nothing is kept then.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +42,8 @@ pub enum Refused {
     Decrypt { serial: String, why: DecryptError },
     /// An entry's certificate does not parse.
     Certificate { serial: String, why: String },
+    /// An entry's certificate is not RSA (passed over, not refused).
+    NotRsa { serial: String, oid: String },
     /// An entry's certificate disagrees with the entry.
     Disagrees { serial: String, what: String },
     /// Two entries name one serial.
@@ -51,6 +65,10 @@ impl std::fmt::Display for Refused {
                     "the certificate for serial {serial} does not read: {why}"
                 )
             }
+            Refused::NotRsa { serial, oid } => write!(
+                f,
+                "the certificate for serial {serial} is not RSA (algorithm {oid})"
+            ),
             Refused::Disagrees { serial, what } => write!(
                 f,
                 "the certificate delivered for serial {serial} disagrees with its entry: {what}"
@@ -116,10 +134,17 @@ fn open(entry: &Entry, key: &ApiV3Key) -> Result<PlatformCert, Refused> {
         serial: serial.clone(),
         why: "it is not text".into(),
     })?;
-    let mut cert = PlatformCert::from_pem(&text).map_err(|e| Refused::Certificate {
-        serial: serial.clone(),
-        why: format!("{e:#}"),
-    })?;
+    let mut cert =
+        PlatformCert::from_pem(&text).map_err(|e| match e.downcast_ref::<NotRsaCertificate>() {
+            Some(not_rsa) => Refused::NotRsa {
+                serial: serial.clone(),
+                oid: not_rsa.oid.clone(),
+            },
+            None => Refused::Certificate {
+                serial: serial.clone(),
+                why: format!("{e:#}"),
+            },
+        })?;
     let disagrees = |what: String| Refused::Disagrees {
         serial: serial.clone(),
         what,
@@ -150,14 +175,21 @@ pub fn certificates(
     key: &ApiV3Key,
     public_key: Option<(&str, &PublicKey)>,
     now_unix: i64,
-) -> Result<Vec<PlatformCert>, Refused> {
+) -> Result<Delivered, Refused> {
     let body: Body = serde_json::from_slice(&answer.body)
         .map_err(|e| Refused::Malformed(crate::escape::cut(&e.to_string())))?;
-    let certs = body
-        .data
-        .iter()
-        .map(|entry| open(entry, key))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut certs = Vec::new();
+    let mut skipped = Vec::new();
+    for entry in &body.data {
+        match open(entry, key) {
+            Ok(cert) => certs.push(cert),
+            Err(not_rsa @ Refused::NotRsa { .. }) => skipped.push(format!(
+                "{not_rsa}: passed over (wxcoupon verifies with RSA certificates, \
+                 WECHATPAY2-SHA256-RSA2048)"
+            )),
+            Err(refused) => return Err(refused),
+        }
+    }
     // One serial, two certificates: which one would verify, which be kept?
     for (i, c) in certs.iter().enumerate() {
         if certs[..i].iter().any(|o| same_serial(&o.serial, &c.serial)) {
@@ -170,6 +202,9 @@ pub fn certificates(
             && id == serial
         {
             return Ok(k);
+        }
+        if public_key.is_none() && !crate::verify::is_certificate_serial(serial) {
+            return Err(Failure::PublicKeyNotConfigured { id: serial.into() });
         }
         match certs.iter().find(|c| same_serial(&c.serial, serial)) {
             Some(c) if c.valid_at(at) => Ok(&c.public_key),
@@ -184,5 +219,5 @@ pub fn certificates(
         }
     };
     verify::answer(&headers, &answer.body, key_for, now_unix).map_err(Refused::Signature)?;
-    Ok(certs)
+    Ok(Delivered { certs, skipped })
 }

@@ -75,7 +75,12 @@ pub fn download(g: &GlobalOpts, env: &Env, out: &mut Out) -> Result<u8> {
         session.download_certificates(&mut trace)
     };
     let saved = match result {
-        Download::Saved(saved) => saved,
+        Download::Saved { saved, skipped } => {
+            for why in skipped {
+                out.err(&format!("wxcoupon: warning: {}\n", escape::term(&why)));
+            }
+            saved
+        }
         Download::Failed(judgement, delivery) => {
             let report = Report {
                 action: Action::Download,

@@ -20,15 +20,20 @@ pub fn decide(id: &Identity, ledger: &mut Ledger, req: &Incoming<'_>, now_unix: 
     if let Err(refused) = auth::authenticate(id, ledger, req, now_unix) {
         return refused;
     }
-    if req.target == crate::certs::download::PATH {
+    if api(req) == crate::certs::download::PATH {
         return id.platform.certificates();
     }
     return_api::business(id, ledger, req, now_unix)
 }
 
+/// The API a request names: its path without the query.
+fn api<'a>(req: &Incoming<'a>) -> &'a str {
+    req.target.split('?').next().unwrap_or_default()
+}
+
 /// The API, its method, and the headers WeChat Pay requires.
 fn route_and_headers(req: &Incoming<'_>) -> Option<Verdict> {
-    let method = match req.target {
+    let method = match api(req) {
         PATH => "POST",
         crate::certs::download::PATH => "GET",
         _ => {

@@ -28,7 +28,7 @@ pub const RETURN: Api = Api {
 
 pub const CERTIFICATES: Api = Api {
     method: "GET",
-    path: crate::certs::download::PATH,
+    path: crate::certs::download::PATH_AND_QUERY,
 };
 
 /// The request headers wxcoupon sets; the Authorization value is the

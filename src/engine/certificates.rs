@@ -5,12 +5,13 @@
 use super::attempt::{CERTIFICATES, Live};
 use super::session::{Session, delivery_of, now_unix};
 use crate::certs::cert::normal;
-use crate::certs::download;
+use crate::certs::download::{self, Delivered, Refused};
 use crate::certs::store::{self, Change, Stored};
 use crate::client::Answer;
 use crate::judge;
 use crate::report::{Delivery, Judgement};
 use crate::retry;
+use crate::verify::Failure;
 
 /// A certificate saved by a download.
 #[derive(Debug, Clone)]
@@ -22,7 +23,11 @@ pub struct Saved {
 
 /// How a download ended.
 pub enum Download {
-    Saved(Vec<Saved>),
+    /// Saved; `skipped` says the entries passed over (not RSA).
+    Saved {
+        saved: Vec<Saved>,
+        skipped: Vec<String>,
+    },
     /// Nothing was written; said as a return's failures are.
     Failed(Judgement, Delivery),
 }
@@ -43,29 +48,40 @@ fn download(live: &mut Live<'_>) -> Download {
     let Some(dir) = s.profile.platform_certificates_dir.clone() else {
         return Download::Failed(judge::no_certificates_dir(), Delivery::default());
     };
-    let fin = retry::run(
-        s.retries,
-        &s.profile.base_url,
-        s.profile.backup_base_url.as_ref(),
-        false,
-        live,
-    );
-    let delivery = delivery_of(&fin);
-    let answer = match &fin.result {
-        Err(e) => return Download::Failed(judge::network(e), delivery),
-        Ok(a) if a.status != 200 => return Download::Failed(judge::download_error(a), delivery),
-        Ok(a) => a,
-    };
     let public = s.trust().public_key.clone();
-    let certs = match download::certificates(
-        answer,
-        key,
-        public.as_ref().map(|(id, k)| (id.as_str(), k)),
-        now_unix(),
-    ) {
-        Ok(c) => c,
-        Err(refused) => return Download::Failed(judge::download_refused(&refused), delivery),
+    let public = public.as_ref().map(|(id, k)| (id.as_str(), k));
+    // A signature probe (WECHATPAY/SIGNTEST/) is invalid by design; the GET
+    // is safe to repeat: one more attempt, as for a return.
+    let mut probed = false;
+    let (delivered, delivery) = loop {
+        let fin = retry::run(
+            if probed { 0 } else { s.retries },
+            &s.profile.base_url,
+            s.profile.backup_base_url.as_ref(),
+            false,
+            live,
+        );
+        let delivery = delivery_of(&fin);
+        let answer = match &fin.result {
+            Err(e) => return Download::Failed(judge::network(e), delivery),
+            Ok(a) if a.status != 200 => {
+                return Download::Failed(judge::download_error(a), delivery);
+            }
+            Ok(a) => a,
+        };
+        match download::certificates(answer, key, public, now_unix()) {
+            Ok(d) => break (d, delivery),
+            Err(Refused::Signature(Failure::Probe)) if !probed => {
+                live.note(
+                    "the download's signature is a WeChat Pay probe (WECHATPAY/SIGNTEST/…); one \
+                     more attempt",
+                );
+                probed = true;
+            }
+            Err(refused) => return Download::Failed(judge::download_refused(&refused), delivery),
+        }
     };
+    let Delivered { certs, skipped } = delivered;
     let saved: Vec<Saved> = match store::save_all(&dir, &certs) {
         Ok(files) => certs
             .into_iter()
@@ -80,7 +96,7 @@ fn download(live: &mut Live<'_>) -> Download {
     if let Ok(mut trust) = s.trust.write() {
         trust.add(saved.iter().map(|x| x.stored.clone()).collect());
     }
-    Download::Saved(saved)
+    Download::Saved { saved, skipped }
 }
 
 /// Before an answer is judged: when it is signed by a platform certificate
@@ -116,7 +132,7 @@ pub fn fetch_for(live: &mut Live<'_>, answer: &Answer) -> Vec<String> {
     // A request of its own: GET /v3/certificates, not the return again.
     let mut fetch = Live::new(s, CERTIFICATES, b"", &mut *live.trace);
     let said = match download(&mut fetch) {
-        Download::Saved(saved) => vec![format!(
+        Download::Saved { saved, skipped } => std::iter::once(format!(
             "downloaded the platform certificates ({}) into platform_certificates_dir to verify this \
              answer, signed by {serial}",
             saved
@@ -124,7 +140,9 @@ pub fn fetch_for(live: &mut Live<'_>, answer: &Answer) -> Vec<String> {
                 .map(|x| x.stored.cert.serial.as_str())
                 .collect::<Vec<_>>()
                 .join(", ")
-        )],
+        ))
+        .chain(skipped)
+        .collect(),
         Download::Failed(j, _) => vec![format!(
             "could not download the platform certificates to verify this answer: {}",
             j.message.unwrap_or_default()

@@ -4,13 +4,14 @@
 
 use crate::catalogue::codes;
 use crate::catalogue::outcomes::{
-    APIV3_KEY_EXPLANATION, DOWNLOAD_UNKNOWN_EXPLANATION, NO_CERTIFICATES_EXPLANATION,
-    NOT_SAVED_EXPLANATION, REFUSED_EXPLANATION,
+    APIV3_KEY_EXPLANATION, DOWNLOAD_SIGNED_BY_PUBLIC_KEY_EXPLANATION, DOWNLOAD_UNKNOWN_EXPLANATION,
+    NO_CERTIFICATES_EXPLANATION, NOT_SAVED_EXPLANATION, REFUSED_EXPLANATION,
 };
 use crate::certs::aead::DecryptError;
 use crate::certs::download::Refused;
 use crate::client::Answer;
 use crate::report::Judgement;
+use crate::verify::Failure;
 
 /// A download answered with another status than 200.
 pub fn download_error(answer: &Answer) -> Judgement {
@@ -49,6 +50,9 @@ pub fn download_refused(refused: &Refused) -> Judgement {
             why: DecryptError::Tag,
             ..
         } => APIV3_KEY_EXPLANATION,
+        Refused::Signature(Failure::PublicKeyNotConfigured { .. }) => {
+            DOWNLOAD_SIGNED_BY_PUBLIC_KEY_EXPLANATION
+        }
         _ => REFUSED_EXPLANATION,
     };
     Judgement::unverified(

@@ -162,7 +162,12 @@ fn an_unknown_certificate_is_fetched_with_the_apiv3_key() {
         1,
         "{log}"
     );
-    assert_eq!(log.matches("GET /v3/certificates 200").count(), 1, "{log}");
+    assert_eq!(
+        log.matches("GET /v3/certificates?algorithm_type=RSA 200")
+            .count(),
+        1,
+        "{log}"
+    );
 }
 
 #[test]
@@ -429,7 +434,7 @@ fn a_download_that_does_not_check_out_writes_nothing() {
             !s.home.path().join("certs").exists(),
             "{words}: nothing written"
         );
-        assert_eq!(server.seen()[0].url, "/v3/certificates");
+        assert_eq!(server.seen()[0].url, "/v3/certificates?algorithm_type=RSA");
     }
 }
 
@@ -438,7 +443,7 @@ fn the_request_names_the_newest_valid_certificate_or_none() {
     let cert = fixture_text("platform_cert.pem");
     let body = certificates_body(APIV3, &[(&cert, CERT, CERT_FROM, CERT_TO)]);
     let server = Server::start(move |seen| {
-        if seen.url == "/v3/certificates" {
+        if seen.url == "/v3/certificates?algorithm_type=RSA" {
             Reply::ok(&body).sig(Sig::Certificate(CERT))
         } else {
             Reply::returned().sig(Sig::Certificate(CERT))

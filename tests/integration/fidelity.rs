@@ -1,7 +1,9 @@
 //! What WeChat Pay really sends (issue 15), beyond our own emulator's
 //! reading: frequency limits that are not HTTP 429.
 
-use crate::certificates::{CERT, cert_setup};
+use crate::certificates::{
+    APIV3, CERT, CERT_FROM, CERT_TO, cert_setup, certificates_body, fixture_text,
+};
 use crate::common::*;
 use crate::emulator::{Emu, emulator, value_of};
 use std::path::Path;
@@ -289,4 +291,125 @@ fn a_merchant_walks_through_a_platform_certificate_rotation() {
     std::fs::remove_file(certs.join(format!("{NEW}.json"))).unwrap();
     works(&config);
     assert!(certs.join(format!("{NEW}.pem")).exists());
+}
+
+/// A certificate made here, signed by itself with `key` (a fixture file):
+/// its PEM. `serial`: its DER serial's bytes.
+fn made_certificate(key: Option<&str>, serial: &[u8]) -> String {
+    let mut params = rcgen::CertificateParams::new(vec!["wechatpay.example".into()]).unwrap();
+    params.serial_number = Some(rcgen::SerialNumber::from_slice(serial));
+    params.not_before = rcgen::date_time_ymd(2024, 1, 1);
+    params.not_after = rcgen::date_time_ymd(2034, 1, 1);
+    let pair = match key {
+        Some(file) => rcgen::KeyPair::from_pem_and_sign_algo(
+            &std::fs::read_to_string(fixture(file)).unwrap(),
+            &rcgen::PKCS_RSA_SHA256,
+        )
+        .unwrap(),
+        None => rcgen::KeyPair::generate().unwrap(),
+    };
+    params.self_signed(&pair).unwrap().pem()
+}
+
+/// WeChat Pay writes serials as 40 hexadecimal digits, a leading zero
+/// kept: the file, the listing and the request's Wechatpay-Serial keep it.
+/// An entry that is not RSA (SM2) is passed over with a warning, not the
+/// whole download refused.
+#[test]
+fn a_leading_zero_is_kept_and_a_non_rsa_entry_is_passed_over() {
+    let zero = "0A1B2C3D4E5F60718293A4B5C6D7E8F901234567";
+    let serial: Vec<u8> = (0..20)
+        .map(|i| u8::from_str_radix(&zero[2 * i..2 * i + 2], 16).unwrap())
+        .collect();
+    let rsa = made_certificate(Some("platform_key.pem"), &serial);
+    let sm2 = made_certificate(None, &[0x11; 20]);
+    let sm2_serial = "1111111111111111111111111111111111111111";
+    let (from, to) = ("2024-01-01T08:00:00+08:00", "2034-01-01T08:00:00+08:00");
+    let body = certificates_body(
+        APIV3,
+        &[(&sm2, sm2_serial, from, to), (&rsa, zero, from, to)],
+    );
+    let server = Server::start(move |seen| {
+        if seen.url.starts_with("/v3/certificates") {
+            Reply::ok(&body).sig(Sig::Certificate(zero))
+        } else {
+            Reply::returned().sig(Sig::Certificate(zero))
+        }
+    });
+    let s = cert_setup(&server.base_url);
+    let out = run(wxcoupon(s.home.path())
+        .arg("--config")
+        .arg(&s.config)
+        .args(["certificates", "download"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let certs = s.home.path().join("certs");
+    assert_eq!(
+        out.stdout,
+        format!(
+            "{zero}  2024-01-01T08:00:00+08:00 to 2034-01-01T08:00:00+08:00  new        {}\n",
+            certs.join(format!("{zero}.pem")).display()
+        )
+    );
+    assert_eq!(
+        out.stderr,
+        format!(
+            "wxcoupon: warning: the certificate for serial {sm2_serial} is not RSA (algorithm \
+             1.2.840.10045.2.1): passed over (wxcoupon verifies with RSA certificates, \
+             WECHATPAY2-SHA256-RSA2048)\n\
+             downloaded 1 platform certificate(s), 1 new, verified and saved\n"
+        )
+    );
+    assert_eq!(server.seen()[0].url, "/v3/certificates?algorithm_type=RSA");
+    let out = s.ret(&["--code", "C1", "--stock", "9856000", "--request-no", "R1"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(server.seen()[1].header("Wechatpay-Serial"), Some(zero));
+}
+
+/// A download whose answer carries a signature probe gets one more
+/// attempt; one signed by the WeChat Pay public key, for a profile with
+/// certificates only, says what it is and what to add.
+#[test]
+fn a_probed_download_is_repeated_and_a_public_key_one_is_named() {
+    let cert = fixture_text("platform_cert.pem");
+    let body = certificates_body(APIV3, &[(&cert, CERT, CERT_FROM, CERT_TO)]);
+    let first = std::sync::atomic::AtomicBool::new(true);
+    let probed = body.clone();
+    let server = Server::start(move |_| {
+        let sig = if first.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            Sig::Probe
+        } else {
+            Sig::Certificate(CERT)
+        };
+        Reply::ok(&probed).sig(sig)
+    });
+    // A merchant switching (the public key and certificates): the probe
+    // names the public key (the stand-in signs its probes so).
+    let s = setup(
+        &server.base_url,
+        "platform_certificates_dir = \"certs\"\napiv3_key_file = \"apiv3.txt\"\n",
+    );
+    std::fs::write(s.home.path().join("apiv3.txt"), APIV3).unwrap();
+    let out = crate::certificates::download(&s);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(server.seen().len(), 2);
+
+    let server = Server::start(move |_| Reply::ok(&body).sig(Sig::Valid));
+    let s = cert_setup(&server.base_url);
+    let out = crate::certificates::download(&s);
+    assert_eq!(out.code, 5, "{}", out.stderr);
+    let v = out.json();
+    assert_eq!(
+        v["message"],
+        format!(
+            "platform certificates not saved: the answer is not verified: the answer is signed \
+             by the WeChat Pay public key `{KEY_ID}`, but the profile has no \
+             wechatpay_public_key_id and wechatpay_public_key_file"
+        )
+    );
+    assert!(
+        v["explanation"].as_str().unwrap().contains(
+            "the merchant has switched to it, and the profile has only platform certificates"
+        ),
+        "{v}"
+    );
 }
