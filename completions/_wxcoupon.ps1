@@ -162,7 +162,7 @@ Register-ArgumentCompleter -Native -CommandName 'wxcoupon' -ScriptBlock {
             [CompletionResult]::new('--signature', '--signature', [CompletionResultType]::ParameterName, 'The Wechatpay-Signature header (Base64)')
             [CompletionResult]::new('--body', '--body', [CompletionResultType]::ParameterName, 'The body as received (default: empty)')
             [CompletionResult]::new('--body-file', '--body-file', [CompletionResultType]::ParameterName, 'Read the body from this file, byte for byte')
-            [CompletionResult]::new('--public-key', '--public-key', [CompletionResultType]::ParameterName, 'WeChat Pay public key PEM file (instead of the profile''s)')
+            [CompletionResult]::new('--public-key', '--public-key', [CompletionResultType]::ParameterName, 'WeChat Pay public key PEM file, or a platform certificate''s (instead of the profile''s)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON object on stdout, whatever the outcome')

@@ -148,7 +148,7 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
             cand --signature 'The Wechatpay-Signature header (Base64)'
             cand --body 'The body as received (default: empty)'
             cand --body-file 'Read the body from this file, byte for byte'
-            cand --public-key 'WeChat Pay public key PEM file (instead of the profile''s)'
+            cand --public-key 'WeChat Pay public key PEM file, or a platform certificate''s (instead of the profile''s)'
             cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
             cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
             cand --json 'Print exactly one JSON object on stdout, whatever the outcome'

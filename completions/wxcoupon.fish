@@ -111,7 +111,7 @@ complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -l nonce -d 'T
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -l signature -d 'The Wechatpay-Signature header (Base64)' -r
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -l body -d 'The body as received (default: empty)' -r
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -l body-file -d 'Read the body from this file, byte for byte' -r -F
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -l public-key -d 'WeChat Pay public key PEM file (instead of the profile\'s)' -r -F
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -l public-key -d 'WeChat Pay public key PEM file, or a platform certificate\'s (instead of the profile\'s)' -r -F
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'

@@ -258,7 +258,7 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "FILE")]
     pub body_file: Option<PathBuf>,
 
-    /// WeChat Pay public key PEM file (instead of the profile's)
+    /// WeChat Pay public key PEM file, or a platform certificate's (instead of the profile's)
     #[arg(long, value_name = "FILE")]
     pub public_key: Option<PathBuf>,
 }

@@ -113,7 +113,11 @@ impl PlatformCert {
             effective_time: not_before,
             expire_time: not_after,
             public_key: PublicKey::from_pkcs1_der(key)?,
-            pem: pem::encode(block),
+            // As WeChat Pay delivers it: 64-character lines ending in \n.
+            pem: pem::encode_config(
+                block,
+                pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF),
+            ),
         })
     }
 

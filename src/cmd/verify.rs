@@ -4,6 +4,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::json;
 use time::OffsetDateTime;
 
+use crate::certs::cert::PlatformCert;
 use crate::cli::{GlobalOpts, VerifyArgs};
 use crate::env::Env;
 use crate::exit::Kind;
@@ -12,6 +13,19 @@ use crate::keys::PublicKey;
 use crate::output::Out;
 use crate::profile;
 use crate::verify;
+
+/// The WeChat Pay public key, or a platform certificate's key (its validity
+/// is not checked: verify checks a signature, not who may sign now).
+fn public_key_or_certificate(path: &std::path::Path) -> Result<PublicKey> {
+    let text = files::read(path, "--public-key", files::KEY_FILE_MAX)?;
+    if !text.windows(17).any(|w| w == b"BEGIN CERTIFICATE") {
+        return profile::read_public_key(path);
+    }
+    let text = String::from_utf8_lossy(&text);
+    PlatformCert::from_pem(&text)
+        .map(|c| c.public_key)
+        .with_context(|| format!("--public-key {}", path.display()))
+}
 
 pub fn run(g: &GlobalOpts, a: &VerifyArgs, env: &Env, out: &mut Out) -> Result<u8> {
     if a.timestamp.trim().parse::<i64>().is_err() {
@@ -22,7 +36,7 @@ pub fn run(g: &GlobalOpts, a: &VerifyArgs, env: &Env, out: &mut Out) -> Result<u
     }
     let body = files::body(&a.body, a.body_file.as_deref())?;
     let key: PublicKey = match &a.public_key {
-        Some(path) => profile::read_public_key(path)?,
+        Some(path) => public_key_or_certificate(path)?,
         None => profile::select(g.config.as_deref(), g.profile.as_deref(), env)
             .context("verify needs --public-key FILE, or a profile with wechatpay_public_key_file")?
             .load_public_key()?
@@ -30,7 +44,7 @@ pub fn run(g: &GlobalOpts, a: &VerifyArgs, env: &Env, out: &mut Out) -> Result<u
             .ok_or_else(|| {
                 anyhow::anyhow!(
                     "verify needs --public-key FILE: the profile has no wechatpay_public_key_file \
-                     (for a platform certificate's key: openssl x509 -in CERT.pem -pubkey -noout)"
+                     (a platform certificate's PEM file does too)"
                 )
             })?,
     };

@@ -103,13 +103,13 @@ fn a_download_that_cannot_be_written_whole_saves_nothing() {
     );
     let server = Server::start(move |_| Reply::ok(&body).sig(Sig::Certificate(CERT)));
     let s = cert_setup(&server.base_url);
-    // A file may hold 1,240 bytes: the first certificate's PEM (1,220) fits,
-    // the second's (1,262) does not. SIGXFSZ ignored, the write fails with EFBIG,
+    // A file may hold 1,220 bytes: the first certificate's PEM (1,200) and
+    // its dates fit, the second's PEM (1,241) does not. SIGXFSZ ignored, the write fails with EFBIG,
     // as on a disk that fills up.
     let mut c = assert_cmd::Command::new("sh");
     c.env_clear().env("HOME", s.home.path()).args([
         "-c",
-        "trap '' XFSZ; exec prlimit --fsize=1240 \"$@\"",
+        "trap '' XFSZ; exec prlimit --fsize=1220 \"$@\"",
         "sh",
     ]);
     c.arg(assert_cmd::cargo::cargo_bin("wxcoupon"))

@@ -10,6 +10,7 @@ mod common;
 mod emulator;
 mod fidelity;
 mod hostile;
+mod published;
 mod retries;
 mod return_cmd;
 mod snapshots;
