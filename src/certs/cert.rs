@@ -186,4 +186,35 @@ mod tests {
         let e = PlatformCert::from_pem("hello").unwrap_err().to_string();
         assert!(e.contains("one `BEGIN CERTIFICATE`"), "{e}");
     }
+
+    /// The Java SDK's RSAVerifierTest triple (tests/fixtures/published):
+    /// verifies with the certificate it names, expired or not (trust is not
+    /// a signature's business), and not with the WeChat Pay public key.
+    #[test]
+    fn the_java_sdk_signature_triple_verifies_with_its_certificate_only() {
+        use base64::Engine as _;
+        let dir = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/published/signatures"
+        );
+        let triple: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(format!("{dir}/java_rsaverifier.json")).unwrap(),
+        )
+        .unwrap();
+        let signature = base64::engine::general_purpose::STANDARD
+            .decode(triple["signature"].as_str().unwrap())
+            .unwrap();
+        let message = triple["message"].as_str().unwrap().as_bytes();
+        let cert = PlatformCert::from_pem(
+            &std::fs::read_to_string(format!("{dir}/java_merchant_certificate.pem")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(cert.serial, triple["signer_serial"]);
+        assert!(cert.public_key.verify(message, &signature));
+        let other = PublicKey::from_pem(
+            &std::fs::read(format!("{dir}/java_wechat_pay_public_key.pem")).unwrap(),
+        )
+        .unwrap();
+        assert!(!other.verify(message, &signature));
+    }
 }
