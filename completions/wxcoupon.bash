@@ -323,7 +323,7 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__emulator)
-            opts="-v -h -V --listen --coupons --fault --delay --signer --rotation --config --profile --json --verbose --help --version"
+            opts="-v -h -V --listen --coupons --fault --limit --delay --signer --rotation --config --profile --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -338,6 +338,10 @@ _wxcoupon() {
                     return 0
                     ;;
                 --fault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

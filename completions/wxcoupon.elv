@@ -174,6 +174,7 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
             cand --listen 'Address to listen on; loopback only. Port 0 picks a free port'
             cand --coupons 'Seed the coupons from a JSON array of {coupon_code, stock_id, state[, mchid]}'
             cand --fault 'Inject a fault into the next N requests: pass (none), drop-before, drop-after, delay, 500, 429, probe (repeatable, in order)'
+            cand --limit 'Answer 429 FREQUENCY_LIMITED, unprocessed, to every request past R in any sliding second, as WeChat Pay''s frequency limits do'
             cand --delay 'Seconds the `delay` fault holds an answer back'
             cand --signer 'Which key signs the answers: the WeChat Pay public key, the newest platform certificate (and GET /v3/certificates is served), or the two in turn'
             cand --rotation 'Play a platform certificate rotation (with --signer certificate or switching): before (the old certificate only), during (the old one''s expire_time moved up to 24 h from now, the new one published, in use from then), after (the new one in use, signing)'

@@ -127,6 +127,7 @@ complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand completions" -s V -l v
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l listen -d 'Address to listen on; loopback only. Port 0 picks a free port' -r
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l coupons -d 'Seed the coupons from a JSON array of {coupon_code, stock_id, state[, mchid]}' -r -F
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l fault -d 'Inject a fault into the next N requests: pass (none), drop-before, drop-after, delay, 500, 429, probe (repeatable, in order)' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l limit -d 'Answer 429 FREQUENCY_LIMITED, unprocessed, to every request past R in any sliding second, as WeChat Pay\'s frequency limits do' -r
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l delay -d 'Seconds the `delay` fault holds an answer back' -r
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l signer -d 'Which key signs the answers: the WeChat Pay public key, the newest platform certificate (and GET /v3/certificates is served), or the two in turn' -r -f -a "public-key\t''
 certificate\t''

@@ -5,6 +5,7 @@
 #   (b) a batch of ROWS rows (default 10000) at --concurrency 4 --rate 0:
 #       rows per second, cpu per row, peak memory
 #   (c) this machine's RSA-2048 sign and verify rates (openssl speed), for scale
+#   (d) pacing: scripts/bench-pace.sh (--rate R against a server limited to R)
 # Usage: scripts/bench.sh            ROWS=100000 scripts/bench.sh
 set -euo pipefail
 ROWS=${ROWS:-10000}
@@ -79,3 +80,5 @@ BEGIN {
     printf "(c) ring RSA-2048 (as wxcoupon signs): %.0f signs/s, %.0f verifies/s: %.3f ms for one sign + one verify\n", ring_signs, ring_verifies, ring_ms
     printf "cpu per row / (sign + verify): %.2fx against openssl, %.2fx against ring (target: at most 1.5x)\n", per_row_ms / rsa_ms, per_row_ms / ring_ms
 }'
+echo "(d) pacing, --rate R against the emulator's --limit R (200 rows):"
+scripts/bench-pace.sh

@@ -90,6 +90,11 @@ pub struct EmulatorArgs {
     #[arg(long, value_name = "KIND[:N]")]
     pub fault: Vec<String>,
 
+    /// Answer 429 FREQUENCY_LIMITED, unprocessed, to every request past R in any sliding
+    /// second, as WeChat Pay's frequency limits do
+    #[arg(long, value_name = "R", value_parser = clap::value_parser!(u32).range(1..))]
+    pub limit: Option<u32>,
+
     /// Seconds the `delay` fault holds an answer back
     #[arg(long, default_value_t = 15, value_name = "SECS")]
     pub delay: u64,

@@ -165,6 +165,7 @@ pub fn run(g: &GlobalOpts, out: &mut Out) -> Result<u8> {
             identity,
             coupons: emulator::sample_coupons(),
             faults: Vec::new(),
+            limit: None,
             delay: Duration::ZERO,
         },
         Box::new(|_| {}),

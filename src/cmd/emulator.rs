@@ -181,6 +181,7 @@ pub fn run(g: &GlobalOpts, a: &EmulatorArgs, env: &Env, out: &mut Out) -> Result
             identity,
             coupons,
             faults,
+            limit: a.limit,
             delay: Duration::from_secs(a.delay),
         },
         Box::new(|e| {

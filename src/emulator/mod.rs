@@ -13,6 +13,7 @@ mod gateway;
 mod http;
 mod identity;
 mod ledger;
+mod limit;
 mod platform;
 mod return_api;
 mod samples;
@@ -61,6 +62,7 @@ struct Shared {
     identity: Identity,
     ledger: Mutex<Ledger>,
     faults: Mutex<VecDeque<FaultKind>>,
+    limit: Option<limit::Limit>,
     delay: Duration,
     log: LogFn,
     exchanges: Mutex<Vec<Exchange>>,
@@ -122,6 +124,8 @@ pub struct Setup {
     pub identity: Identity,
     pub coupons: Vec<Coupon>,
     pub faults: Vec<Fault>,
+    /// At most this many requests in any sliding second (429 past it).
+    pub limit: Option<u32>,
     pub delay: Duration,
 }
 
@@ -137,6 +141,7 @@ pub fn start(listener: TcpListener, setup: Setup, log: LogFn) -> std::io::Result
         identity: setup.identity,
         ledger: Mutex::new(Ledger::new(setup.coupons)),
         faults: Mutex::new(faults),
+        limit: setup.limit.map(limit::Limit::new),
         delay: setup.delay,
         log,
         exchanges: Mutex::new(Vec::new()),
@@ -281,6 +286,17 @@ fn verdict(s: &Shared, raw: &Raw, fault: Option<FaultKind>) -> Option<Verdict> {
             body: r#"{"code":"FREQUENCY_LIMITED","message":"频率超限"}"#.into(),
             log: "fault 429: not processed".into(),
         },
+        _ if s
+            .limit
+            .as_ref()
+            .is_some_and(|l| !l.admit(std::time::Instant::now())) =>
+        {
+            Verdict {
+                status: 429,
+                body: r#"{"code":"FREQUENCY_LIMITED","message":"频率超限"}"#.into(),
+                log: "over the --limit: not processed".into(),
+            }
+        }
         _ => match s.ledger.lock() {
             Ok(mut ledger) => gateway::decide(&s.identity, &mut ledger, &incoming, now_unix()),
             Err(_) => Verdict {
@@ -461,6 +477,7 @@ mod tests {
                 identity,
                 coupons: sample_coupons(),
                 faults: Vec::new(),
+                limit: None,
                 delay: Duration::ZERO,
             },
             Box::new(|_| {}),
