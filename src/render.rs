@@ -35,6 +35,13 @@ pub fn warnings(r: &Report) -> String {
 pub fn text(r: &Report) -> (String, String) {
     let (out, mut err) = headline(r);
     let j = &r.judgement;
+    // An unverified answer: what it means and what to do, as the JSON says.
+    if j.outcome == Kind::Unverified
+        && let Some(explanation) = &j.explanation
+        && !j.notes.contains(explanation)
+    {
+        err.push_str(&format!("  {explanation}\n"));
+    }
     // Notes are wxcoupon's own words; network text in them was escaped where it was quoted.
     for note in &j.notes {
         for line in note.lines() {
@@ -173,12 +180,14 @@ fn delivery(r: &Report) -> String {
             escape::term(no)
         ));
     }
-    if j.retryable
-        && let Some(cmd) = &r.retry_command
-    {
-        err.push_str(&format!(
+    match (&r.retry_command, j.outcome) {
+        (Some(cmd), _) if j.retryable => err.push_str(&format!(
             "  safe to retry with the same request number (it cannot return the coupon twice):\n    {cmd}\n"
-        ));
+        )),
+        (Some(cmd), Kind::Unverified) => err.push_str(&format!(
+            "  once the cause is fixed, repeat this same return (it cannot return the coupon twice):\n    {cmd}\n"
+        )),
+        _ => {}
     }
     err
 }

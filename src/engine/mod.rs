@@ -58,10 +58,29 @@ pub fn run(s: &Session, input: &ReturnInput, trace: &mut dyn FnMut(&str)) -> Rep
         (j, d, None)
     };
     let outcome = judgement.outcome;
+    // The command that repeats this very return, where repeating it is the
+    // way forward: an open outcome (unknown, unverified), or a request
+    // number WeChat Pay says was used already (--resume confirms it, if it
+    // was for this coupon).
+    let used_before = outcome == crate::exit::Kind::Rejected
+        && judgement.code.as_deref() == Some("RESOURCE_ALREADY_EXISTS");
+    let repeat = matches!(
+        outcome,
+        crate::exit::Kind::Unknown | crate::exit::Kind::Unverified
+    ) || used_before;
+    let judgement = if used_before && !input.resume {
+        judgement.with_notes([format!(
+            "this request number was used before; if it was for this very coupon, the return \
+             went through, and this confirms it: {}",
+            retry_command(input)
+        )])
+    } else {
+        judgement
+    };
     Report {
         action: crate::report::Action::Return,
         subject: Subject::from(req),
-        retry_command: judgement.retryable.then(|| retry_command(input)),
+        retry_command: repeat.then(|| retry_command(input)),
         generated_request_no: input.generated
             && !matches!(
                 outcome,

@@ -14,4 +14,5 @@ mod published;
 mod retries;
 mod return_cmd;
 mod snapshots;
+mod terminal;
 mod tools;

@@ -652,12 +652,17 @@ fn a_signature_probe_is_followed_by_one_confirming_attempt() {
         "wxcoupon --config {} return --code C1 --stock 9856000 --request-no REFUND-77 --resume",
         s.config.display()
     );
+    let explanation = s.ret(&[&ARGS[..], &["--json"]].concat()).json()["explanation"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_eq!(
         out.stderr,
         format!(
             "wxcoupon: unverified: answer not verified: the signature is a WeChat Pay probe \
              (`WECHATPAY/SIGNTEST/…`), invalid by design\n  \
              do NOT treat this as a success: the return may or may not have happened\n  \
+             {explanation}\n  \
              one more attempt with the same request number did not confirm the return: it ended \
              `unverified`: answer not verified: the signature is a WeChat Pay probe \
              (`WECHATPAY/SIGNTEST/…`), invalid by design\n  \

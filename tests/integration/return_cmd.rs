@@ -1148,8 +1148,26 @@ fn what_is_read_is_capped_and_long_answers_are_quoted_short() {
     );
 }
 
+/// The explanation `--json` gives for the same answer (another request number).
+fn explanation_of(s: &Setup, request_no: &str) -> String {
+    s.ret(&[
+        "--code",
+        "C",
+        "--stock",
+        "1",
+        "--request-no",
+        request_no,
+        "--json",
+    ])
+    .json()["explanation"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 /// Three unverified answers that are not about the key id or the clock say
-/// what they are, and give no such hint.
+/// what they are, what to do (the same explanation as the JSON's) and the
+/// command that repeats the return, and give no hint about the key id.
 #[test]
 fn unverified_answers_say_why_without_misleading_hints() {
     let cases = [
@@ -1181,8 +1199,13 @@ fn unverified_answers_say_why_without_misleading_hints() {
             out.stderr,
             format!(
                 "wxcoupon: unverified: {}\n  do NOT treat this as a success: the return may or may not have happened\n  \
-                 HTTP status: 200\n  Request-ID: 08F0D9F7B60610A70218E4AA8F6C20C6A10E-0\n  request number: R\n",
-                message
+                 {}\n  \
+                 HTTP status: 200\n  Request-ID: 08F0D9F7B60610A70218E4AA8F6C20C6A10E-0\n  request number: R\n  \
+                 once the cause is fixed, repeat this same return (it cannot return the coupon twice):\n    \
+                 wxcoupon --config {} return --code C --stock 1 --request-no R --resume\n",
+                message,
+                explanation_of(&s, "R9"),
+                s.config.display()
             )
         );
         let v = s
