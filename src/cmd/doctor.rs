@@ -67,43 +67,6 @@ impl Checks {
     }
 }
 
-/// Every key that the file has and wxcoupon does not know, with its line.
-fn unknown_keys(text: &str) -> Result<Vec<String>, String> {
-    let table = toml::de::DeTable::parse(text).map_err(|e| e.to_string())?;
-    let line = |at: usize| text[..at.min(text.len())].matches('\n').count() + 1;
-    let mut unknown = Vec::new();
-    for (k, v) in table.get_ref().iter() {
-        match &**k.get_ref() {
-            "default_profile" => {}
-            "profile" => {
-                let Some(profiles) = v.get_ref().as_table() else {
-                    continue;
-                };
-                for (name, p) in profiles.iter() {
-                    let Some(p) = p.get_ref().as_table() else {
-                        continue;
-                    };
-                    for (key, _) in p.iter() {
-                        if !profile::PROFILE_KEYS.contains(&&**key.get_ref()) {
-                            unknown.push(format!(
-                                "line {}: profile.{}.{} is not a known key",
-                                line(key.span().start),
-                                &**name.get_ref(),
-                                &**key.get_ref()
-                            ));
-                        }
-                    }
-                }
-            }
-            other => unknown.push(format!(
-                "line {}: `{other}` is not a known top-level key (default_profile, profile)",
-                line(k.span().start)
-            )),
-        }
-    }
-    Ok(unknown)
-}
-
 fn check_profile(c: &mut Checks, p: &Profile) {
     c.ok("profile", format!("profile `{}`", p.name));
     check_merchant(c, p);
@@ -352,16 +315,13 @@ pub fn run(g: &GlobalOpts, env: &Env, out: &mut Out) -> Result<u8> {
             match profile::read_config(&path) {
                 Err(e) => c.problem("config file", format!("{e:#}")),
                 Ok(text) => {
-                    match unknown_keys(&text) {
-                        Err(e) => c.problem("TOML", e.trim_end().to_string()),
-                        Ok(unknown) if unknown.is_empty() => c.ok("keys", "every key is known"),
-                        Ok(unknown) => {
-                            for u in unknown {
-                                c.problem("keys", u);
-                            }
-                        }
+                    // Every problem of the file at once, by the profile's own rules.
+                    let problems = profile::problems(&path, &text, g.profile.as_deref(), env);
+                    for p in &problems {
+                        c.problem("config", p.clone());
                     }
-                    if c.count(Status::Problem) == 0 {
+                    if problems.is_empty() {
+                        c.ok("keys", "every key is known");
                         match profile::parse(&path, &text, g.profile.as_deref(), env) {
                             Ok(p) => {
                                 profile_name = Some(p.name.clone());
@@ -419,16 +379,6 @@ fn print(c: &Checks, config: Option<String>, profile: Option<String>, json: bool
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn unknown_keys_are_all_listed_with_lines() {
-        let text = "default_profile = \"a\"\nextra = 1\n[profile.a]\nmchid = \"1\"\nmchld = \"2\"\ntimeout = 3\n";
-        let u = unknown_keys(text).unwrap();
-        assert_eq!(u.len(), 3, "{u:?}");
-        assert!(u[0].starts_with("line 2: `extra`"), "{u:?}");
-        assert!(u[1].starts_with("line 5: profile.a.mchld"), "{u:?}");
-        assert!(u[2].starts_with("line 6: profile.a.timeout"), "{u:?}");
-    }
 
     #[test]
     fn a_clock_before_2026_is_a_problem() {

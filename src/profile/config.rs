@@ -8,35 +8,19 @@ use anyhow::{Result, anyhow, bail};
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::schema::{self, PROFILE_KEYS};
 use crate::env::{Env, PRIVATE_KEY_ENV};
 
+/// The file, once `schema` found no problem in it (unknown keys are
+/// `schema`'s to report, so that all are reported at once).
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(super) struct RawConfig {
     default_profile: Option<Spanned<String>>,
     #[serde(default)]
     profile: BTreeMap<String, RawProfile>,
 }
 
-/// The keys a `[profile.NAME]` table may have (kept in step with `RawProfile`).
-pub const PROFILE_KEYS: &[&str] = &[
-    "mchid",
-    "merchant_serial_no",
-    "private_key_file",
-    "wechatpay_public_key_id",
-    "wechatpay_public_key_file",
-    "platform_certificates_dir",
-    "apiv3_key_file",
-    "base_url",
-    "backup_base_url",
-    "timeout_secs",
-    "retries",
-    "proxy",
-    "ca_file",
-];
-
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(super) struct RawProfile {
     pub(super) mchid: Spanned<String>,
     pub(super) merchant_serial_no: Spanned<String>,
@@ -54,32 +38,82 @@ pub(super) struct RawProfile {
 }
 
 /// The config text, with key material refused before the TOML parser could
-/// quote it in an error.
+/// quote it in an error, and every problem `schema` finds said at once.
 pub(super) fn read(at: &Locator<'_>) -> Result<RawConfig> {
     refuse_pem(at)?;
     refuse_key_material(at)?;
-    toml::from_str(at.text).map_err(|e: toml::de::Error| {
-        // The parser quotes the line; a line that names a secret is not quoted.
-        let line_of = |at_byte: usize| at.text[..at_byte.min(at.text.len())].matches('\n').count();
-        let line = e.span().map(|s| line_of(s.start));
-        let text = line
-            .and_then(|n| at.text.lines().nth(n))
-            .unwrap_or_default();
-        let key = text.split('=').next().unwrap_or_default().trim();
-        match line {
-            Some(n) if secret_named(key) => anyhow!(
-                "{}:{}: {} (the line is not shown: `{key}` may hold a secret)",
-                at.path.display(),
-                n + 1,
-                e.message().trim_end()
-            ),
-            _ => anyhow!(
-                "config file {}: {}",
-                at.path.display(),
-                e.to_string().trim_end()
-            ),
-        }
-    })
+    let table = toml::de::DeTable::parse(at.text).map_err(|e| syntax(at, &e))?;
+    let problems = schema::problems(at.text, table.get_ref());
+    if !problems.is_empty() {
+        let lines: Vec<String> = problems
+            .iter()
+            .map(|p| format!("{}:{}: {}", at.path.display(), p.line, p.what))
+            .collect();
+        bail!("{}", lines.join("\n"));
+    }
+    toml::from_str(at.text).map_err(|e: toml::de::Error| syntax(at, &e))
+}
+
+/// The problems `schema` finds, as `FILE:LINE: what` lines; and the file,
+/// when they leave it readable (none of a wrong type).
+pub(super) fn read_all(at: &Locator<'_>) -> (Vec<String>, Option<RawConfig>) {
+    if let Err(e) = refuse_pem(at).and_then(|()| refuse_key_material(at)) {
+        return (vec![format!("{e:#}")], None);
+    }
+    let table = match toml::de::DeTable::parse(at.text) {
+        Ok(t) => t,
+        Err(e) => return (vec![format!("{:#}", syntax(at, &e))], None),
+    };
+    let problems = schema::problems(at.text, table.get_ref());
+    let lines = problems
+        .iter()
+        .map(|p| format!("{}:{}: {}", at.path.display(), p.line, p.what))
+        .collect();
+    if problems.iter().any(|p| p.blocks && !p.on_its_line) {
+        return (lines, None);
+    }
+    // Without the lines of the wrong values, the rest can be read, so that
+    // its problems are found too.
+    let skip: Vec<usize> = problems.iter().map(|p| p.line).collect();
+    let rest = at
+        .text
+        .split('\n')
+        .enumerate()
+        .map(|(i, l)| {
+            // Spaces of the same length: every other span stays where it is.
+            if skip.contains(&(i + 1)) {
+                " ".repeat(l.len())
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    (lines, toml::from_str(&rest).ok())
+}
+
+/// A TOML syntax (or type) error, with the line the parser quotes unless
+/// that line names a secret.
+fn syntax(at: &Locator<'_>, e: &toml::de::Error) -> anyhow::Error {
+    let line_of = |at_byte: usize| at.text[..at_byte.min(at.text.len())].matches('\n').count();
+    let line = e.span().map(|s| line_of(s.start));
+    let text = line
+        .and_then(|n| at.text.lines().nth(n))
+        .unwrap_or_default();
+    let key = text.split('=').next().unwrap_or_default().trim();
+    match line {
+        Some(n) if secret_named(key) => anyhow!(
+            "{}:{}: {} (the line is not shown: `{key}` may hold a secret)",
+            at.path.display(),
+            n + 1,
+            e.message().trim_end()
+        ),
+        _ => anyhow!(
+            "config file {}: {}",
+            at.path.display(),
+            e.to_string().trim_end()
+        ),
+    }
 }
 
 /// Fields that hold a file name for a secret: their value is never quoted.

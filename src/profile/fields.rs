@@ -60,27 +60,44 @@ impl Place<'_> {
     }
 }
 
-/// The raw table `p` of profile `name`, checked field by field.
+/// The raw table `p` of profile `name`, checked field by field: the
+/// profile, or every field's problem (in the order of the fields' checks).
 pub(super) fn validate(
     name: String,
     p: &RawProfile,
     at: &Locator<'_>,
     env: &Env,
-) -> Result<Profile> {
+) -> Result<Profile, Vec<anyhow::Error>> {
     let place = Place {
         name: &name,
         at,
         folder: at.path.parent().unwrap_or(Path::new(".")),
     };
-    let (mchid, merchant_serial_no) = identity(p, &place)?;
-    let private_key = private_key(p, &place, env)?;
-    let (wechatpay_public_key, platform_certificates_dir, apiv3_key) = trust(p, &place, env)?;
-    let (base_url, backup_base_url) = urls(p, &place)?;
-    let (timeout, retries) = numbers(p, &place)?;
-    let proxy = proxy(p, &place)?;
-    let ca_file = match &p.ca_file {
-        Some(f) => Some(place.file(f, "ca_file")?),
-        None => None,
+    let mut problems = Vec::new();
+    let identity = keep(identity(p, &place), &mut problems);
+    let private_key = keep(private_key(p, &place, env), &mut problems);
+    let trust = keep(trust(p, &place, env), &mut problems);
+    let urls = keep(urls(p, &place), &mut problems);
+    let numbers = keep(numbers(p, &place), &mut problems);
+    let proxy = keep(proxy(p, &place), &mut problems);
+    let ca_file = keep(
+        p.ca_file
+            .as_ref()
+            .map(|f| place.file(f, "ca_file"))
+            .transpose(),
+        &mut problems,
+    );
+    let (
+        Some((mchid, merchant_serial_no)),
+        Some(private_key),
+        Some((wechatpay_public_key, platform_certificates_dir, apiv3_key)),
+        Some((base_url, backup_base_url)),
+        Some((timeout, retries)),
+        Some(proxy),
+        Some(ca_file),
+    ) = (identity, private_key, trust, urls, numbers, proxy, ca_file)
+    else {
+        return Err(problems);
     };
     Ok(Profile {
         config_path: at.path.to_path_buf(),
@@ -98,6 +115,11 @@ pub(super) fn validate(
         proxy,
         ca_file,
     })
+}
+
+/// The value of a check that passed; a problem kept for the list.
+fn keep<T>(checked: Result<T>, problems: &mut Vec<anyhow::Error>) -> Option<T> {
+    checked.map_err(|e| problems.push(e)).ok()
 }
 
 /// mchid, merchant_serial_no.

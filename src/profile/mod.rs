@@ -8,6 +8,7 @@ mod checked;
 mod config;
 mod fields;
 mod locate;
+mod schema;
 
 use std::path::Path;
 
@@ -18,7 +19,6 @@ use crate::env::Env;
 pub use checked::{
     KeySource, Profile, WechatpayPublicKey, loose_key_file, read_private_key, read_public_key,
 };
-pub use config::PROFILE_KEYS;
 pub use fields::{check_mchid, check_serial};
 pub use locate::locate;
 
@@ -37,7 +37,30 @@ pub fn parse(path: &Path, text: &str, chosen: Option<&str>, env: &Env) -> Result
     let at = config::Locator { path, text };
     let raw = config::read(&at)?;
     let (name, p) = config::choose(&raw, chosen, env, &at)?;
-    fields::validate(name, p, &at, env)
+    fields::validate(name, p, &at, env).map_err(|problems| {
+        let lines: Vec<String> = problems.iter().map(|e| format!("{e:#}")).collect();
+        anyhow::anyhow!("{}", lines.join("\n"))
+    })
+}
+
+/// Every problem of the config text read from `path` for the chosen profile,
+/// at once (doctor): unknown keys, wrong types, bad values. Empty when the
+/// profile is sound; then `parse` gives it.
+pub fn problems(path: &Path, text: &str, chosen: Option<&str>, env: &Env) -> Vec<String> {
+    let at = config::Locator { path, text };
+    let (mut problems, raw) = config::read_all(&at);
+    let Some(raw) = raw else {
+        return problems;
+    };
+    match config::choose(&raw, chosen, env, &at) {
+        Err(e) => problems.push(format!("{e:#}")),
+        Ok((name, p)) => {
+            if let Err(found) = fields::validate(name, p, &at, env) {
+                problems.extend(found.iter().map(|e| format!("{e:#}")));
+            }
+        }
+    }
+    problems
 }
 
 /// The profile that `--config`/`--profile` (else their environment

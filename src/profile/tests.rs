@@ -1,6 +1,7 @@
 //! The profile: locating, choosing and validating, with the messages users see.
 
 use super::checked::{Mode, SecretPem};
+use super::schema::PROFILE_KEYS;
 use super::*;
 use crate::url::{OFFICIAL_BACKUP_URL, OFFICIAL_BASE_URL};
 use std::fs;
@@ -145,22 +146,35 @@ fn a_custom_base_url_has_no_backup_unless_named() {
 #[test]
 fn unknown_keys_name_the_file_and_line() {
     let e = err(&format!("{GOOD}mchld = \"1\"\n"), None, &Env::default());
-    assert!(
-        e.contains("config.toml") && e.contains("line 8") && e.contains("mchld"),
-        "{e}"
+    assert_eq!(
+        e.rsplit_once('/').unwrap().1,
+        format!(
+            "config.toml:8: profile.shop.mchld is not a known key (did you mean mchid?); a \
+             profile may have: {}",
+            PROFILE_KEYS.join(", ")
+        )
     );
 }
 
 #[test]
-fn wrong_types_name_the_line() {
+fn wrong_types_name_the_line_in_plain_words_and_every_problem_at_once() {
     let e = err(
-        &format!("{GOOD}timeout_secs = \"ten\"\n"),
+        &format!("{GOOD}timeout_secs = \"ten\"\nretries = true\n"),
         None,
         &Env::default(),
     );
-    assert!(
-        e.contains("line 8") && e.contains("timeout_secs") || e.contains("integer"),
-        "{e}"
+    let lines: Vec<&str> = e
+        .lines()
+        .map(|l| l.rsplit_once('/').map_or(l, |(_, tail)| tail))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "config.toml:8: profile.shop.timeout_secs must be a whole number of seconds, a number \
+             without quotes, not text",
+            "config.toml:9: profile.shop.retries must be a whole number, a number without quotes, \
+             not true or false",
+        ]
     );
 }
 

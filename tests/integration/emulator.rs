@@ -821,19 +821,50 @@ fn doctor_says_all_good_or_lists_every_problem() {
     ]));
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
 
-    // Unknown keys: every one, with its line.
-    std::fs::write(&cfg, format!("{good}mchld = \"1\"\ntimeout = 5\n")).unwrap();
+    // Every problem of the file at once: unknown keys (with a did-you-mean),
+    // a value of the wrong type in plain words, a value out of range.
+    std::fs::write(
+        &cfg,
+        format!("{good}timout_secs = 10\ntimeout_secs = \"10\"\nretries = 20\n"),
+    )
+    .unwrap();
     let out = doctor(home.path(), &cfg, false);
     assert_eq!(out.code, 2);
-    assert!(
-        out.stdout.contains("line 8: profile.test.mchld"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        out.stdout.contains("line 9: profile.test.timeout"),
-        "{}",
-        out.stdout
+    let problems: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("problem"))
+        .collect();
+    let keys = [
+        "mchid",
+        "merchant_serial_no",
+        "private_key_file",
+        "wechatpay_public_key_id",
+        "wechatpay_public_key_file",
+        "platform_certificates_dir",
+        "apiv3_key_file",
+        "base_url",
+        "backup_base_url",
+        "timeout_secs",
+        "retries",
+        "proxy",
+        "ca_file",
+    ]
+    .join(", ");
+    let c = cfg.display();
+    assert_eq!(
+        problems,
+        [
+            format!(
+                "problem  config: {c}:8: profile.test.timout_secs is not a known key (did you \
+                 mean timeout_secs?); a profile may have: {keys}"
+            ),
+            format!(
+                "problem  config: {c}:9: profile.test.timeout_secs must be a whole number of \
+                 seconds, a number without quotes, not text"
+            ),
+            format!("problem  config: {c}:10: profile.test.retries = 20: must be from 0 to 10"),
+        ]
     );
 
     // A missing key file; no config at all.

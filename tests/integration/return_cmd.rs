@@ -606,7 +606,7 @@ fn invalid_input_is_exit_2_and_sends_nothing() {
             "unknown key",
             "mchld = \"1\"\n".into(),
             vec!["--code", "C", "--stock", "1"],
-            "unknown field `mchld`",
+            "profile.test.mchld is not a known key (did you mean mchid?)",
         ),
         (
             "wrong type",
@@ -668,7 +668,14 @@ fn bad_config_values_name_the_file_and_line() {
         "{}",
         out.stderr
     );
-    assert!(out.stderr.contains("line 8"), "{}", out.stderr);
+    assert!(
+        out.stderr.starts_with(&format!(
+            "wxcoupon: error: {}:8: profile.test.mchld is not a known key (did you mean mchid?)",
+            s.config.display()
+        )),
+        "{}",
+        out.stderr
+    );
     std::fs::write(&s.config, config_text("http://example.com", "")).unwrap();
     let out = s.ret(&["--code", "C", "--stock", "1"]);
     assert_eq!(out.code, 2);
