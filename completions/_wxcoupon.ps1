@@ -187,8 +187,9 @@ Register-ArgumentCompleter -Native -CommandName 'wxcoupon' -ScriptBlock {
             break
         }
         'wxcoupon;emulator' {
-            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on; loopback only. Port 0 picks a free port')
-            [CompletionResult]::new('--coupons', '--coupons', [CompletionResultType]::ParameterName, 'Seed the coupons from a JSON array of {coupon_code, stock_id, state[, mchid]}')
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on; loopback only. Port 0 picks a free port [default: 127.0.0.1:0, or the port --state DIR used last]')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'Keep the emulator''s files in DIR across restarts: the key files, the coupons and the request numbers used, the downloaded certificates'' folder, and the port, so that a saved profile keeps working (without it: a temporary folder, removed when the emulator stops)')
+            [CompletionResult]::new('--coupons', '--coupons', [CompletionResultType]::ParameterName, 'Seed the coupons from a JSON array of {coupon_code, stock_id, state[, mchid]}, or a CSV with a header (coupon_code,stock_id[,state][,mchid]; state USED when absent)')
             [CompletionResult]::new('--fault', '--fault', [CompletionResultType]::ParameterName, 'Inject a fault into the next N requests: pass (none), drop-before, drop-after, delay, 500, 429, probe (repeatable, in order)')
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Answer 429 FREQUENCY_LIMITED, unprocessed, to every request past R in any sliding second, as WeChat Pay''s frequency limits do')
             [CompletionResult]::new('--delay', '--delay', [CompletionResultType]::ParameterName, 'Seconds the `delay` fault holds an answer back')

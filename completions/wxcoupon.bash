@@ -323,13 +323,17 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__emulator)
-            opts="-v -h -V --listen --coupons --fault --limit --delay --signer --rotation --config --profile --json --verbose --help --version"
+            opts="-v -h -V --listen --state --coupons --fault --limit --delay --signer --rotation --config --profile --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -171,8 +171,9 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
             cand --version 'Print version'
         }
         &'wxcoupon;emulator'= {
-            cand --listen 'Address to listen on; loopback only. Port 0 picks a free port'
-            cand --coupons 'Seed the coupons from a JSON array of {coupon_code, stock_id, state[, mchid]}'
+            cand --listen 'Address to listen on; loopback only. Port 0 picks a free port [default: 127.0.0.1:0, or the port --state DIR used last]'
+            cand --state 'Keep the emulator''s files in DIR across restarts: the key files, the coupons and the request numbers used, the downloaded certificates'' folder, and the port, so that a saved profile keeps working (without it: a temporary folder, removed when the emulator stops)'
+            cand --coupons 'Seed the coupons from a JSON array of {coupon_code, stock_id, state[, mchid]}, or a CSV with a header (coupon_code,stock_id[,state][,mchid]; state USED when absent)'
             cand --fault 'Inject a fault into the next N requests: pass (none), drop-before, drop-after, delay, 500, 429, probe (repeatable, in order)'
             cand --limit 'Answer 429 FREQUENCY_LIMITED, unprocessed, to every request past R in any sliding second, as WeChat Pay''s frequency limits do'
             cand --delay 'Seconds the `delay` fault holds an answer back'

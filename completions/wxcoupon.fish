@@ -124,8 +124,9 @@ complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand completions" -l json -
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand completions" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l listen -d 'Address to listen on; loopback only. Port 0 picks a free port' -r
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l coupons -d 'Seed the coupons from a JSON array of {coupon_code, stock_id, state[, mchid]}' -r -F
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l listen -d 'Address to listen on; loopback only. Port 0 picks a free port [default: 127.0.0.1:0, or the port --state DIR used last]' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l state -d 'Keep the emulator\'s files in DIR across restarts: the key files, the coupons and the request numbers used, the downloaded certificates\' folder, and the port, so that a saved profile keeps working (without it: a temporary folder, removed when the emulator stops)' -r -F
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l coupons -d 'Seed the coupons from a JSON array of {coupon_code, stock_id, state[, mchid]}, or a CSV with a header (coupon_code,stock_id[,state][,mchid]; state USED when absent)' -r -F
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l fault -d 'Inject a fault into the next N requests: pass (none), drop-before, drop-after, delay, 500, 429, probe (repeatable, in order)' -r
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l limit -d 'Answer 429 FREQUENCY_LIMITED, unprocessed, to every request past R in any sliding second, as WeChat Pay\'s frequency limits do' -r
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l delay -d 'Seconds the `delay` fault holds an answer back' -r

@@ -78,11 +78,19 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct EmulatorArgs {
-    /// Address to listen on; loopback only. Port 0 picks a free port
-    #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR:PORT")]
-    pub listen: String,
+    /// Address to listen on; loopback only. Port 0 picks a free port [default: 127.0.0.1:0, or
+    /// the port --state DIR used last]
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: Option<String>,
 
-    /// Seed the coupons from a JSON array of {coupon_code, stock_id, state[, mchid]}
+    /// Keep the emulator's files in DIR across restarts: the key files, the coupons and the
+    /// request numbers used, the downloaded certificates' folder, and the port, so that a saved
+    /// profile keeps working (without it: a temporary folder, removed when the emulator stops)
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+
+    /// Seed the coupons from a JSON array of {coupon_code, stock_id, state[, mchid]}, or a CSV
+    /// with a header (coupon_code,stock_id[,state][,mchid]; state USED when absent)
     #[arg(long, value_name = "FILE")]
     pub coupons: Option<PathBuf>,
 

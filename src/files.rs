@@ -34,6 +34,10 @@ pub const PIPE_DEADLINE: Duration = Duration::from_secs(5);
 /// Reads at most `max` bytes of `path`; a longer file is an error that
 /// names `what` (e.g. "private key file") and the path. A file that is not a
 /// regular file is read within `PIPE_DEADLINE`.
+/// The start of the name of a temporary folder `wxcoupon emulator` writes
+/// its files in (removed when it stops).
+pub const EMULATOR_FOLDER_PREFIX: &str = "wxcoupon-emulator-";
+
 pub fn read(path: &Path, what: &str, max: u64) -> Result<Vec<u8>> {
     let regular = std::fs::metadata(path).map_or(true, |m| m.is_file());
     if regular {
@@ -55,8 +59,21 @@ pub fn read(path: &Path, what: &str, max: u64) -> Result<Vec<u8>> {
 }
 
 fn read_now(path: &Path, what: &str, max: u64) -> Result<Vec<u8>> {
-    let file =
-        std::fs::File::open(path).with_context(|| format!("reading {what} {}", path.display()))?;
+    let file = std::fs::File::open(path).map_err(|e| {
+        let gone = e.kind() == std::io::ErrorKind::NotFound
+            && path.to_string_lossy().contains(EMULATOR_FOLDER_PREFIX);
+        if gone {
+            anyhow::anyhow!(
+                "reading {what} {}: {e}; it was in the folder of a `wxcoupon emulator` that has \
+                 stopped (that folder is removed when it stops): start the emulator again and use \
+                 the profile it prints, or start it with --state DIR to keep its files, and its \
+                 port, across restarts",
+                path.display()
+            )
+        } else {
+            anyhow::Error::new(e).context(format!("reading {what} {}", path.display()))
+        }
+    })?;
     let mut data = Vec::new();
     file.take(max + 1)
         .read_to_end(&mut data)

@@ -42,40 +42,24 @@ fn toml_str(s: &str) -> String {
 /// Creates `path` and writes `text` to it. The file must not exist yet: the
 /// exclusive create (`O_CREAT|O_EXCL`) never follows a symlink planted there.
 /// No temporary file and rename are needed: the folder is private, and the
-/// profile naming the file is printed only after it is complete.
+/// profile naming the file is printed only after it is complete. In a
+/// `--state` folder, a file already there must be this very file.
 fn write_new(path: &Path, text: &str, private: bool) -> Result<()> {
+    if std::fs::symlink_metadata(path).is_ok() {
+        let same = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file())
+            && std::fs::read_to_string(path).is_ok_and(|t| t == text);
+        if same {
+            return Ok(());
+        }
+        bail!(
+            "{} is not the emulator's own file: remove it, or name another --state folder",
+            path.display()
+        );
+    }
     let mut f = crate::files::create_new(path, if private { 0o600 } else { 0o644 })
         .with_context(|| format!("creating {}", path.display()))?;
     f.write_all(text.as_bytes())
         .with_context(|| format!("writing {}", path.display()))
-}
-
-pub fn read_coupons(path: &Path) -> Result<Vec<Coupon>> {
-    let text = crate::files::read(path, "--coupons", crate::files::COUPONS_MAX)?;
-    let coupons: Vec<Coupon> = serde_json::from_slice(&text).map_err(|e| {
-        anyhow!(
-            "--coupons {}: {e}; expected a JSON array of {{\"coupon_code\", \"stock_id\", \"state\": \
-             USED|SENDED|EXPIRED|DELETED|DEACTIVATED[, \"mchid\"]}}",
-            path.display()
-        )
-    })?;
-    let mut seen = std::collections::BTreeSet::new();
-    for c in &coupons {
-        if c.coupon_code.is_empty() || c.stock_id.is_empty() {
-            bail!(
-                "--coupons {}: a coupon has an empty coupon_code or stock_id",
-                path.display()
-            );
-        }
-        if !seen.insert(&c.coupon_code) {
-            bail!(
-                "--coupons {}: coupon {} appears twice",
-                path.display(),
-                c.coupon_code
-            );
-        }
-    }
-    Ok(coupons)
 }
 
 /// The selected profile's merchant; the built-in sample merchant when no
@@ -89,7 +73,7 @@ fn merchant(g: &GlobalOpts, env: &Env) -> Result<Merchant> {
             key: PrivateKey::from_pem(SAMPLE_MERCHANT_KEY.as_bytes())?,
             key_file: None,
             sample: true,
-            origin: "the built-in sample merchant (no config file found)".into(),
+            origin: "the built-in sample merchant, as no config file was found".into(),
         });
     }
     let p = profile::select(g.config.as_deref(), g.profile.as_deref(), env)?;
@@ -121,19 +105,25 @@ fn bind(listen: SocketAddr) -> Result<TcpListener> {
 }
 
 /// The flags, checked before anything else happens.
-fn flags(a: &EmulatorArgs) -> Result<(SocketAddr, Vec<Fault>, Vec<Coupon>)> {
-    let listen: SocketAddr = a.listen.parse().map_err(|_| {
-        anyhow!(
-            "--listen {:?}: expected IP:PORT, e.g. 127.0.0.1:8080 (port 0 picks a free one)",
-            a.listen
-        )
-    })?;
-    if !listen.ip().is_loopback() {
-        bail!(
-            "--listen {listen}: the emulator listens on loopback addresses only (127.0.0.0/8, [::1]); \
-             it is for local tests, never for a network"
-        );
-    }
+fn flags(a: &EmulatorArgs) -> Result<(Option<SocketAddr>, Vec<Fault>, Vec<Coupon>)> {
+    let listen = match &a.listen {
+        None => None,
+        Some(text) => {
+            let listen: SocketAddr = text.parse().map_err(|_| {
+                anyhow!(
+                    "--listen {text:?}: expected IP:PORT, e.g. 127.0.0.1:8080 (port 0 picks a \
+                     free one)"
+                )
+            })?;
+            if !listen.ip().is_loopback() {
+                bail!(
+                    "--listen {listen}: the emulator listens on loopback addresses only \
+                     (127.0.0.0/8, [::1]); it is for local tests, never for a network"
+                );
+            }
+            Some(listen)
+        }
+    };
     let faults = a
         .fault
         .iter()
@@ -141,7 +131,7 @@ fn flags(a: &EmulatorArgs) -> Result<(SocketAddr, Vec<Fault>, Vec<Coupon>)> {
         .collect::<Result<Vec<_>>>()?;
     crate::limits::check_timeout(a.delay).map_err(|e| anyhow!("--delay {}: {e}", a.delay))?;
     let coupons = match &a.coupons {
-        Some(path) => read_coupons(path)?,
+        Some(path) => emulator::read_coupons(path)?,
         None => emulator::sample_coupons(),
     };
     Ok((listen, faults, coupons))
@@ -156,22 +146,16 @@ pub fn run(g: &GlobalOpts, a: &EmulatorArgs, env: &Env, out: &mut Out) -> Result
         SignerArg::Switching => Signer::Switching,
     };
     let mut identity = Identity::with_sample_wechatpay_key(&m.mchid, &m.serial, &m.key)?;
-    let mut platform = Platform::sample(signer)?;
-    if let Some(phase) = a.rotation {
-        if signer == Signer::PublicKey {
-            bail!(
-                "--rotation plays a platform certificate rotation: add --signer certificate (or \
-                 switching)"
-            );
-        }
-        let phase = match phase {
-            RotationArg::Before => Rotation::Before,
-            RotationArg::During => Rotation::During,
-            RotationArg::After => Rotation::After,
-        };
-        platform = platform.rotated(phase, time::OffsetDateTime::now_utc().unix_timestamp());
-    }
-    identity.platform = platform;
+    identity.platform = platform(a, signer)?;
+    let state = a.state.as_deref().map(State::open).transpose()?;
+    // The ledger: kept in --state (unless --coupons seeds it anew).
+    let ledger = match &state {
+        Some(st) if a.coupons.is_none() => emulator::Ledger::load(&st.ledger())?,
+        _ => None,
+    };
+    let listen = listen
+        .or_else(|| state.as_ref().and_then(State::port))
+        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
     // Before any file is written: a taken port leaves nothing behind.
     let listener = bind(listen)?;
 
@@ -182,11 +166,11 @@ pub fn run(g: &GlobalOpts, a: &EmulatorArgs, env: &Env, out: &mut Out) -> Result
             coupons,
             faults,
             limit: a.limit,
+            ledger,
+            keep: state.as_ref().map(State::ledger),
             delay: Duration::from_secs(a.delay),
         },
-        Box::new(|e| {
-            let _ = writeln!(std::io::stderr(), "emulator: {}", emulator::log_line(e));
-        }),
+        Box::new(log),
     )
     .context("starting the emulator")?;
     let base_url = running.base_url();
@@ -195,23 +179,17 @@ pub fn run(g: &GlobalOpts, a: &EmulatorArgs, env: &Env, out: &mut Out) -> Result
     // clean way, so the folder is removed then too.
     ctrlc::set_handler(running.stopper()).context("installing the Ctrl-C/SIGTERM handler")?;
 
-    // A fresh folder of our own (mode 0700, a random name): another local
-    // user can neither plant links in it nor hold its name. Removed when this
-    // guard drops, after the server has stopped, on every return path.
-    // (tempfile creates folders with the default mode unless told otherwise.)
-    let mut builder = tempfile::Builder::new();
-    builder.prefix("wxcoupon-emulator-");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(0o700));
-    }
-    let folder = builder.tempdir().with_context(|| {
-        format!(
-            "creating a private folder in {}",
-            std::env::temp_dir().display()
-        )
-    })?;
+    // The files: in --state DIR (kept), or in a fresh folder of our own (mode
+    // 0700, a random name: another local user can neither plant links in it
+    // nor hold its name), removed when this guard drops, after the server
+    // has stopped, on every return path.
+    let folder = match &state {
+        Some(st) => {
+            st.remember_port(running.addr.port())?;
+            Folder::Kept(st.dir.clone())
+        }
+        None => Folder::Temporary(temporary_folder()?),
+    };
     let files = write_files(folder.path(), &mut m, signer)?;
     out.out(&printed_profile(&m, &base_url, &files, g.json));
     out.err(&format!(
@@ -226,8 +204,109 @@ pub fn run(g: &GlobalOpts, a: &EmulatorArgs, env: &Env, out: &mut Out) -> Result
     Ok(0)
 }
 
-/// The `[profile.emulator]` table (or its JSON) that points at this emulator.
-/// The files a printed profile names, in the emulator's private folder.
+/// The signer's platform, at a phase of a rotation when asked.
+fn platform(a: &EmulatorArgs, signer: Signer) -> Result<Platform> {
+    let platform = Platform::sample(signer)?;
+    let Some(phase) = a.rotation else {
+        return Ok(platform);
+    };
+    if signer == Signer::PublicKey {
+        bail!(
+            "--rotation plays a platform certificate rotation: add --signer certificate (or \
+             switching)"
+        );
+    }
+    let phase = match phase {
+        RotationArg::Before => Rotation::Before,
+        RotationArg::During => Rotation::During,
+        RotationArg::After => Rotation::After,
+    };
+    Ok(platform.rotated(phase, time::OffsetDateTime::now_utc().unix_timestamp()))
+}
+
+/// A line of the log on stderr, with the time it was written.
+fn log(e: &emulator::Exchange) {
+    let at = time::OffsetDateTime::now_utc()
+        .format(time::macros::format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+        ))
+        .unwrap_or_default();
+    let _ = writeln!(
+        std::io::stderr(),
+        "emulator: {} [{at}]",
+        emulator::log_line(e)
+    );
+}
+
+/// Where the emulator's files are.
+enum Folder {
+    /// `--state DIR`: kept across restarts.
+    Kept(PathBuf),
+    /// A private temporary folder, removed when the emulator stops.
+    Temporary(tempfile::TempDir),
+}
+
+impl Folder {
+    fn path(&self) -> &Path {
+        match self {
+            Folder::Kept(dir) => dir,
+            Folder::Temporary(t) => t.path(),
+        }
+    }
+}
+
+/// A fresh private folder (0700; tempfile creates folders with the default
+/// mode unless told otherwise), named for the emulator.
+fn temporary_folder() -> Result<tempfile::TempDir> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(crate::files::EMULATOR_FOLDER_PREFIX);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o700));
+    }
+    builder.tempdir().with_context(|| {
+        format!(
+            "creating a private folder in {}",
+            std::env::temp_dir().display()
+        )
+    })
+}
+
+/// `--state DIR`: the emulator's files, its ledger and its port, kept.
+struct State {
+    dir: PathBuf,
+}
+
+impl State {
+    /// The folder (made 0700 if missing), absolute, as printed profiles name it.
+    fn open(dir: &Path) -> Result<State> {
+        crate::files::create_dir(dir, 0o700)
+            .with_context(|| format!("creating --state folder {}", dir.display()))?;
+        let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+        Ok(State { dir })
+    }
+
+    fn ledger(&self) -> PathBuf {
+        self.dir.join("ledger.json")
+    }
+
+    /// The port it listened on last, so that a saved profile's base_url
+    /// keeps working.
+    fn port(&self) -> Option<SocketAddr> {
+        let text = std::fs::read_to_string(self.dir.join("port")).ok()?;
+        let port: u16 = text.trim().parse().ok()?;
+        Some(SocketAddr::from(([127, 0, 0, 1], port)))
+    }
+
+    fn remember_port(&self, port: u16) -> Result<()> {
+        let path = self.dir.join("port");
+        let _ = std::fs::remove_file(&path);
+        write_new(&path, &format!("{port}\n"), false)
+    }
+}
+
+/// The files a printed profile names, in the emulator's folder.
 struct Files {
     wechatpay_pub: Option<PathBuf>,
     certificates_dir: Option<PathBuf>,

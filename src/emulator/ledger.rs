@@ -4,9 +4,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde::Deserialize;
+use std::path::Path;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum State {
     /// Used (核销): the only state that can be returned.
     #[serde(rename = "USED")]
@@ -24,7 +26,7 @@ pub enum State {
 }
 
 /// One seeded coupon (`--coupons FILE` is a JSON array of these).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Coupon {
     pub coupon_code: String,
@@ -59,4 +61,45 @@ impl Ledger {
     pub fn state(&self, code: &str) -> Option<State> {
         self.coupons.get(code).map(|c| c.state)
     }
+
+    /// The ledger kept in `--state DIR` (coupons, and the request numbers
+    /// used), when there is one.
+    pub fn load(path: &Path) -> anyhow::Result<Option<Ledger>> {
+        if !path.exists() {
+            return Ok(None);
+        }
+        let text = crate::files::read(path, "the emulator's ledger", crate::files::COUPONS_MAX)?;
+        let kept: Kept = serde_json::from_slice(&text).map_err(|e| {
+            anyhow::anyhow!(
+                "the emulator's ledger {}: {e}; remove it to start from the sample coupons",
+                path.display()
+            )
+        })?;
+        Ok(Some(Ledger {
+            request_nos: kept.request_nos,
+            ..Ledger::new(kept.coupons)
+        }))
+    }
+
+    /// Writes the ledger to `path`: a fresh file, then a rename.
+    pub fn save(&self, path: &Path) -> std::io::Result<()> {
+        let kept = Kept {
+            coupons: self.coupons.values().cloned().collect(),
+            request_nos: self.request_nos.clone(),
+        };
+        let text = serde_json::to_string_pretty(&kept).unwrap_or_default() + "\n";
+        let tmp = path.with_extension("json.partial");
+        let _ = std::fs::remove_file(&tmp);
+        let mut f = crate::files::create_new(&tmp, 0o600)?;
+        std::io::Write::write_all(&mut f, text.as_bytes())?;
+        std::fs::rename(&tmp, path)
+    }
+}
+
+/// What `--state DIR` keeps of the ledger.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Kept {
+    coupons: Vec<Coupon>,
+    request_nos: BTreeMap<String, String>,
 }

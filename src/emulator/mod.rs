@@ -8,6 +8,7 @@
 //! processing) need the socket itself.
 
 mod auth;
+mod exchange;
 mod faults;
 mod gateway;
 mod http;
@@ -17,16 +18,19 @@ mod limit;
 mod platform;
 mod return_api;
 mod samples;
+mod seed;
 
+pub use exchange::{Exchange, log_line};
 pub use faults::{Fault, FaultKind};
 use http::{Incoming, Raw, ReadError, Verdict, read_request, reason, reset, send};
 pub use identity::Identity;
-pub use ledger::{Coupon, State};
+pub use ledger::{Coupon, Ledger, State};
 pub use platform::{Platform, Rotation, Signer};
 pub use samples::{
     EMULATOR_KEY_ID, SAMPLE_APIV3_KEY, SAMPLE_MCHID, SAMPLE_MERCHANT_KEY, SAMPLE_SERIAL,
     SAMPLE_STOCK, SAMPLE_WECHATPAY_PUB, pem_block, sample_coupons,
 };
+pub use seed::read_coupons;
 
 use std::collections::VecDeque;
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -37,24 +41,9 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use ledger::Ledger;
-
 /// How many exchanges are kept for `demo` and the tests; later ones are
 /// logged only, so that a long benchmark does not grow the emulator.
 const KEPT_EXCHANGES: usize = 10_000;
-
-/// One request and its answer, for the log and for `demo`.
-#[derive(Debug, Clone)]
-pub struct Exchange {
-    pub method: String,
-    pub target: String,
-    pub request_headers: Vec<(String, String)>,
-    pub request_body: String,
-    pub status: Option<u16>,
-    pub response_headers: Vec<(String, String)>,
-    pub response_body: String,
-    pub note: String,
-}
 
 type LogFn = Box<dyn Fn(&Exchange) + Send + Sync>;
 
@@ -63,6 +52,8 @@ struct Shared {
     ledger: Mutex<Ledger>,
     faults: Mutex<VecDeque<FaultKind>>,
     limit: Option<limit::Limit>,
+    /// Where the ledger is kept after every change (`--state DIR`).
+    keep: Option<std::path::PathBuf>,
     delay: Duration,
     log: LogFn,
     exchanges: Mutex<Vec<Exchange>>,
@@ -126,6 +117,10 @@ pub struct Setup {
     pub faults: Vec<Fault>,
     /// At most this many requests in any sliding second (429 past it).
     pub limit: Option<u32>,
+    /// The ledger to start from (kept in `--state DIR`), instead of `coupons`.
+    pub ledger: Option<Ledger>,
+    /// Where to keep the ledger after every change.
+    pub keep: Option<std::path::PathBuf>,
     pub delay: Duration,
 }
 
@@ -139,9 +134,10 @@ pub fn start(listener: TcpListener, setup: Setup, log: LogFn) -> std::io::Result
         .collect();
     let shared = Arc::new(Shared {
         identity: setup.identity,
-        ledger: Mutex::new(Ledger::new(setup.coupons)),
+        ledger: Mutex::new(setup.ledger.unwrap_or_else(|| Ledger::new(setup.coupons))),
         faults: Mutex::new(faults),
         limit: setup.limit.map(limit::Limit::new),
+        keep: setup.keep,
         delay: setup.delay,
         log,
         exchanges: Mutex::new(Vec::new()),
@@ -298,7 +294,18 @@ fn verdict(s: &Shared, raw: &Raw, fault: Option<FaultKind>) -> Option<Verdict> {
             }
         }
         _ => match s.ledger.lock() {
-            Ok(mut ledger) => gateway::decide(&s.identity, &mut ledger, &incoming, now_unix()),
+            Ok(mut ledger) => {
+                let v = gateway::decide(&s.identity, &mut ledger, &incoming, now_unix());
+                if let Some(path) = &s.keep
+                    && let Err(e) = ledger.save(path)
+                {
+                    (s.log)(&Exchange::note(format!(
+                        "cannot keep the ledger in {}: {e}",
+                        path.display()
+                    )));
+                }
+                v
+            }
             Err(_) => Verdict {
                 status: 500,
                 body: r#"{"code":"SYSTEM_ERROR","message":"模拟器内部错误"}"#.into(),
@@ -412,18 +419,6 @@ fn answer(
     })
 }
 
-/// One line per request for the log.
-pub fn log_line(e: &Exchange) -> String {
-    let status = e.status.map_or("---".to_string(), |s| s.to_string());
-    format!(
-        "{} {} {} {}",
-        e.method,
-        e.target,
-        status,
-        crate::escape::term(&e.note)
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -478,6 +473,8 @@ mod tests {
                 coupons: sample_coupons(),
                 faults: Vec::new(),
                 limit: None,
+                ledger: None,
+                keep: None,
                 delay: Duration::ZERO,
             },
             Box::new(|_| {}),

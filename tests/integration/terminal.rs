@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::certificates::{APIV3, CERT, CERT_FROM, CERT_TO, certificates_body, fixture_text};
 use crate::common::*;
+use crate::emulator::{emulator, value_of};
 
 /// The request number a text run generated, read from its stderr.
 fn generated_number(stderr: &str) -> String {
@@ -148,4 +149,125 @@ fn a_number_used_before_says_how_to_confirm_it() {
         (Some("rejected"), Some(false))
     );
     assert_eq!(v["retry_command"], command);
+}
+
+/// `emulator --state DIR`, day after day: the profile it prints is the same
+/// after a restart (files, port), a saved profile keeps working, and the
+/// coupons keep their states. A batch's CSV seeds the coupons.
+#[test]
+fn the_emulator_keeps_its_state_across_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = dir.path().join("rows.csv");
+    std::fs::write(&rows, "coupon_code,stock_id\nK1,9856000\nK2,9856000\n").unwrap();
+    let state = dir.path().join("emu");
+    let args = |with_coupons: bool| {
+        let mut a = vec!["--state".to_string(), state.display().to_string()];
+        if with_coupons {
+            a.extend(["--coupons".to_string(), rows.display().to_string()]);
+        }
+        a
+    };
+    let first_args = args(true);
+    let emu = emulator(
+        None,
+        &first_args.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    let saved = dir.path().join("saved.toml");
+    std::fs::write(&saved, &emu.profile).unwrap();
+    let ret = |code: &str| {
+        run(wxcoupon(dir.path()).arg("--config").arg(&saved).args([
+            "return",
+            "--code",
+            code,
+            "--stock",
+            "9856000",
+            "--request-no",
+            code,
+        ]))
+    };
+    assert_eq!(ret("K1").code, 0);
+    let printed = emu.profile.clone();
+    drop(emu);
+
+    let again_args = args(false);
+    let emu = emulator(
+        None,
+        &again_args.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    assert_eq!(emu.profile, printed, "the same profile after a restart");
+    assert_eq!(ret("K2").code, 0, "the saved profile works");
+    let out = ret("K1");
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .starts_with("wxcoupon: rejected: RESOURCE_ALREADY_EXISTS (HTTP 400)"),
+        "K1's request number was kept: {}",
+        out.stderr
+    );
+    let out = run(wxcoupon(dir.path()).arg("--config").arg(&saved).args([
+        "return",
+        "--code",
+        "K1",
+        "--stock",
+        "9856000",
+        "--request-no",
+        "NEW",
+    ]));
+    assert_eq!(
+        out.code, 3,
+        "K1 was returned before the restart: {}",
+        out.stderr
+    );
+    drop(emu);
+}
+
+/// Without --state, the printed profile names files in a folder removed
+/// when the emulator stops: using it afterwards says so, and what to do.
+#[test]
+fn a_profile_of_a_stopped_emulator_says_what_happened() {
+    let home = tempfile::tempdir().unwrap();
+    let emu = emulator(None, &[]);
+    let saved = home.path().join("saved.toml");
+    std::fs::write(&saved, &emu.profile).unwrap();
+    let key = value_of(&emu.profile, "private_key_file").to_string();
+    drop(emu);
+    let out = run(wxcoupon(home.path())
+        .arg("--config")
+        .arg(&saved)
+        .args(["return", "--code", "C1", "--stock", "9856000"]));
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.stderr,
+        format!(
+            "wxcoupon: error: reading private key file {key}: No such file or directory (os \
+             error 2); it was in the folder of a `wxcoupon emulator` that has stopped (that \
+             folder is removed when it stops): start the emulator again and use the profile it \
+             prints, or start it with --state DIR to keep its files, and its port, across \
+             restarts\n  nothing was sent\n"
+        )
+    );
+}
+
+/// The demo reads no config: --config and --profile are refused, not
+/// ignored.
+#[test]
+fn demo_refuses_the_flags_it_cannot_honour() {
+    let home = tempfile::tempdir().unwrap();
+    for (args, flag) in [
+        (vec!["--config", "/nonexistent.toml", "demo"], "--config"),
+        (vec!["demo", "--profile", "zzz"], "--profile"),
+    ] {
+        let out = run(wxcoupon(home.path()).args(&args));
+        assert_eq!(out.code, 2, "{args:?}");
+        assert_eq!(
+            out.stderr,
+            format!(
+                "wxcoupon: error: {flag} does not apply to `wxcoupon demo`: it reads no config \
+                 and returns sample coupons with the built-in sample merchant against its own \
+                 emulator; to try a profile of yours, start `wxcoupon --config FILE emulator` \
+                 and return against it\n"
+            )
+        );
+        assert_eq!(out.stdout, "");
+    }
 }
