@@ -776,11 +776,20 @@ fn a_request_number_the_journal_records_for_two_lines_confirms_neither() {
     assert_eq!(emu.ret(&["--batch", file]).code, 3);
     let journal = dir.path().join("in.csv.journal");
     let text = std::fs::read_to_string(&journal).unwrap();
-    let first: serde_json::Value = serde_json::from_str(text.lines().nth(1).unwrap()).unwrap();
-    assert_eq!(first["line"], 2);
+    // The rows ran side by side: line 2's record is found by its line, not
+    // by its place in the journal (completion order).
+    let records: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let line_2: Vec<&serde_json::Value> = records
+        .iter()
+        .filter(|r| r["record"] == "sending" && r["line"] == 2)
+        .collect();
+    assert_eq!(line_2.len(), 1, "{text}");
     // Line 3 now claims line 2's number, sent and never answered.
     let forged = serde_json::json!({"record": "sending", "line": 3, "coupon_code": "C0002",
-        "stock_id": STOCK, "return_request_no": first["return_request_no"]});
+        "stock_id": STOCK, "return_request_no": line_2[0]["return_request_no"]});
     std::fs::write(&journal, format!("{text}{forged}\n")).unwrap();
     let out = emu.ret(&["--batch", file]);
     assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
