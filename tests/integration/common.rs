@@ -43,15 +43,13 @@ pub fn fixture(name: &str) -> PathBuf {
     let fresh = std::fs::read(&copy).ok() == std::fs::read(&committed).ok()
         && std::fs::metadata(&copy).is_ok_and(|m| m.permissions().mode() & 0o777 == 0o600);
     if !fresh {
+        // Test threads (and test binaries) copy at the same time: each
+        // through a file of its own, renamed into place whole.
         std::fs::create_dir_all(&dir).unwrap();
-        let tmp = dir.join(format!(
-            "{}.{}.tmp",
-            name.replace('/', "_"),
-            std::process::id()
-        ));
-        std::fs::copy(&committed, &tmp).unwrap();
-        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600)).unwrap();
-        std::fs::rename(&tmp, &copy).unwrap();
+        let tmp = tempfile::NamedTempFile::new_in(&dir).unwrap();
+        std::fs::write(tmp.path(), std::fs::read(&committed).unwrap()).unwrap();
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o600)).unwrap();
+        tmp.persist(&copy).unwrap();
     }
     copy
 }
