@@ -138,12 +138,17 @@ fn csv_of(n: usize) -> String {
 /// `wxcoupon --config EMU return ARGS` in the background, its output
 /// piped (or dropped).
 fn spawn_batch(emu: &Emu, args: &[&str], piped: bool) -> std::process::Child {
+    spawn_return(emu.home.path(), &emu.config, args, piped)
+}
+
+/// `wxcoupon --config CONFIG return ARGS` in the background, with HOME.
+fn spawn_return(home: &Path, config: &Path, args: &[&str], piped: bool) -> std::process::Child {
     let pipe = || if piped { Stdio::piped() } else { Stdio::null() };
     Command::new(assert_cmd::cargo::cargo_bin("wxcoupon"))
         .env_clear()
-        .env("HOME", emu.home.path())
+        .env("HOME", home)
         .arg("--config")
-        .arg(&emu.config)
+        .arg(config)
         .arg("return")
         .args(args)
         .stdout(pipe())
@@ -553,40 +558,49 @@ fn a_429_storm_pauses_the_whole_batch_and_it_still_finishes() {
 
 #[test]
 fn lines_come_in_completion_order() {
-    let server = outcomes_server();
+    let slow = Gate::default();
+    let server = outcomes_server_with(&slow);
     let s = setup(&server.base_url, "");
     let input = s.home.path().join("in.csv");
-    // Line 2's answer is held back 2 s; line 3, sent at the same time, overtakes it.
+    // Line 2's answer is held until line 3, sent beside it, has been printed.
     std::fs::write(
         &input,
         format!("coupon_code,stock_id\nSLOW,{STOCK}\nRETURNED,{STOCK}\n"),
     )
     .unwrap();
-    let out = s.ret(&[
-        "--batch",
-        input.to_str().unwrap(),
-        "--rate",
-        "0",
-        "--concurrency",
-        "2",
-    ]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    let order: Vec<&str> = out
-        .stdout
-        .lines()
-        .map(|l| l.split_whitespace().nth(1).unwrap())
-        .collect();
-    assert_eq!(order, ["3", "2"], "{}", out.stdout);
+    let file = input.to_str().unwrap();
+    let args = ["--batch", file, "--rate", "0", "--concurrency", "2"];
+    let mut child = spawn_return(s.home.path(), &s.config, &args, true);
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut first).unwrap();
+    slow.open();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{first}{rest}");
+    assert_eq!(
+        format!("{first}{rest}"),
+        format!(
+            "line 3  RETURNED  returned  {RETURN_TIME}\nline 2  SLOW  returned  {RETURN_TIME}\n"
+        )
+    );
 }
 
 /// The stand-in answers by coupon code: one kind of outcome each.
 fn outcomes_server() -> Server {
-    Server::start(|seen| {
+    outcomes_server_with(&Gate::default())
+}
+
+/// As `outcomes_server`, SLOW's answer held until `slow` opens.
+fn outcomes_server_with(slow: &Gate) -> Server {
+    let slow = slow.clone();
+    Server::start(move |seen| {
         let body = seen.json();
         let code = body["coupon_code"].as_str().unwrap();
         match code.split('-').next().unwrap() {
             "RETURNED" => Reply::returned(),
-            "SLOW" => Reply::returned().held(Duration::from_secs(2)),
+            "SLOW" => Reply::returned().held_until(&slow),
             "REJECTED" => Reply::error(404, "RESOURCE_NOT_EXISTS", "券不存在"),
             "UNKNOWN" => Reply::error(500, "SYSTEM_ERROR", "系统错误"),
             "UNVERIFIED" => Reply::returned().sig(Sig::WrongKey),

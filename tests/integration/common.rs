@@ -12,7 +12,7 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -184,10 +184,43 @@ pub enum Sig {
 /// The serial of `platform_other_cert.pem`.
 pub const OTHER_PLATFORM_SERIAL: &str = "5C3D7E9F1A2B43658709CBEDAF2345678901BCDE";
 
+/// Held answers wait for this gate, at most this long: a bound no test
+/// reaches unless the behaviour it checks is missing.
+pub const GATE_BOUND: Duration = Duration::from_secs(60);
+
+/// A gate that opens once (`open`), for the test to say when a held answer
+/// may go: after something happened, never after a guessed time.
+#[derive(Clone, Default)]
+pub struct Gate(Arc<(Mutex<bool>, Condvar)>);
+
+impl Gate {
+    pub fn open(&self) {
+        let (opened, changed) = &*self.0;
+        *opened.lock().unwrap() = true;
+        changed.notify_all();
+    }
+
+    /// Waits until the gate is open, at most `GATE_BOUND`.
+    pub fn wait(&self) {
+        let (opened, changed) = &*self.0;
+        let guard = opened.lock().unwrap();
+        let _ = changed
+            .wait_timeout_while(guard, GATE_BOUND, |opened| !*opened)
+            .unwrap();
+    }
+}
+
+impl std::fmt::Debug for Gate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let opened = *self.0.0.lock().unwrap();
+        write!(f, "Gate({})", if opened { "open" } else { "closed" })
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Reply {
-    /// Held back this long before it is written (the handler's lock released).
-    pub hold: Option<Duration>,
+    /// Held back until this gate opens (the handler's lock released).
+    pub gate: Option<Gate>,
     pub status: u16,
     pub body: String,
     pub sig: Sig,
@@ -197,7 +230,7 @@ pub struct Reply {
 impl Reply {
     pub fn ok(body: &str) -> Self {
         Reply {
-            hold: None,
+            gate: None,
             status: 200,
             body: body.into(),
             sig: Sig::Valid,
@@ -211,7 +244,7 @@ impl Reply {
 
     pub fn error(status: u16, code: &str, message: &str) -> Self {
         Reply {
-            hold: None,
+            gate: None,
             status,
             body: serde_json::json!({"code": code, "message": message}).to_string(),
             sig: Sig::Valid,
@@ -221,7 +254,7 @@ impl Reply {
 
     pub fn raw(status: u16, body: &str) -> Self {
         Reply {
-            hold: None,
+            gate: None,
             status,
             body: body.into(),
             sig: Sig::Missing,
@@ -234,8 +267,9 @@ impl Reply {
         self
     }
 
-    pub fn held(mut self, d: Duration) -> Self {
-        self.hold = Some(d);
+    /// Written only once `gate` opens.
+    pub fn held_until(mut self, gate: &Gate) -> Self {
+        self.gate = Some(gate.clone());
         self
     }
 
@@ -314,8 +348,9 @@ pub enum Fault {
     ResetBeforeProcessing,
     /// Process the request (coupon state changes), then reset without answering.
     DropAfterProcessing,
-    /// Process the request, then wait this long before answering.
-    DelayAfterProcessing(Duration),
+    /// Process the request, then answer only once the next request has
+    /// arrived: a client that waits for this answer gives up first.
+    AnswerAfterTheNextRequest,
     /// Answer this, without processing the request.
     Answer(Reply),
 }
@@ -326,6 +361,8 @@ pub struct Server {
     pub base_url: String,
     seen: Arc<Mutex<Vec<Seen>>>,
     faults: Arc<Mutex<VecDeque<Fault>>>,
+    /// Answers held until the next request arrives (and when it stops).
+    waiting: Arc<Mutex<Vec<Gate>>>,
     stop: Arc<AtomicBool>,
     addr: SocketAddr,
     thread: Option<JoinHandle<()>>,
@@ -339,23 +376,31 @@ impl Server {
         let addr = listener.local_addr().unwrap();
         let seen = Arc::new(Mutex::new(Vec::new()));
         let faults = Arc::new(Mutex::new(VecDeque::new()));
+        let waiting = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
         let handler: Arc<Mutex<Handler>> = Arc::new(Mutex::new(Box::new(handler)));
-        let (log, queue, halt) = (seen.clone(), faults.clone(), stop.clone());
+        let shared = Shared {
+            log: seen.clone(),
+            queue: faults.clone(),
+            waiting: waiting.clone(),
+            handler,
+        };
+        let halt = stop.clone();
         let thread = std::thread::spawn(move || {
             for stream in listener.incoming() {
                 if halt.load(Ordering::SeqCst) {
                     break;
                 }
                 let Ok(stream) = stream else { continue };
-                let (log, queue, handler) = (log.clone(), queue.clone(), handler.clone());
-                std::thread::spawn(move || serve(stream, &log, &queue, &handler));
+                let shared = shared.clone();
+                std::thread::spawn(move || serve(stream, &shared));
             }
         });
         Server {
             base_url: format!("http://{addr}"),
             seen,
             faults,
+            waiting,
             stop,
             addr,
             thread: Some(thread),
@@ -386,6 +431,9 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
+        for gate in self.waiting.lock().unwrap().drain(..) {
+            gate.open();
+        }
         let _ = TcpStream::connect(self.addr);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
@@ -447,16 +495,36 @@ fn reset(stream: TcpStream) {
     drop(stream);
 }
 
-fn serve(
-    mut stream: TcpStream,
-    log: &Mutex<Vec<Seen>>,
-    queue: &Mutex<VecDeque<Fault>>,
-    handler: &Mutex<Handler>,
-) {
+/// What the connection threads share with the server.
+#[derive(Clone)]
+struct Shared {
+    log: Arc<Mutex<Vec<Seen>>>,
+    queue: Arc<Mutex<VecDeque<Fault>>>,
+    waiting: Arc<Mutex<Vec<Gate>>>,
+    handler: Arc<Mutex<Handler>>,
+}
+
+fn serve(mut stream: TcpStream, shared: &Shared) {
     let Some(mut seen) = read_request(&mut stream) else {
         return;
     };
+    let Shared {
+        log,
+        queue,
+        waiting,
+        handler,
+    } = shared;
+    // This request is the next one that held answers wait for.
+    for gate in waiting.lock().unwrap().drain(..) {
+        gate.open();
+    }
     let fault = queue.lock().unwrap().pop_front();
+    // Waits for the request after this one, however soon it comes.
+    let next_request = matches!(fault, Some(Fault::AnswerAfterTheNextRequest)).then(|| {
+        let gate = Gate::default();
+        waiting.lock().unwrap().push(gate.clone());
+        gate
+    });
     if let Some(Fault::ResetBeforeProcessing) = fault {
         seen.auth = Err("reset before processing".into());
         log.lock().unwrap().push(seen);
@@ -469,13 +537,11 @@ fn serve(
         (None, _) => (handler.lock().unwrap())(&seen),
     };
     log.lock().unwrap().push(seen);
-    match fault {
-        Some(Fault::DropAfterProcessing) => return reset(stream),
-        Some(Fault::DelayAfterProcessing(d)) => std::thread::sleep(d),
-        _ => {}
+    if let Some(Fault::DropAfterProcessing) = fault {
+        return reset(stream);
     }
-    if let Some(d) = reply.hold {
-        std::thread::sleep(d);
+    for gate in next_request.iter().chain(&reply.gate) {
+        gate.wait();
     }
     let _ = stream.write_all(&build(reply));
     let _ = stream.flush();

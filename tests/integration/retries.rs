@@ -7,7 +7,6 @@ use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use crate::common::*;
 use serde_json::Value;
@@ -112,7 +111,8 @@ fn an_answer_lost_after_processing_is_a_confirmed_return() {
 #[test]
 fn an_answer_slower_than_the_timeout_is_a_confirmed_return() {
     let (server, coupons) = one_coupon();
-    server.fault(Fault::DelayAfterProcessing(Duration::from_secs(4)));
+    // The first answer waits for the second attempt: it can only come too late.
+    server.fault(Fault::AnswerAfterTheNextRequest);
     let s = setup(&server.base_url, "");
     let out = s.ret(&[&ARGS[..], &["--timeout", "1", "--json", "-v"]].concat());
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);

@@ -279,7 +279,7 @@ fn sign_error_points_at_the_first_difference() {
             .to_string(),
             sig: Sig::Missing,
             headers: vec![],
-            hold: None,
+            gate: None,
         }
     });
     let s = setup(&server.base_url, "");
