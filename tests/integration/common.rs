@@ -724,6 +724,49 @@ fn build(reply: Reply) -> Vec<u8> {
     bytes
 }
 
+/// Compares `actual` with the file `tests/integration/snapshots/NAME`, each
+/// value of `redactions` replaced by its placeholder first. In the file,
+/// `[..]` stands for any text within a line: only for what no test can
+/// know, such as an elapsed time. `SNAPSHOTS=overwrite cargo test --locked`
+/// rewrites the file, keeping its placeholders and `[..]` where they match.
+#[track_caller]
+pub fn snapshot(name: &str, actual: &str, redactions: &snapbox::Redactions) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/integration/snapshots")
+        .join(name);
+    expect(actual, snapbox::Data::read_from(&path, None), redactions);
+}
+
+/// As `snapshot`, against an expectation written in the test
+/// (`snapbox::str![…]`, which `SNAPSHOTS=overwrite` rewrites in place).
+#[track_caller]
+pub fn expect(actual: &str, expected: impl snapbox::IntoData, redactions: &snapbox::Redactions) {
+    snapbox::Assert::new()
+        .action_env(snapbox::assert::DEFAULT_ACTION_ENV)
+        // Backslashes are the product's words, not a Windows path.
+        .normalize_paths(false)
+        .redact_with(redactions.clone())
+        .eq(actual, expected);
+}
+
+/// Placeholders (`[NAME]`), each for exact values that differ from run to
+/// run: a temporary folder, a port, a generated number.
+pub fn redactions(pairs: impl IntoIterator<Item = (&'static str, String)>) -> snapbox::Redactions {
+    let mut r = snapbox::Redactions::new();
+    for (placeholder, value) in pairs {
+        // (snapbox would take an empty value as "this placeholder matches nothing".)
+        assert!(!value.is_empty(), "no value for {placeholder}");
+        r.insert(placeholder, value).unwrap();
+    }
+    r
+}
+
+/// `127.0.0.1:PORT` of a `http://127.0.0.1:PORT` base URL: `[SERVER]` in
+/// snapshots, the local server the profile names.
+pub fn server_addr(base_url: &str) -> String {
+    base_url.trim_start_matches("http://").to_string()
+}
+
 /// A config file for the test merchant, pointing at `base_url`.
 pub fn write_config(dir: &Path, base_url: &str, extra: &str) -> PathBuf {
     let path = dir.join("config.toml");
