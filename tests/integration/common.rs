@@ -767,6 +767,18 @@ pub fn server_addr(base_url: &str) -> String {
     base_url.trim_start_matches("http://").to_string()
 }
 
+/// A base URL on 127.0.0.1 that refuses connections, for as long as the
+/// socket lives: the socket is bound there but does not listen. (A listener
+/// closed again would free the port for the next test that binds one.)
+pub fn refusing() -> (socket2::Socket, String) {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    let any_port: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    socket.bind(&any_port.into()).unwrap();
+    let addr = socket.local_addr().unwrap().as_socket().unwrap();
+    (socket, format!("http://{addr}"))
+}
+
 /// A config file for the test merchant, pointing at `base_url`.
 pub fn write_config(dir: &Path, base_url: &str, extra: &str) -> PathBuf {
     let path = dir.join("config.toml");

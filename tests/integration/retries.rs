@@ -228,18 +228,10 @@ fn an_html_502_page_is_retried() {
     assert_eq!(state(&coupons), ("USED".into(), 0));
 }
 
-fn closed_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[test]
 fn an_unreachable_primary_falls_back_to_the_backup() {
     let (server, coupons) = one_coupon();
-    let primary = format!("http://127.0.0.1:{}", closed_port());
+    let (_held, primary) = refusing();
     let s = setup(
         &primary,
         &format!("backup_base_url = \"{}\"\n", server.base_url),

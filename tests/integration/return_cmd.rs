@@ -385,14 +385,9 @@ fn no_definitive_answer_is_exit_4_with_the_retry_command() {
 
 #[test]
 fn a_refused_connection_is_exit_4() {
-    // Bind, learn the port, close: nothing listens there now.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let (_held, base_url) = refusing();
     let home = tempfile::tempdir().unwrap();
-    let config = write_config(home.path(), &format!("http://127.0.0.1:{port}"), "");
+    let config = write_config(home.path(), &base_url, "");
     let out = run(wxcoupon(home.path()).arg("--config").arg(&config).args([
         "return",
         "--code",

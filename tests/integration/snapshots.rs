@@ -200,9 +200,7 @@ fn rejected_sign_error() {
 #[test]
 fn unknown_no_answer() {
     // A port nothing listens on: connection refused, twice (retries = 1).
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let base_url = format!("http://{}", closed.local_addr().unwrap());
-    drop(closed);
+    let (_held, base_url) = refusing();
     let s = setup(&base_url, "retries = 1\n");
     both(
         "unknown_network",
