@@ -12,7 +12,7 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -43,15 +43,13 @@ pub fn fixture(name: &str) -> PathBuf {
     let fresh = std::fs::read(&copy).ok() == std::fs::read(&committed).ok()
         && std::fs::metadata(&copy).is_ok_and(|m| m.permissions().mode() & 0o777 == 0o600);
     if !fresh {
+        // Test threads (and test binaries) copy at the same time: each
+        // through a file of its own, renamed into place whole.
         std::fs::create_dir_all(&dir).unwrap();
-        let tmp = dir.join(format!(
-            "{}.{}.tmp",
-            name.replace('/', "_"),
-            std::process::id()
-        ));
-        std::fs::copy(&committed, &tmp).unwrap();
-        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600)).unwrap();
-        std::fs::rename(&tmp, &copy).unwrap();
+        let tmp = tempfile::NamedTempFile::new_in(&dir).unwrap();
+        std::fs::write(tmp.path(), std::fs::read(&committed).unwrap()).unwrap();
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o600)).unwrap();
+        tmp.persist(&copy).unwrap();
     }
     copy
 }
@@ -186,10 +184,43 @@ pub enum Sig {
 /// The serial of `platform_other_cert.pem`.
 pub const OTHER_PLATFORM_SERIAL: &str = "5C3D7E9F1A2B43658709CBEDAF2345678901BCDE";
 
+/// Held answers wait for this gate, at most this long: a bound no test
+/// reaches unless the behaviour it checks is missing.
+pub const GATE_BOUND: Duration = Duration::from_secs(60);
+
+/// A gate that opens once (`open`), for the test to say when a held answer
+/// may go: after something happened, never after a guessed time.
+#[derive(Clone, Default)]
+pub struct Gate(Arc<(Mutex<bool>, Condvar)>);
+
+impl Gate {
+    pub fn open(&self) {
+        let (opened, changed) = &*self.0;
+        *opened.lock().unwrap() = true;
+        changed.notify_all();
+    }
+
+    /// Waits until the gate is open, at most `GATE_BOUND`.
+    pub fn wait(&self) {
+        let (opened, changed) = &*self.0;
+        let guard = opened.lock().unwrap();
+        let _ = changed
+            .wait_timeout_while(guard, GATE_BOUND, |opened| !*opened)
+            .unwrap();
+    }
+}
+
+impl std::fmt::Debug for Gate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let opened = *self.0.0.lock().unwrap();
+        write!(f, "Gate({})", if opened { "open" } else { "closed" })
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Reply {
-    /// Held back this long before it is written (the handler's lock released).
-    pub hold: Option<Duration>,
+    /// Held back until this gate opens (the handler's lock released).
+    pub gate: Option<Gate>,
     pub status: u16,
     pub body: String,
     pub sig: Sig,
@@ -199,7 +230,7 @@ pub struct Reply {
 impl Reply {
     pub fn ok(body: &str) -> Self {
         Reply {
-            hold: None,
+            gate: None,
             status: 200,
             body: body.into(),
             sig: Sig::Valid,
@@ -213,7 +244,7 @@ impl Reply {
 
     pub fn error(status: u16, code: &str, message: &str) -> Self {
         Reply {
-            hold: None,
+            gate: None,
             status,
             body: serde_json::json!({"code": code, "message": message}).to_string(),
             sig: Sig::Valid,
@@ -223,7 +254,7 @@ impl Reply {
 
     pub fn raw(status: u16, body: &str) -> Self {
         Reply {
-            hold: None,
+            gate: None,
             status,
             body: body.into(),
             sig: Sig::Missing,
@@ -236,8 +267,9 @@ impl Reply {
         self
     }
 
-    pub fn held(mut self, d: Duration) -> Self {
-        self.hold = Some(d);
+    /// Written only once `gate` opens.
+    pub fn held_until(mut self, gate: &Gate) -> Self {
+        self.gate = Some(gate.clone());
         self
     }
 
@@ -316,8 +348,9 @@ pub enum Fault {
     ResetBeforeProcessing,
     /// Process the request (coupon state changes), then reset without answering.
     DropAfterProcessing,
-    /// Process the request, then wait this long before answering.
-    DelayAfterProcessing(Duration),
+    /// Process the request, then answer only once the next request has
+    /// arrived: a client that waits for this answer gives up first.
+    AnswerAfterTheNextRequest,
     /// Answer this, without processing the request.
     Answer(Reply),
 }
@@ -328,6 +361,8 @@ pub struct Server {
     pub base_url: String,
     seen: Arc<Mutex<Vec<Seen>>>,
     faults: Arc<Mutex<VecDeque<Fault>>>,
+    /// Answers held until the next request arrives (and when it stops).
+    waiting: Arc<Mutex<Vec<Gate>>>,
     stop: Arc<AtomicBool>,
     addr: SocketAddr,
     thread: Option<JoinHandle<()>>,
@@ -341,23 +376,31 @@ impl Server {
         let addr = listener.local_addr().unwrap();
         let seen = Arc::new(Mutex::new(Vec::new()));
         let faults = Arc::new(Mutex::new(VecDeque::new()));
+        let waiting = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
         let handler: Arc<Mutex<Handler>> = Arc::new(Mutex::new(Box::new(handler)));
-        let (log, queue, halt) = (seen.clone(), faults.clone(), stop.clone());
+        let shared = Shared {
+            log: seen.clone(),
+            queue: faults.clone(),
+            waiting: waiting.clone(),
+            handler,
+        };
+        let halt = stop.clone();
         let thread = std::thread::spawn(move || {
             for stream in listener.incoming() {
                 if halt.load(Ordering::SeqCst) {
                     break;
                 }
                 let Ok(stream) = stream else { continue };
-                let (log, queue, handler) = (log.clone(), queue.clone(), handler.clone());
-                std::thread::spawn(move || serve(stream, &log, &queue, &handler));
+                let shared = shared.clone();
+                std::thread::spawn(move || serve(stream, &shared));
             }
         });
         Server {
             base_url: format!("http://{addr}"),
             seen,
             faults,
+            waiting,
             stop,
             addr,
             thread: Some(thread),
@@ -388,6 +431,9 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
+        for gate in self.waiting.lock().unwrap().drain(..) {
+            gate.open();
+        }
         let _ = TcpStream::connect(self.addr);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
@@ -449,16 +495,36 @@ fn reset(stream: TcpStream) {
     drop(stream);
 }
 
-fn serve(
-    mut stream: TcpStream,
-    log: &Mutex<Vec<Seen>>,
-    queue: &Mutex<VecDeque<Fault>>,
-    handler: &Mutex<Handler>,
-) {
+/// What the connection threads share with the server.
+#[derive(Clone)]
+struct Shared {
+    log: Arc<Mutex<Vec<Seen>>>,
+    queue: Arc<Mutex<VecDeque<Fault>>>,
+    waiting: Arc<Mutex<Vec<Gate>>>,
+    handler: Arc<Mutex<Handler>>,
+}
+
+fn serve(mut stream: TcpStream, shared: &Shared) {
     let Some(mut seen) = read_request(&mut stream) else {
         return;
     };
+    let Shared {
+        log,
+        queue,
+        waiting,
+        handler,
+    } = shared;
+    // This request is the next one that held answers wait for.
+    for gate in waiting.lock().unwrap().drain(..) {
+        gate.open();
+    }
     let fault = queue.lock().unwrap().pop_front();
+    // Waits for the request after this one, however soon it comes.
+    let next_request = matches!(fault, Some(Fault::AnswerAfterTheNextRequest)).then(|| {
+        let gate = Gate::default();
+        waiting.lock().unwrap().push(gate.clone());
+        gate
+    });
     if let Some(Fault::ResetBeforeProcessing) = fault {
         seen.auth = Err("reset before processing".into());
         log.lock().unwrap().push(seen);
@@ -471,13 +537,11 @@ fn serve(
         (None, _) => (handler.lock().unwrap())(&seen),
     };
     log.lock().unwrap().push(seen);
-    match fault {
-        Some(Fault::DropAfterProcessing) => return reset(stream),
-        Some(Fault::DelayAfterProcessing(d)) => std::thread::sleep(d),
-        _ => {}
+    if let Some(Fault::DropAfterProcessing) = fault {
+        return reset(stream);
     }
-    if let Some(d) = reply.hold {
-        std::thread::sleep(d);
+    for gate in next_request.iter().chain(&reply.gate) {
+        gate.wait();
     }
     let _ = stream.write_all(&build(reply));
     let _ = stream.flush();
@@ -658,6 +722,61 @@ fn build(reply: Reply) -> Vec<u8> {
     let mut bytes = out.into_bytes();
     bytes.extend_from_slice(reply.body.as_bytes());
     bytes
+}
+
+/// Compares `actual` with the file `tests/integration/snapshots/NAME`, each
+/// value of `redactions` replaced by its placeholder first. In the file,
+/// `[..]` stands for any text within a line: only for what no test can
+/// know, such as an elapsed time. `SNAPSHOTS=overwrite cargo test --locked`
+/// rewrites the file, keeping its placeholders and `[..]` where they match.
+#[track_caller]
+pub fn snapshot(name: &str, actual: &str, redactions: &snapbox::Redactions) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/integration/snapshots")
+        .join(name);
+    expect(actual, snapbox::Data::read_from(&path, None), redactions);
+}
+
+/// As `snapshot`, against an expectation written in the test
+/// (`snapbox::str![…]`, which `SNAPSHOTS=overwrite` rewrites in place).
+#[track_caller]
+pub fn expect(actual: &str, expected: impl snapbox::IntoData, redactions: &snapbox::Redactions) {
+    snapbox::Assert::new()
+        .action_env(snapbox::assert::DEFAULT_ACTION_ENV)
+        // Backslashes are the product's words, not a Windows path.
+        .normalize_paths(false)
+        .redact_with(redactions.clone())
+        .eq(actual, expected);
+}
+
+/// Placeholders (`[NAME]`), each for exact values that differ from run to
+/// run: a temporary folder, a port, a generated number.
+pub fn redactions(pairs: impl IntoIterator<Item = (&'static str, String)>) -> snapbox::Redactions {
+    let mut r = snapbox::Redactions::new();
+    for (placeholder, value) in pairs {
+        // (snapbox would take an empty value as "this placeholder matches nothing".)
+        assert!(!value.is_empty(), "no value for {placeholder}");
+        r.insert(placeholder, value).unwrap();
+    }
+    r
+}
+
+/// `127.0.0.1:PORT` of a `http://127.0.0.1:PORT` base URL: `[SERVER]` in
+/// snapshots, the local server the profile names.
+pub fn server_addr(base_url: &str) -> String {
+    base_url.trim_start_matches("http://").to_string()
+}
+
+/// A base URL on 127.0.0.1 that refuses connections, for as long as the
+/// socket lives: the socket is bound there but does not listen. (A listener
+/// closed again would free the port for the next test that binds one.)
+pub fn refusing() -> (socket2::Socket, String) {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    let any_port: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    socket.bind(&any_port.into()).unwrap();
+    let addr = socket.local_addr().unwrap().as_socket().unwrap();
+    (socket, format!("http://{addr}"))
 }
 
 /// A config file for the test merchant, pointing at `base_url`.

@@ -7,7 +7,6 @@ use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use crate::common::*;
 use serde_json::Value;
@@ -112,7 +111,8 @@ fn an_answer_lost_after_processing_is_a_confirmed_return() {
 #[test]
 fn an_answer_slower_than_the_timeout_is_a_confirmed_return() {
     let (server, coupons) = one_coupon();
-    server.fault(Fault::DelayAfterProcessing(Duration::from_secs(4)));
+    // The first answer waits for the second attempt: it can only come too late.
+    server.fault(Fault::AnswerAfterTheNextRequest);
     let s = setup(&server.base_url, "");
     let out = s.ret(&[&ARGS[..], &["--timeout", "1", "--json", "-v"]].concat());
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
@@ -228,18 +228,10 @@ fn an_html_502_page_is_retried() {
     assert_eq!(state(&coupons), ("USED".into(), 0));
 }
 
-fn closed_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[test]
 fn an_unreachable_primary_falls_back_to_the_backup() {
     let (server, coupons) = one_coupon();
-    let primary = format!("http://127.0.0.1:{}", closed_port());
+    let (_held, primary) = refusing();
     let s = setup(
         &primary,
         &format!("backup_base_url = \"{}\"\n", server.base_url),

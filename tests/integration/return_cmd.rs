@@ -279,7 +279,7 @@ fn sign_error_points_at_the_first_difference() {
             .to_string(),
             sig: Sig::Missing,
             headers: vec![],
-            hold: None,
+            gate: None,
         }
     });
     let s = setup(&server.base_url, "");
@@ -385,14 +385,9 @@ fn no_definitive_answer_is_exit_4_with_the_retry_command() {
 
 #[test]
 fn a_refused_connection_is_exit_4() {
-    // Bind, learn the port, close: nothing listens there now.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let (_held, base_url) = refusing();
     let home = tempfile::tempdir().unwrap();
-    let config = write_config(home.path(), &format!("http://127.0.0.1:{port}"), "");
+    let config = write_config(home.path(), &base_url, "");
     let out = run(wxcoupon(home.path()).arg("--config").arg(&config).args([
         "return",
         "--code",
@@ -420,15 +415,31 @@ fn an_answer_that_fails_verification_is_never_a_success() {
         (Sig::NotBase64, "not valid Base64"),
         (Sig::Missing, "no Wechatpay-Timestamp header"),
         (Sig::TamperedBody, "signature does not match"),
-        (Sig::StaleTimestamp, "600 s behind the local clock"),
+        (
+            Sig::StaleTimestamp,
+            "s behind the local clock (the limit is 300 s)",
+        ),
         (Sig::WrongSerial, "signed by key `PUB_KEY_ID_0000"),
     ] {
         let server = Server::start(move |_| Reply::returned().sig(sig));
         let s = setup(&server.base_url, "");
+        let before = now();
         let out = s.ret(&["--code", "C", "--stock", "1"]);
+        let after = now();
         assert_eq!(out.code, 5, "{sig:?}: {}", out.stderr);
         assert_eq!(out.stdout, "", "{sig:?}: no return time may be printed");
         assert!(out.stderr.contains(words), "{sig:?}: {}", out.stderr);
+        if sig == Sig::StaleTimestamp {
+            // Dated 600 s before the stand-in's clock; wxcoupon reads its
+            // own clock a moment later, in the same second or the next ones.
+            assert!(
+                (600..=600 + after - before).any(|age| out
+                    .stderr
+                    .contains(&format!(": the answer's timestamp is {age} s behind"))),
+                "{}",
+                out.stderr
+            );
+        }
         assert!(
             out.stderr.contains("do NOT treat this as a success"),
             "{}",
