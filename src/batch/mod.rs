@@ -69,10 +69,15 @@ fn name_of(file: &Path) -> String {
     }
 }
 
-/// The journal's default place: beside the input.
-fn journal_path(b: &Batch) -> Result<PathBuf> {
-    match (&b.journal, streamed(&b.file)) {
-        (Some(j), _) => Ok(j.clone()),
+/// The journal's place: named with `--journal`, else beside the input.
+fn journal_place(b: &Batch) -> Result<journal::Place> {
+    let path = match (&b.journal, streamed(&b.file)) {
+        (Some(j), _) => {
+            return Ok(journal::Place {
+                path: j.clone(),
+                named: true,
+            });
+        }
         (None, true) => bail!(
             "--batch {} needs --journal FILE: the input can be read only once, and the journal is \
              what makes a re-run safe",
@@ -81,31 +86,34 @@ fn journal_path(b: &Batch) -> Result<PathBuf> {
         (None, false) => {
             let mut name = b.file.clone().into_os_string();
             name.push(".journal");
-            Ok(PathBuf::from(name))
+            PathBuf::from(name)
         }
-    }
+    };
+    Ok(journal::Place { path, named: false })
 }
 
 /// Runs the batch; the exit code by the rule: 0 when every row ended
 /// returned, else the most serious outcome present (5 > 4 > 3 > 2).
 pub fn run(session: &Session, b: &Batch, out: &mut Out) -> Result<u8> {
-    let journal_at = if b.dry_run {
-        PathBuf::new()
+    // Before the input is read: stdin without --journal is refused.
+    let place = if b.dry_run {
+        None
     } else {
-        journal_path(b)?
+        Some(journal_place(b)?)
     };
     let (path, _spool) = source(&b.file)?;
     let sha = input::sha256(&path)?;
     let rows = input::rows(&path, &name_of(&b.file), b.stock_default.is_some())?;
-    if b.dry_run {
+    let Some(place) = place else {
+        // A dry run: no journal.
         return Ok(dry_run::run(rows, b, out));
-    }
-    journal::not_the_input(&journal_at, &path)?;
+    };
+    journal::not_the_input(&place.path, &path)?;
     let started = OffsetDateTime::now_utc()
         .format(&Rfc3339)
         .unwrap_or_default();
     let (journal, recorded, warnings) =
-        journal::open(&journal_at, &sha, b.stock_default.as_deref(), &started)?;
+        journal::open(&place, &sha, b.stock_default.as_deref(), &started)?;
     for w in warnings {
         out.err(&format!("wxcoupon: warning: {w}\n"));
     }

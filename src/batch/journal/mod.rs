@@ -9,13 +9,15 @@ mod record;
 mod replay;
 
 use std::collections::HashMap;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result, bail};
+
+use crate::files;
 
 pub use record::{Record, Recorded, VERSION, coupon_key, number_key};
 
@@ -58,17 +60,13 @@ impl Syncer {
 /// A half-written last line (the process killed while writing it) is cut
 /// off, with a warning; damage before the last line is an error.
 pub fn open(
-    path: &Path,
+    place: &Place,
     input_sha256: &str,
     stock_default: Option<&str>,
     started: &str,
 ) -> Result<(Journal, HashMap<u64, Recorded>, Vec<String>)> {
-    let mut file = OpenOptions::new()
-        .read(true)
-        .append(true)
-        .create(true)
-        .open(path)
-        .with_context(|| format!("opening the journal {}", path.display()))?;
+    let path = place.path.as_path();
+    let mut file = open_file(place)?;
     lock(&file, path)?;
     let mut journal = Journal {
         file: file
@@ -112,6 +110,64 @@ pub fn open(
         journal.append(&header)?;
     }
     Ok((journal, state, warnings))
+}
+
+/// Where a journal is, and who chose it.
+pub struct Place {
+    pub path: PathBuf,
+    /// Named with `--journal`: the user's choice, which may be a link. The
+    /// default journal beside the input (in a folder others may write, say
+    /// a shared temporary folder) is never opened through a link, and is
+    /// used only if it is the user's own.
+    pub named: bool,
+}
+
+/// Who may read and write a journal: it holds the request numbers, and a
+/// line written into it could settle a row unsent.
+const MODE: u32 = 0o600;
+
+/// Opens (or creates, private) the journal file at `place`, which must be
+/// a regular file; the default one not through a link, and only the user's.
+fn open_file(place: &Place) -> Result<File> {
+    use std::os::unix::fs::MetadataExt;
+    let path = &place.path;
+    let opened = files::open_append(path, MODE, place.named);
+    let file = match opened {
+        Err(e)
+            if files::is_link(&e)
+                && std::fs::symlink_metadata(path).is_ok_and(|m| m.is_symlink()) =>
+        {
+            bail!(
+                "the journal {} is a symbolic link; nothing was sent. The journal beside the \
+                 input is never opened through a link (one planted in a shared folder would make \
+                 the batch write elsewhere): remove the link, or name the journal you mean with \
+                 --journal FILE",
+                path.display()
+            )
+        }
+        opened => opened.with_context(|| format!("opening the journal {}", path.display()))?,
+    };
+    let meta = file
+        .metadata()
+        .with_context(|| format!("opening the journal {}", path.display()))?;
+    if !meta.is_file() {
+        bail!(
+            "the journal {} is not a regular file (a named pipe, a device?); nothing was sent. \
+             Give --journal FILE",
+            path.display()
+        );
+    }
+    let me = rustix::process::geteuid().as_raw();
+    if !place.named && meta.uid() != me {
+        bail!(
+            "the journal {} belongs to another user (uid {}); nothing was sent. The journal \
+             beside the input is used only if it is yours (another user could have written rows \
+             into it): remove it, or name the journal you mean with --journal FILE",
+            path.display(),
+            meta.uid()
+        );
+    }
+    Ok(file)
 }
 
 /// One run at a time per journal: two runs would send every row twice,
@@ -201,6 +257,14 @@ mod tests {
     use super::*;
     use crate::exit::Kind;
 
+    /// The default journal at `path`.
+    fn at(path: &Path) -> Place {
+        Place {
+            path: path.to_path_buf(),
+            named: false,
+        }
+    }
+
     fn sending(line: u64, no: &str) -> Record {
         Record::Sending {
             line,
@@ -214,7 +278,7 @@ mod tests {
     fn a_journal_replays_and_refuses_another_input() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j");
-        let (mut j, state, _) = open(&path, "abc", None, "t").unwrap();
+        let (mut j, state, _) = open(&at(&path), "abc", None, "t").unwrap();
         assert!(state.is_empty());
         j.append(&sending(2, "R2")).unwrap();
         j.append(&sending(3, "R3")).unwrap();
@@ -228,14 +292,17 @@ mod tests {
         })
         .unwrap();
         drop(j);
-        let (_, state, warnings) = open(&path, "abc", None, "t").unwrap();
+        let (_, state, warnings) = open(&at(&path), "abc", None, "t").unwrap();
         assert!(warnings.is_empty());
         assert_eq!(state[&2].outcome, Some(Kind::Returned));
         assert_eq!(state[&3].outcome, None, "sent, no answer recorded");
         assert_eq!(&*state[&3].return_request_no, "R3");
-        let e = format!("{:#}", open(&path, "other", None, "t").err().unwrap());
+        let e = format!("{:#}", open(&at(&path), "other", None, "t").err().unwrap());
         assert!(e.contains("belongs to another input"), "{e}");
-        let e = format!("{:#}", open(&path, "abc", Some("9"), "t").err().unwrap());
+        let e = format!(
+            "{:#}",
+            open(&at(&path), "abc", Some("9"), "t").err().unwrap()
+        );
         assert!(
             e.contains("--stock (none)") || e.contains("another --stock"),
             "{e}"
@@ -245,7 +312,7 @@ mod tests {
     #[test]
     fn one_sync_covers_every_record_written_before_it() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut j, _, _) = open(&dir.path().join("j"), "abc", None, "t").unwrap();
+        let (mut j, _, _) = open(&at(&dir.path().join("j")), "abc", None, "t").unwrap();
         let syncer = j.syncer().unwrap();
         let first = j.write_numbered(&sending(2, "R2")).unwrap();
         let second = j.write_numbered(&sending(3, "R3")).unwrap();
@@ -261,12 +328,12 @@ mod tests {
     fn a_half_written_last_line_is_cut_off_and_damage_before_it_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j");
-        let (mut j, _, _) = open(&path, "abc", None, "t").unwrap();
+        let (mut j, _, _) = open(&at(&path), "abc", None, "t").unwrap();
         j.append(&sending(2, "R2")).unwrap();
         drop(j);
         let good = std::fs::read_to_string(&path).unwrap();
         std::fs::write(&path, format!("{good}{{\"record\":\"send")).unwrap();
-        let (mut j, state, warnings) = open(&path, "abc", None, "t").unwrap();
+        let (mut j, state, warnings) = open(&at(&path), "abc", None, "t").unwrap();
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert_eq!(&*state[&2].return_request_no, "R2");
         j.append(&sending(3, "R3")).unwrap();
@@ -284,7 +351,7 @@ mod tests {
             ),
         )
         .unwrap();
-        let e = format!("{:#}", open(&path, "abc", None, "t").err().unwrap());
+        let e = format!("{:#}", open(&at(&path), "abc", None, "t").err().unwrap());
         assert!(e.contains("is damaged at line 3"), "{e}");
     }
 }
