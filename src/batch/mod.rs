@@ -19,7 +19,7 @@ mod worker;
 use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, mpsc};
+use std::sync::{Mutex, PoisonError, mpsc};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -164,6 +164,7 @@ fn send(
         let tally = print(heard, &journal, &stop, b, out);
         (tally, producer.join().unwrap_or(None))
     });
+    write_kept(&journal, out);
     let stopped = stop.stopping();
     tally.summary(
         clock.elapsed(),
@@ -285,17 +286,58 @@ fn finish(d: &Done, journal: &Mutex<Journal>, stop: &Stop, json: bool, out: &mut
     if d.how == How::NotStarted {
         return;
     }
-    if d.how == How::Sent
-        && let Ok(mut j) = journal.lock()
-        && let Err(e) = j.append_unsynced(&Record::outcome(d.line, &d.report))
-    {
-        // The row was sent; its `sending` record makes a re-run resume it.
-        stop.after_error();
-        out.err(&format!(
-            "wxcoupon: error: line {}: {e:#}; the batch stops (a re-run resumes this row with its \
-             number)\n",
-            d.line
-        ));
+    if d.how == How::Sent {
+        let mut j = journal.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Err(e) = j.append_outcome(Record::outcome(d.line, &d.report)) {
+            stop.after_error();
+            out.err(&format!(
+                "wxcoupon: error: line {}: {e:#}; the batch stops. The row was sent: its outcome \
+                 is kept, to be written to the journal as soon as it can be\n",
+                d.line
+            ));
+        }
     }
     out.out(&row::line_of(d, json));
+}
+
+/// At the end of the batch, writes the outcomes kept while the journal could
+/// not be written, and says what became of them.
+fn write_kept(journal: &Mutex<Journal>, out: &mut Out) {
+    let mut j = journal.lock().unwrap_or_else(PoisonError::into_inner);
+    if j.late().is_empty() {
+        return;
+    }
+    let _ = j.write_kept();
+    let mut unwritten = j.unwritten();
+    unwritten.sort_unstable();
+    let mut written: Vec<u64> = j
+        .late()
+        .iter()
+        .copied()
+        .filter(|l| !unwritten.contains(l))
+        .collect();
+    written.sort_unstable();
+    if !written.is_empty() {
+        out.err(&format!(
+            "batch: the outcomes kept of line(s) {} are in the journal now\n",
+            lines(&written)
+        ));
+    }
+    if !unwritten.is_empty() {
+        out.err(&format!(
+            "batch: the outcomes of line(s) {} could not be written to the journal (they are \
+             printed above): the re-run resumes those rows with their own request numbers, which \
+             never returns a coupon twice\n",
+            lines(&unwritten)
+        ));
+    }
+}
+
+/// `2, 5, 7`.
+fn lines(lines: &[u64]) -> String {
+    lines
+        .iter()
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
