@@ -5,10 +5,10 @@
 //! number, fsync'd before the request leaves, so a re-run (after a crash, a
 //! kill, an interruption) resumes each row with its own number.
 
+mod csv_records;
 mod dry_run;
 pub mod input;
 pub mod journal;
-mod lines;
 mod options;
 mod plan;
 mod row;

@@ -494,3 +494,66 @@ fn a_disk_that_fills_up_and_frees_again_mid_batch_leaves_a_journal_the_re_run_re
     let again = emu.ret(&args);
     check_the_re_run(dir.path(), &emu, &journal, &again, ROWS);
 }
+
+/// A file of `head`, then `hole` zero bytes (a sparse file: nothing on
+/// disk), then `tail`.
+fn sparse(path: &Path, head: &str, hole: u64, tail: &str) {
+    use std::io::{Seek, SeekFrom, Write};
+    let mut f = std::fs::File::create(path).unwrap();
+    f.write_all(head.as_bytes()).unwrap();
+    f.seek(SeekFrom::Current(hole as i64)).unwrap();
+    f.write_all(tail.as_bytes()).unwrap();
+}
+
+/// A field of 80 MiB — a quoted field, an unterminated quote near the top,
+/// a JSON Lines line — is an invalid row on its line, and the dry run
+/// reads on, under a 64 MiB data limit (`prlimit --data`): it read such a
+/// field whole, several times over, before.
+#[test]
+fn a_huge_field_is_an_invalid_row_and_memory_stays_under_64_mib() {
+    const HOLE: u64 = 80 << 20;
+    let emu = emulator(None, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let header = "coupon_code,stock_id,return_request_no\nC1,9856000,R1\n";
+    let cases = [
+        (
+            "field.csv",
+            (format!("{header}\""), "\",9856000,R2\nC3,9856000,R3\n"),
+            "line 2  C1  would send  {\"coupon_code\":\"C1\",\"stock_id\":\"9856000\",\"return_request_no\":\"R1\"}\n\
+             line 3  -  invalid  a line longer than 64 KiB: far beyond any row; not read\n\
+             line 4  C3  would send  {\"coupon_code\":\"C3\",\"stock_id\":\"9856000\",\"return_request_no\":\"R3\"}\n",
+        ),
+        (
+            "open.csv",
+            (format!("{header}\"C2,9856000,R2\n"), "\nC3,9856000,R3\n"),
+            "line 2  C1  would send  {\"coupon_code\":\"C1\",\"stock_id\":\"9856000\",\"return_request_no\":\"R1\"}\n\
+             line 3  -  invalid  a record longer than 64 KiB runs from this line to line 5 (an \
+             unterminated quote?); the lines inside it were not read as rows\n",
+        ),
+        (
+            "field.jsonl",
+            (
+                "{\"coupon_code\":\"C1\",\"stock_id\":\"9856000\",\"return_request_no\":\"R1\"}\n{\"coupon_code\":\"".to_string(),
+                "\"}\n{\"coupon_code\":\"C3\",\"stock_id\":\"9856000\",\"return_request_no\":\"R3\"}\n",
+            ),
+            "line 1  C1  would send  {\"coupon_code\":\"C1\",\"stock_id\":\"9856000\",\"return_request_no\":\"R1\"}\n\
+             line 2  -  invalid  a line longer than 64 KiB: far beyond any row; not read\n\
+             line 3  C3  would send  {\"coupon_code\":\"C3\",\"stock_id\":\"9856000\",\"return_request_no\":\"R3\"}\n",
+        ),
+    ];
+    for (name, (head, tail), stdout) in cases {
+        let input = dir.path().join(name);
+        sparse(&input, &head, HOLE, tail);
+        let out = ret_in_shell(
+            &emu,
+            "exec prlimit --data=67108864 \"$@\"",
+            &["--batch", input.to_str().unwrap(), "--dry-run"],
+        );
+        assert_eq!(out.code, 2, "{name}: {}", out.stderr);
+        assert_eq!(out.stdout, stdout, "{name}");
+        assert_eq!(
+            out.stderr, "dry run: nothing was sent and no journal was written; 1 invalid row(s)\n",
+            "{name}"
+        );
+    }
+}
