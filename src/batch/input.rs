@@ -315,7 +315,7 @@ impl Columns {
         if record.len() == 1 && record[0].trim().is_empty() {
             return None;
         }
-        if record.len() < self.width && last > line && record.iter().any(|f| f.contains('\n')) {
+        if record.len() < self.width && record.iter().any(|f| f.contains('\n')) {
             return bad(format!(
                 "a quoted field opened on this line runs on to line {last} (an unterminated \
                  quote?); the lines inside it were not read as rows"
@@ -437,6 +437,17 @@ mod tests {
         };
         assert!(reason.contains("unterminated quote"), "{reason}");
         assert_eq!(items.len(), 2);
+        // Opened on the last line.
+        let items = read("coupon_code,stock_id\nC1,1\n\"C2,1\n");
+        assert_eq!(
+            items[1],
+            Item::Bad {
+                line: 3,
+                reason: "a quoted field opened on this line runs on to line 3 (an unterminated \
+                         quote?); the lines inside it were not read as rows"
+                    .into()
+            }
+        );
     }
 
     #[test]
