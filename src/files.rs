@@ -107,16 +107,20 @@ pub fn create_new(path: &Path, mode: u32) -> std::io::Result<std::fs::File> {
 /// Opens `path` for reading and appending, creating it with `mode` at most
 /// (Unix) if it is not there. A final link is followed only when
 /// `follow_link`; otherwise a link there is an error that `is_link` knows.
+/// The open never waits on a named pipe or a device (O_NONBLOCK, which
+/// changes nothing for a regular file): the caller checks what it opened.
 pub fn open_append(path: &Path, mode: u32, follow_link: bool) -> std::io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true).append(true).create(true);
     #[cfg(unix)]
     {
+        use rustix::fs::OFlags;
         use std::os::unix::fs::OpenOptionsExt;
-        options.mode(mode);
+        let mut flags = OFlags::NONBLOCK;
         if !follow_link {
-            options.custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
+            flags |= OFlags::NOFOLLOW;
         }
+        options.mode(mode).custom_flags(flags.bits() as i32);
     }
     #[cfg(not(unix))]
     let _ = (mode, follow_link);
