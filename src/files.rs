@@ -121,6 +121,38 @@ pub fn create_new(path: &Path, mode: u32) -> std::io::Result<std::fs::File> {
     }
 }
 
+/// Opens `path` for reading and appending, creating it with `mode` at most
+/// (Unix) if it is not there. A final link is followed only when
+/// `follow_link`; otherwise a link there is an error that `is_link` knows.
+/// The open never waits on a named pipe or a device (O_NONBLOCK, which
+/// changes nothing for a regular file): the caller checks what it opened.
+pub fn open_append(path: &Path, mode: u32, follow_link: bool) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).append(true).create(true);
+    #[cfg(unix)]
+    {
+        use rustix::fs::OFlags;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut flags = OFlags::NONBLOCK;
+        if !follow_link {
+            flags |= OFlags::NOFOLLOW;
+        }
+        options.mode(mode).custom_flags(flags.bits() as i32);
+    }
+    #[cfg(not(unix))]
+    let _ = (mode, follow_link);
+    options.open(path)
+}
+
+/// Whether `open_append` failed on a link it was not to follow (ELOOP: also
+/// a loop of links in the folders above; the caller looks).
+pub fn is_link(e: &std::io::Error) -> bool {
+    #[cfg(unix)]
+    return e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error());
+    #[cfg(not(unix))]
+    false
+}
+
 /// Creates a folder and its parents; the ones it creates get `mode`, never
 /// more than the umask allows (Unix). An existing folder is left as it is.
 pub fn create_dir(path: &Path, mode: u32) -> std::io::Result<()> {

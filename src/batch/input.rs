@@ -9,8 +9,8 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
-use super::lines::LineCounting;
-use crate::escape;
+use super::csv_records::{CsvRecord, CsvRecords, FIELDS_MAX, Fields, RECORD_MAX};
+use crate::{escape, files};
 
 /// One row as the file gives it; checked later like `--code`/`--stock`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,8 +87,7 @@ pub fn rows(path: &Path, name: &str, stock_default: bool) -> Result<Rows> {
     csv_rows(path, name, stock_default, CSV_BUFFER)
 }
 
-/// The CSV reader's buffer (the csv crate's default size): how far it reads
-/// ahead of the positions it reports.
+/// The buffer a CSV file is read through.
 const CSV_BUFFER: usize = 8 << 10;
 
 #[derive(Deserialize)]
@@ -98,103 +97,140 @@ struct JsonRow {
     return_request_no: Option<String>,
 }
 
+/// The rows of a JSON Lines file, each line read up to `RECORD_MAX` bytes:
+/// a longer one is passed over, not kept.
 fn json_lines(path: &Path) -> Result<impl Iterator<Item = Item> + Send + use<>> {
     let file = File::open(path).with_context(|| format!("reading {}", path.display()))?;
-    Ok(BufReader::new(file)
-        .lines()
-        .enumerate()
-        .filter_map(|(i, line)| {
-            let line_no = i as u64 + 1;
-            let text = match line {
-                Ok(t) => t,
+    let mut reader = BufReader::new(file);
+    let (mut line, mut text, mut done) = (0, Vec::new(), false);
+    Ok(std::iter::from_fn(move || {
+        while !done {
+            line += 1;
+            text.clear();
+            let read = (&mut reader)
+                .take(RECORD_MAX as u64 + 1)
+                .read_until(b'\n', &mut text);
+            let too_long = matches!(read, Ok(n) if n > RECORD_MAX && !text.ends_with(b"\n"));
+            let read = match read {
+                Ok(0) => return None,
+                Ok(_) if too_long => pass_line(&mut reader),
+                other => other.map(|_| ()),
+            };
+            if let Err(e) = read {
+                // The file cannot be read on: said once, then the end.
+                done = true;
+                let reason = format!("not readable ({e}); the rest of the file was not read");
+                return Some(Item::Bad { line, reason });
+            }
+            if too_long {
+                let reason = format!(
+                    "a line longer than {}: far beyond any row; not read",
+                    files::size(RECORD_MAX as u64)
+                );
+                return Some(Item::Bad { line, reason });
+            }
+            if let Some(item) = json_item(line, &text) {
+                return Some(item);
+            }
+        }
+        None
+    }))
+}
+
+/// Reads on to the end of the line (or the file), keeping nothing.
+fn pass_line(reader: &mut impl BufRead) -> std::io::Result<()> {
+    loop {
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(());
+        }
+        match buf.iter().position(|&b| b == b'\n') {
+            Some(at) => {
+                reader.consume(at + 1);
+                return Ok(());
+            }
+            None => {
+                let n = buf.len();
+                reader.consume(n);
+            }
+        }
+    }
+}
+
+/// One line of a JSON Lines file as a row; none for a blank line.
+fn json_item(line: u64, text: &[u8]) -> Option<Item> {
+    let bad = |reason: String| Some(Item::Bad { line, reason });
+    let text = match std::str::from_utf8(text) {
+        Ok(t) => t.trim_start_matches('\u{feff}').trim(),
+        Err(e) => return bad(format!("not readable as UTF-8 text ({e})")),
+    };
+    if text.is_empty() {
+        return None;
+    }
+    if !text.starts_with('{') {
+        return bad("not a JSON object (a JSON Lines batch has one object per line)".into());
+    }
+    match serde_json::from_str::<JsonRow>(text) {
+        Ok(JsonRow {
+            coupon_code: Some(coupon_code),
+            stock_id,
+            return_request_no,
+        }) => Some(Item::Row(Row {
+            line,
+            coupon_code,
+            stock_id,
+            return_request_no,
+        })),
+        Ok(_) => bad("no coupon_code".into()),
+        Err(e) => bad(format!(
+            "not a JSON object with string fields coupon_code, stock_id, return_request_no ({e})"
+        )),
+    }
+}
+
+/// The rows of a CSV file, read through a buffer of `buffer` bytes, each
+/// with its line.
+fn csv_rows(path: &Path, name: &str, stock_default: bool, buffer: usize) -> Result<Rows> {
+    let file = File::open(path).with_context(|| format!("reading {name}"))?;
+    let mut records = CsvRecords::new(file, buffer);
+    let header = records
+        .next_record()
+        .with_context(|| format!("reading {name}"))?;
+    let headers = match header.map(|h| h.fields) {
+        None => Vec::new(),
+        Some(Fields::Text(names)) => names,
+        Some(Fields::TooLong | Fields::TooWide) => bail!(
+            "{name}:1: the header row is longer than {} or has more than {FIELDS_MAX} columns \
+             (an unterminated quote?): a batch file is CSV with a header row naming coupon_code, \
+             stock_id and optionally return_request_no, or JSON Lines",
+            files::size(RECORD_MAX as u64)
+        ),
+        Some(Fields::NotUtf8(n)) => {
+            bail!("{name}:1: the header row's column {n} is not UTF-8 text")
+        }
+    };
+    let columns = Columns::of(&headers, name, stock_default)?;
+    let mut done = false;
+    Ok(Box::new(std::iter::from_fn(move || {
+        while !done {
+            let record = match records.next_record() {
+                Ok(Some(record)) => record,
+                Ok(None) => return None,
                 Err(e) => {
+                    // The file cannot be read on: said once, then the end.
+                    done = true;
                     return Some(Item::Bad {
-                        line: line_no,
-                        reason: format!("not readable as UTF-8 text ({e})"),
+                        line: records.line(),
+                        reason: format!("not readable ({e}); the rest of the file was not read"),
                     });
                 }
             };
-            let text = text.trim_start_matches('\u{feff}').trim();
-            if text.is_empty() {
-                return None;
+            match columns.item(record) {
+                Some(item) => return Some(item),
+                None => continue,
             }
-            if !text.starts_with('{') {
-                return Some(Item::Bad {
-                    line: line_no,
-                    reason: "not a JSON object (a JSON Lines batch has one object per line)".into(),
-                });
-            }
-            Some(match serde_json::from_str::<JsonRow>(text) {
-                Ok(JsonRow {
-                    coupon_code: Some(code),
-                    stock_id,
-                    return_request_no,
-                }) => Item::Row(Row {
-                    line: line_no,
-                    coupon_code: code,
-                    stock_id,
-                    return_request_no,
-                }),
-                Ok(_) => Item::Bad {
-                    line: line_no,
-                    reason: "no coupon_code".into(),
-                },
-                Err(e) => Item::Bad {
-                    line: line_no,
-                    reason: format!(
-                        "not a JSON object with string fields coupon_code, stock_id, \
-                         return_request_no ({e})"
-                    ),
-                },
-            })
-        }))
-}
-
-/// The rows of a CSV file, read through a CSV reader with a buffer of
-/// `buffer` bytes, each with its line.
-fn csv_rows(path: &Path, name: &str, stock_default: bool, buffer: usize) -> Result<Rows> {
-    let file = File::open(path).with_context(|| format!("reading {name}"))?;
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .buffer_capacity(buffer)
-        .from_reader(LineCounting::new(file, buffer));
-    let headers = reader
-        .headers()
-        .with_context(|| format!("{name}: the header row is not readable CSV"))?;
-    let columns = Columns::of(headers, name, stock_default)?;
-    let mut record = csv::StringRecord::new();
-    Ok(Box::new(std::iter::from_fn(move || {
-        loop {
-            // Where the next record starts: after blank lines, on its first
-            // line (asked before the record is read: a long one would leave
-            // its start behind what the counting reader keeps).
-            let start = reader.position().byte();
-            let line = reader.get_mut().line_at(start);
-            let read = reader.read_record(&mut record);
-            return match read {
-                Ok(false) => None,
-                Err(e) => Some(Item::Bad {
-                    line,
-                    reason: format!("not readable CSV ({e})"),
-                }),
-                // A line of white space only is a blank line.
-                Ok(true) if record.len() == 1 && record[0].trim().is_empty() => continue,
-                Ok(true)
-                    if record.len() < columns.width && record.iter().any(|f| f.contains('\n')) =>
-                {
-                    let after = reader.position().byte();
-                    let last = reader.get_mut().line_at(after).saturating_sub(1).max(line);
-                    Some(Item::Bad {
-                        line,
-                        reason: format!(
-                            "a quoted field opened on this line runs on to line {last} (an \
-                             unterminated quote?); the lines inside it were not read as rows"
-                        ),
-                    })
-                }
-                Ok(true) => Some(columns.item(&record, line)),
-            };
         }
+        None
     })))
 }
 
@@ -210,7 +246,7 @@ struct Columns {
 impl Columns {
     /// The columns of this header row. One that lacks a column the batch
     /// needs, or names one twice, is an error.
-    fn of(headers: &csv::StringRecord, name: &str, stock_default: bool) -> Result<Columns> {
+    fn of(headers: &[String], name: &str, stock_default: bool) -> Result<Columns> {
         let names: Vec<String> = headers
             .iter()
             .map(|h| h.trim().trim_start_matches('\u{feff}').trim().to_string())
@@ -256,14 +292,41 @@ impl Columns {
         })
     }
 
-    /// A CSV record as a row.
-    fn item(&self, record: &csv::StringRecord, line: u64) -> Item {
+    /// A CSV record as a row; none for a blank line (white space only).
+    fn item(&self, record: CsvRecord) -> Option<Item> {
+        let (line, last) = (record.first_line, record.last_line);
+        let bad = |reason: String| Some(Item::Bad { line, reason });
+        let too = match record.fields {
+            Fields::Text(fields) => Ok(fields),
+            Fields::TooLong => Err(format!("longer than {}", files::size(RECORD_MAX as u64))),
+            Fields::TooWide => Err(format!("of more than {FIELDS_MAX} fields")),
+            Fields::NotUtf8(n) => return bad(format!("field {n} is not UTF-8 text")),
+        };
+        let record = match too {
+            Ok(fields) => fields,
+            Err(what) if last > line => {
+                return bad(format!(
+                    "a record {what} runs from this line to line {last} (an unterminated \
+                     quote?); the lines inside it were not read as rows"
+                ));
+            }
+            Err(what) => return bad(format!("a line {what}: far beyond any row; not read")),
+        };
+        if record.len() == 1 && record[0].trim().is_empty() {
+            return None;
+        }
+        if record.len() < self.width && record.iter().any(|f| f.contains('\n')) {
+            return bad(format!(
+                "a quoted field opened on this line runs on to line {last} (an unterminated \
+                 quote?); the lines inside it were not read as rows"
+            ));
+        }
         let field = |i: Option<usize>| {
             i.and_then(|i| record.get(i))
-                .map(str::to_string)
                 .filter(|v| !v.is_empty())
+                .cloned()
         };
-        match field(Some(self.code)) {
+        Some(match field(Some(self.code)) {
             Some(coupon_code) => Item::Row(Row {
                 line,
                 coupon_code,
@@ -274,7 +337,7 @@ impl Columns {
                 line,
                 reason: "no coupon_code".into(),
             },
-        }
+        })
     }
 }
 
@@ -374,6 +437,17 @@ mod tests {
         };
         assert!(reason.contains("unterminated quote"), "{reason}");
         assert_eq!(items.len(), 2);
+        // Opened on the last line.
+        let items = read("coupon_code,stock_id\nC1,1\n\"C2,1\n");
+        assert_eq!(
+            items[1],
+            Item::Bad {
+                line: 3,
+                reason: "a quoted field opened on this line runs on to line 3 (an unterminated \
+                         quote?); the lines inside it were not read as rows"
+                    .into()
+            }
+        );
     }
 
     #[test]
@@ -397,6 +471,58 @@ mod tests {
         for buffer in [1, 2, 3, 64, 1000] {
             assert_eq!(read(buffer), items, "buffer {buffer}");
         }
+    }
+
+    /// A field far longer than a row can be (an unterminated quote near the
+    /// top of a big export makes the rest of the file one field) is not
+    /// kept: its row is invalid, on its line, and reading goes on.
+    #[test]
+    fn a_record_longer_than_a_row_can_be_is_invalid_on_its_line_and_reading_goes_on() {
+        let huge = "x".repeat(RECORD_MAX + 1);
+        let csv = format!("coupon_code,stock_id\nC1,1\n\"{huge}\",1\nC2,2\n");
+        let items = read(&csv);
+        assert_eq!(items[0], row(2, "C1", "1", None));
+        assert_eq!(
+            items[1],
+            Item::Bad {
+                line: 3,
+                reason: "a line longer than 64 KiB: far beyond any row; not read".into()
+            }
+        );
+        assert_eq!(items[2], row(4, "C2", "2", None));
+        assert_eq!(items.len(), 3);
+
+        let lines = "C3,3\n".repeat(RECORD_MAX / 4);
+        let items = read(&format!("coupon_code,stock_id\nC1,1\n\"C2,2\n{lines}"));
+        assert_eq!(
+            items[1],
+            Item::Bad {
+                line: 3,
+                reason: format!(
+                    "a record longer than 64 KiB runs from this line to line {} (an unterminated \
+                     quote?); the lines inside it were not read as rows",
+                    3 + RECORD_MAX / 4
+                )
+            }
+        );
+        assert_eq!(items.len(), 2);
+
+        let json = format!(
+            "{{\"coupon_code\":\"C1\"}}\n{{\"coupon_code\":\"{huge}\"}}\n{{\"coupon_code\":\"C2\"}}"
+        );
+        let items = read(&json);
+        assert_eq!(
+            items[1],
+            Item::Bad {
+                line: 2,
+                reason: "a line longer than 64 KiB: far beyond any row; not read".into()
+            }
+        );
+        assert!(
+            matches!(&items[2], Item::Row(Row { line: 3, .. })),
+            "{items:?}"
+        );
+        assert_eq!(items.len(), 3);
     }
 
     #[test]

@@ -5,10 +5,10 @@
 //! number, fsync'd before the request leaves, so a re-run (after a crash, a
 //! kill, an interruption) resumes each row with its own number.
 
+mod csv_records;
 mod dry_run;
 pub mod input;
 pub mod journal;
-mod lines;
 mod options;
 mod plan;
 mod row;
@@ -19,7 +19,7 @@ mod worker;
 use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, mpsc};
+use std::sync::{Mutex, PoisonError, mpsc};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -69,10 +69,15 @@ fn name_of(file: &Path) -> String {
     }
 }
 
-/// The journal's default place: beside the input.
-fn journal_path(b: &Batch) -> Result<PathBuf> {
-    match (&b.journal, streamed(&b.file)) {
-        (Some(j), _) => Ok(j.clone()),
+/// The journal's place: named with `--journal`, else beside the input.
+fn journal_place(b: &Batch) -> Result<journal::Place> {
+    let path = match (&b.journal, streamed(&b.file)) {
+        (Some(j), _) => {
+            return Ok(journal::Place {
+                path: j.clone(),
+                named: true,
+            });
+        }
         (None, true) => bail!(
             "--batch {} needs --journal FILE: the input can be read only once, and the journal is \
              what makes a re-run safe",
@@ -81,31 +86,34 @@ fn journal_path(b: &Batch) -> Result<PathBuf> {
         (None, false) => {
             let mut name = b.file.clone().into_os_string();
             name.push(".journal");
-            Ok(PathBuf::from(name))
+            PathBuf::from(name)
         }
-    }
+    };
+    Ok(journal::Place { path, named: false })
 }
 
 /// Runs the batch; the exit code by the rule: 0 when every row ended
 /// returned, else the most serious outcome present (5 > 4 > 3 > 2).
 pub fn run(session: &Session, b: &Batch, out: &mut Out) -> Result<u8> {
-    let journal_at = if b.dry_run {
-        PathBuf::new()
+    // Before the input is read: stdin without --journal is refused.
+    let place = if b.dry_run {
+        None
     } else {
-        journal_path(b)?
+        Some(journal_place(b)?)
     };
     let (path, _spool) = source(&b.file)?;
     let sha = input::sha256(&path)?;
     let rows = input::rows(&path, &name_of(&b.file), b.stock_default.is_some())?;
-    if b.dry_run {
+    let Some(place) = place else {
+        // A dry run: no journal.
         return Ok(dry_run::run(rows, b, out));
-    }
-    journal::not_the_input(&journal_at, &path)?;
+    };
+    journal::not_the_input(&place.path, &path)?;
     let started = OffsetDateTime::now_utc()
         .format(&Rfc3339)
         .unwrap_or_default();
     let (journal, recorded, warnings) =
-        journal::open(&journal_at, &sha, b.stock_default.as_deref(), &started)?;
+        journal::open(&place, &sha, b.stock_default.as_deref(), &started)?;
     for w in warnings {
         out.err(&format!("wxcoupon: warning: {w}\n"));
     }
@@ -156,6 +164,7 @@ fn send(
         let tally = print(heard, &journal, &stop, b, out);
         (tally, producer.join().unwrap_or(None))
     });
+    write_kept(&journal, out);
     let stopped = stop.stopping();
     tally.summary(
         clock.elapsed(),
@@ -277,17 +286,58 @@ fn finish(d: &Done, journal: &Mutex<Journal>, stop: &Stop, json: bool, out: &mut
     if d.how == How::NotStarted {
         return;
     }
-    if d.how == How::Sent
-        && let Ok(mut j) = journal.lock()
-        && let Err(e) = j.append_unsynced(&Record::outcome(d.line, &d.report))
-    {
-        // The row was sent; its `sending` record makes a re-run resume it.
-        stop.after_error();
-        out.err(&format!(
-            "wxcoupon: error: line {}: {e:#}; the batch stops (a re-run resumes this row with its \
-             number)\n",
-            d.line
-        ));
+    if d.how == How::Sent {
+        let mut j = journal.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Err(e) = j.append_outcome(Record::outcome(d.line, &d.report)) {
+            stop.after_error();
+            out.err(&format!(
+                "wxcoupon: error: line {}: {e:#}; the batch stops. The row was sent: its outcome \
+                 is kept, to be written to the journal as soon as it can be\n",
+                d.line
+            ));
+        }
     }
     out.out(&row::line_of(d, json));
+}
+
+/// At the end of the batch, writes the outcomes kept while the journal could
+/// not be written, and says what became of them.
+fn write_kept(journal: &Mutex<Journal>, out: &mut Out) {
+    let mut j = journal.lock().unwrap_or_else(PoisonError::into_inner);
+    if j.late().is_empty() {
+        return;
+    }
+    let _ = j.write_kept();
+    let mut unwritten = j.unwritten();
+    unwritten.sort_unstable();
+    let mut written: Vec<u64> = j
+        .late()
+        .iter()
+        .copied()
+        .filter(|l| !unwritten.contains(l))
+        .collect();
+    written.sort_unstable();
+    if !written.is_empty() {
+        out.err(&format!(
+            "batch: the outcomes kept of line(s) {} are in the journal now\n",
+            lines(&written)
+        ));
+    }
+    if !unwritten.is_empty() {
+        out.err(&format!(
+            "batch: the outcomes of line(s) {} could not be written to the journal (they are \
+             printed above): the re-run resumes those rows with their own request numbers, which \
+             never returns a coupon twice\n",
+            lines(&unwritten)
+        ));
+    }
+}
+
+/// `2, 5, 7`.
+fn lines(lines: &[u64]) -> String {
+    lines
+        .iter()
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -5,6 +5,7 @@
 
 mod architecture;
 mod batch;
+mod batch_hostile;
 mod certificates;
 mod common;
 mod emulator;

@@ -3,80 +3,46 @@
 //! start time), then per row a `sending` record, written and fsync'd before
 //! the request leaves, and an `outcome` record after. Readable with `jq`. A
 //! re-run replays it (`replay`): what each line last became, and with which
-//! number. The records, and the keys a row is known by, are in `record`.
+//! number. The records, and the keys a row is known by, are in `record`;
+//! writing them when the disk may fill up at any moment (each record whole
+//! or not at all, outcomes kept until they can be written), in `writer`.
+//! The file is private (0600); the default one, beside the input, is never
+//! opened through a link and must be the user's own.
 
 mod record;
 mod replay;
+mod writer;
 
 use std::collections::HashMap;
-use std::fs::{File, OpenOptions};
-use std::io::{Seek, SeekFrom, Write};
+use std::fs::File;
+use std::io::{Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result, bail};
 
+use crate::files;
+
 pub use record::{Record, Recorded, VERSION, coupon_key, number_key};
-
-/// The journal of this run: locked, open for appending.
-pub struct Journal {
-    file: File,
-    pub path: PathBuf,
-    /// Records written so far (for `Syncer`).
-    written: Arc<AtomicU64>,
-}
-
-/// Group commit: a worker's `sending` record is on disk when its
-/// `sync_through` returns, and one `fsync` covers every record written
-/// before it, so workers that write at the same moment share one.
-pub struct Syncer {
-    file: File,
-    path: PathBuf,
-    written: Arc<AtomicU64>,
-    synced: Mutex<u64>,
-}
-
-impl Syncer {
-    /// Returns once record number `n` (from `Journal::write_numbered`) is on disk.
-    pub fn sync_through(&self, n: u64) -> Result<()> {
-        let mut synced = self.synced.lock().unwrap_or_else(|p| p.into_inner());
-        if *synced >= n {
-            return Ok(());
-        }
-        let target = self.written.load(Ordering::SeqCst);
-        self.file
-            .sync_data()
-            .with_context(|| format!("writing the journal {}", self.path.display()))?;
-        *synced = target;
-        Ok(())
-    }
-}
+pub use writer::{Journal, Syncer};
 
 /// Opens the journal at `path` for this input: a new one gets its header;
 /// an old one must belong to the same input and `--stock`, and is replayed.
 /// A half-written last line (the process killed while writing it) is cut
 /// off, with a warning; damage before the last line is an error.
 pub fn open(
-    path: &Path,
+    place: &Place,
     input_sha256: &str,
     stock_default: Option<&str>,
     started: &str,
 ) -> Result<(Journal, HashMap<u64, Recorded>, Vec<String>)> {
-    let mut file = OpenOptions::new()
-        .read(true)
-        .append(true)
-        .create(true)
-        .open(path)
-        .with_context(|| format!("opening the journal {}", path.display()))?;
+    let path = place.path.as_path();
+    let mut file = open_file(place)?;
     lock(&file, path)?;
-    let mut journal = Journal {
-        file: file
-            .try_clone()
+    let mut journal = Journal::new(
+        file.try_clone()
             .with_context(|| format!("opening the journal {}", path.display()))?,
-        path: path.to_path_buf(),
-        written: Arc::new(AtomicU64::new(0)),
-    };
+        path,
+    );
     let empty = file
         .metadata()
         .map(|m| m.len() == 0)
@@ -114,6 +80,64 @@ pub fn open(
     Ok((journal, state, warnings))
 }
 
+/// Where a journal is, and who chose it.
+pub struct Place {
+    pub path: PathBuf,
+    /// Named with `--journal`: the user's choice, which may be a link. The
+    /// default journal beside the input (in a folder others may write, say
+    /// a shared temporary folder) is never opened through a link, and is
+    /// used only if it is the user's own.
+    pub named: bool,
+}
+
+/// Who may read and write a journal: it holds the request numbers, and a
+/// line written into it could settle a row unsent.
+const MODE: u32 = 0o600;
+
+/// Opens (or creates, private) the journal file at `place`, which must be
+/// a regular file; the default one not through a link, and only the user's.
+fn open_file(place: &Place) -> Result<File> {
+    use std::os::unix::fs::MetadataExt;
+    let path = &place.path;
+    let opened = files::open_append(path, MODE, place.named);
+    let file = match opened {
+        Err(e)
+            if files::is_link(&e)
+                && std::fs::symlink_metadata(path).is_ok_and(|m| m.is_symlink()) =>
+        {
+            bail!(
+                "the journal {} is a symbolic link; nothing was sent. The journal beside the \
+                 input is never opened through a link (one planted in a shared folder would make \
+                 the batch write elsewhere): remove the link, or name the journal you mean with \
+                 --journal FILE",
+                path.display()
+            )
+        }
+        opened => opened.with_context(|| format!("opening the journal {}", path.display()))?,
+    };
+    let meta = file
+        .metadata()
+        .with_context(|| format!("opening the journal {}", path.display()))?;
+    if !meta.is_file() {
+        bail!(
+            "the journal {} is not a regular file (a named pipe, a device?); nothing was sent. \
+             Give --journal FILE",
+            path.display()
+        );
+    }
+    let me = rustix::process::geteuid().as_raw();
+    if !place.named && meta.uid() != me {
+        bail!(
+            "the journal {} belongs to another user (uid {}); nothing was sent. The journal \
+             beside the input is used only if it is yours (another user could have written rows \
+             into it): remove it, or name the journal you mean with --journal FILE",
+            path.display(),
+            meta.uid()
+        );
+    }
+    Ok(file)
+}
+
 /// One run at a time per journal: two runs would send every row twice,
 /// with different numbers. The lock goes with the process, even after
 /// `kill -9`.
@@ -147,59 +171,18 @@ pub fn not_the_input(journal: &Path, input: &Path) -> Result<()> {
     Ok(())
 }
 
-impl Journal {
-    /// Appends one record and waits until it is on disk: a `sending`
-    /// record must be there before its request leaves.
-    pub fn append(&mut self, record: &Record) -> Result<()> {
-        self.write(record)?;
-        self.file
-            .sync_data()
-            .with_context(|| format!("writing the journal {}", self.path.display()))
-    }
-
-    /// Appends one record, handed to the system without waiting for the
-    /// disk: an `outcome` record. A kill cannot lose it; a crash of the
-    /// whole machine can, and then the re-run resumes the row with its
-    /// recorded number, which is safe (RESOURCE_ALREADY_EXISTS confirms).
-    pub fn append_unsynced(&mut self, record: &Record) -> Result<()> {
-        self.write(record)
-    }
-
-    /// Writes one record without waiting for the disk; its number, for
-    /// `Syncer::sync_through`.
-    pub fn write_numbered(&mut self, record: &Record) -> Result<u64> {
-        self.write(record)?;
-        Ok(self.written.load(Ordering::SeqCst))
-    }
-
-    /// The group-commit side of this journal, for the workers.
-    pub fn syncer(&self) -> Result<Syncer> {
-        Ok(Syncer {
-            file: self
-                .file
-                .try_clone()
-                .with_context(|| format!("opening the journal {}", self.path.display()))?,
-            path: self.path.clone(),
-            written: self.written.clone(),
-            synced: Mutex::new(0),
-        })
-    }
-
-    fn write(&mut self, record: &Record) -> Result<()> {
-        let mut line = serde_json::to_string(record).context("writing a journal record")?;
-        line.push('\n');
-        self.file
-            .write_all(line.as_bytes())
-            .with_context(|| format!("writing the journal {}", self.path.display()))?;
-        self.written.fetch_add(1, Ordering::SeqCst);
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::exit::Kind;
+
+    /// The default journal at `path`.
+    fn at(path: &Path) -> Place {
+        Place {
+            path: path.to_path_buf(),
+            named: false,
+        }
+    }
 
     fn sending(line: u64, no: &str) -> Record {
         Record::Sending {
@@ -214,7 +197,7 @@ mod tests {
     fn a_journal_replays_and_refuses_another_input() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j");
-        let (mut j, state, _) = open(&path, "abc", None, "t").unwrap();
+        let (mut j, state, _) = open(&at(&path), "abc", None, "t").unwrap();
         assert!(state.is_empty());
         j.append(&sending(2, "R2")).unwrap();
         j.append(&sending(3, "R3")).unwrap();
@@ -228,45 +211,87 @@ mod tests {
         })
         .unwrap();
         drop(j);
-        let (_, state, warnings) = open(&path, "abc", None, "t").unwrap();
+        let (_, state, warnings) = open(&at(&path), "abc", None, "t").unwrap();
         assert!(warnings.is_empty());
         assert_eq!(state[&2].outcome, Some(Kind::Returned));
         assert_eq!(state[&3].outcome, None, "sent, no answer recorded");
         assert_eq!(&*state[&3].return_request_no, "R3");
-        let e = format!("{:#}", open(&path, "other", None, "t").err().unwrap());
+        let e = format!("{:#}", open(&at(&path), "other", None, "t").err().unwrap());
         assert!(e.contains("belongs to another input"), "{e}");
-        let e = format!("{:#}", open(&path, "abc", Some("9"), "t").err().unwrap());
+        let e = format!(
+            "{:#}",
+            open(&at(&path), "abc", Some("9"), "t").err().unwrap()
+        );
         assert!(
             e.contains("--stock (none)") || e.contains("another --stock"),
             "{e}"
         );
     }
 
+    fn outcome(line: u64, no: &str) -> Record {
+        Record::Outcome {
+            line,
+            outcome: "returned".into(),
+            return_request_no: no.into(),
+            code: None,
+            wechatpay_return_time: Some("T".into()),
+            confirmed_by_retry: false,
+        }
+    }
+
+    /// A disk fills up while rows 2, 3, 5 and 6 are in flight, then frees
+    /// again, then fills up again: row 4's `sending` record is half-written,
+    /// row 2's outcome cannot be written at first, those of rows 3 and 5
+    /// can later, row 6's never. The journal is never damaged: a re-run
+    /// settles rows 2, 3 and 5, resumes row 6 with its own number, and sends
+    /// row 4 as new.
     #[test]
-    fn one_sync_covers_every_record_written_before_it() {
+    fn a_disk_that_fills_up_and_frees_again_leaves_the_journal_whole() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut j, _, _) = open(&dir.path().join("j"), "abc", None, "t").unwrap();
-        let syncer = j.syncer().unwrap();
-        let first = j.write_numbered(&sending(2, "R2")).unwrap();
-        let second = j.write_numbered(&sending(3, "R3")).unwrap();
-        assert_eq!(second, first + 1);
-        syncer.sync_through(second).unwrap();
-        assert_eq!(*syncer.synced.lock().unwrap(), second);
-        // The earlier record was covered: no second fsync, nothing changes.
-        syncer.sync_through(first).unwrap();
-        assert_eq!(*syncer.synced.lock().unwrap(), second);
+        let path = dir.path().join("j");
+        let (mut j, _, _) = open(&at(&path), "abc", None, "t").unwrap();
+        for (line, no) in [(2, "R2"), (3, "R3"), (5, "R5"), (6, "R6")] {
+            j.write_numbered(&sending(line, no)).unwrap();
+        }
+        let whole = std::fs::read_to_string(&path).unwrap();
+        j.disk = Some(whole.len() as u64 + 40);
+        let e = format!("{:#}", j.write_numbered(&sending(4, "R4")).unwrap_err());
+        assert!(e.starts_with("writing the journal "), "{e}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), whole, "cut back");
+        assert!(j.append_outcome(outcome(2, "R2")).is_err());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), whole, "cut back");
+        assert_eq!(j.unwritten(), [2], "kept");
+        j.disk = None;
+        j.append_outcome(outcome(3, "R3")).unwrap();
+        j.append_outcome(outcome(5, "R5")).unwrap();
+        assert_eq!((j.unwritten(), j.late()), (vec![], &[2][..]));
+        let len = std::fs::metadata(&path).unwrap().len();
+        j.disk = Some(len + 100);
+        assert!(j.append_outcome(outcome(6, "R6")).is_err());
+        assert!(j.write_kept().is_err(), "at the end, still full");
+        assert_eq!((j.unwritten(), j.late()), (vec![6], &[2, 6][..]));
+        drop(j);
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), len);
+        let (_, state, warnings) = open(&at(&path), "abc", None, "t").unwrap();
+        assert_eq!(warnings, Vec::<String>::new());
+        for line in [2, 3, 5] {
+            assert_eq!(state[&line].outcome, Some(Kind::Returned), "line {line}");
+        }
+        assert_eq!(state[&6].outcome, None, "sent, no outcome: resumed");
+        assert_eq!(&*state[&6].return_request_no, "R6");
+        assert!(!state.contains_key(&4), "never sent: no record");
     }
 
     #[test]
     fn a_half_written_last_line_is_cut_off_and_damage_before_it_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j");
-        let (mut j, _, _) = open(&path, "abc", None, "t").unwrap();
+        let (mut j, _, _) = open(&at(&path), "abc", None, "t").unwrap();
         j.append(&sending(2, "R2")).unwrap();
         drop(j);
         let good = std::fs::read_to_string(&path).unwrap();
         std::fs::write(&path, format!("{good}{{\"record\":\"send")).unwrap();
-        let (mut j, state, warnings) = open(&path, "abc", None, "t").unwrap();
+        let (mut j, state, warnings) = open(&at(&path), "abc", None, "t").unwrap();
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert_eq!(&*state[&2].return_request_no, "R2");
         j.append(&sending(3, "R3")).unwrap();
@@ -284,7 +309,7 @@ mod tests {
             ),
         )
         .unwrap();
-        let e = format!("{:#}", open(&path, "abc", None, "t").err().unwrap());
+        let e = format!("{:#}", open(&at(&path), "abc", None, "t").err().unwrap());
         assert!(e.contains("is damaged at line 3"), "{e}");
     }
 }
