@@ -149,7 +149,7 @@ fn secret_value_refusal(at: &Locator<'_>, name: &str, value: &str) -> Option<Str
                or pass it in WXCOUPON_APIV3_KEY";
     if SECRET_FILE_FIELDS.contains(&last) {
         let folder = at.path.parent().unwrap_or(Path::new("."));
-        return (is_key && !folder.join(value).exists()).then(|| {
+        return (is_key && !folder.join(value).is_file()).then(|| {
             format!(
                 "{name} holds what looks like the APIv3 key itself (32 letters and digits), not a \
                  file name; {put}"
