@@ -235,7 +235,7 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__certificates__subcmd__list)
-            opts="-v -h -V --config --profile --json --verbose --help --version"
+            opts="-v -h -V --verbose --config --profile --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -301,7 +301,7 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__doctor)
-            opts="-v -h -V --config --profile --json --verbose --help --version"
+            opts="-v -h -V --verbose --config --profile --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -323,7 +323,7 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__emulator)
-            opts="-v -h -V --listen --coupons --fault --limit --delay --signer --rotation --config --profile --json --verbose --help --version"
+            opts="-v -h -V --listen --coupons --fault --limit --delay --signer --rotation --verbose --config --profile --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -373,7 +373,7 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__explain)
-            opts="-v -h -V --message --config --profile --json --verbose --help --version"
+            opts="-v -h -V --message --config --profile --verbose --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -675,7 +675,7 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__sign)
-            opts="-v -h -V --method --url --body --body-file --timestamp --nonce --key --mchid --serial --config --profile --json --verbose --help --version"
+            opts="-v -h -V --method --url --body --body-file --timestamp --nonce --key --mchid --serial --verbose --config --profile --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -733,7 +733,7 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__verify)
-            opts="-v -h -V --timestamp --nonce --signature --body --body-file --public-key --config --profile --json --verbose --help --version"
+            opts="-v -h -V --timestamp --nonce --signature --body --body-file --public-key --verbose --config --profile --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -26,7 +26,7 @@ end
 
 complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
 complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
-complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
+complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
 complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
 complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -s h -l help -d 'Print help'
 complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -s V -l version -d 'Print version'
@@ -56,13 +56,13 @@ complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l retry-rejec
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l retry-unverified -d 'Send again, in --resume mode, the rows a batch\'s journal records as unverified'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l dry-run -d 'Build and sign the request, print it, and send nothing'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l resume -d 'An earlier run may already have sent this return: RESOURCE_ALREADY_EXISTS then confirms it'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -s h -l help -d 'Print help'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -s V -l version -d 'Print version'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and not __fish_seen_subcommand_from download list help" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and not __fish_seen_subcommand_from download list help" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and not __fish_seen_subcommand_from download list help" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and not __fish_seen_subcommand_from download list help" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and not __fish_seen_subcommand_from download list help" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and not __fish_seen_subcommand_from download list help" -s h -l help -d 'Print help'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and not __fish_seen_subcommand_from download list help" -s V -l version -d 'Print version'
@@ -71,14 +71,14 @@ complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and not 
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and not __fish_seen_subcommand_from download list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from download" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from download" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from download" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from download" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from download" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from download" -s h -l help -d 'Print help'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from download" -s V -l version -d 'Print version'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from list" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from list" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from list" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from list" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from help" -f -a "download" -d 'Download the platform certificates (GET /v3/certificates), check them and save them into platform_certificates_dir; needs the APIv3 key'
@@ -87,8 +87,8 @@ complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fi
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand explain" -l message -d 'WeChat Pay\'s message, to tell apart codes that have several meanings' -r
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand explain" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand explain" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand explain" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand explain" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand explain" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand explain" -s h -l help -d 'Print help'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand explain" -s V -l version -d 'Print version'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -l method -d 'HTTP method' -r
@@ -102,8 +102,8 @@ complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -l mchid -d 'Mer
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -l serial -d 'Merchant API certificate serial number (instead of the profile\'s)' -r
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -s h -l help -d 'Print help'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -s V -l version -d 'Print version'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -l timestamp -d 'The Wechatpay-Timestamp header' -r
@@ -114,13 +114,13 @@ complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -l body-file -
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -l public-key -d 'WeChat Pay public key PEM file, or a platform certificate\'s (instead of the profile\'s)' -r -F
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -s h -l help -d 'Print help'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -s V -l version -d 'Print version'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand completions" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand completions" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand completions" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand completions" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand completions" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand completions" -s V -l version -d 'Print version'
@@ -137,25 +137,25 @@ during\t''
 after\t''"
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -s h -l help -d 'Print help'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -s V -l version -d 'Print version'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand demo" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand demo" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand demo" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand demo" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand demo" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand demo" -s h -l help -d 'Print help'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand demo" -s V -l version -d 'Print version'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand doctor" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand doctor" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand doctor" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand doctor" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand doctor" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand doctor" -s h -l help -d 'Print help'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand doctor" -s V -l version -d 'Print version'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand man" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand man" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand man" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand man" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand man" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand man" -s h -l help -d 'Print help'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand man" -s V -l version -d 'Print version'

@@ -7,6 +7,7 @@ mod architecture;
 mod batch;
 mod certificates;
 mod common;
+mod docs;
 mod emulator;
 mod fidelity;
 mod hostile;

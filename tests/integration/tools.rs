@@ -613,7 +613,7 @@ fn global_flags_are_honoured_or_refused() {
     assert_eq!(out.code, 2);
     assert_eq!(
         out.json()["message"],
-        "--json does not apply to `wxcoupon completions`: it prints a script or a page, not a result"
+        "--json does not apply to `wxcoupon completions`: it prints a script, a page or a file, not a result"
     );
     let out = run(wxcoupon(h.path()).args(["-v", "explain", "RULE_LIMIT"]));
     assert_eq!(
