@@ -39,6 +39,7 @@ Register-ArgumentCompleter -Native -CommandName 'wxcoupon' -ScriptBlock {
             [CompletionResult]::new('emulator', 'emulator', [CompletionResultType]::ParameterValue, 'Run a local WeChat Pay stand-in for the return API (loopback only; the profile''s merchant, a sample WeChat Pay key)')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'See the whole flow in seconds: returns against an in-process emulator, nothing real')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check a profile offline and say what is wrong')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'The config file: print the example to start one from')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff) to stdout, or write one page per command into DIR')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -229,6 +230,43 @@ Register-ArgumentCompleter -Native -CommandName 'wxcoupon' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'wxcoupon;config' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('example', 'example', [CompletionResultType]::ParameterValue, 'Print the example config (config.example.toml), to start a config file from: `wxcoupon config example > FILE`, then fill in the merchant''s values')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'wxcoupon;config;example' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'wxcoupon;config;help' {
+            [CompletionResult]::new('example', 'example', [CompletionResultType]::ParameterValue, 'Print the example config (config.example.toml), to start a config file from: `wxcoupon config example > FILE`, then fill in the merchant''s values')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'wxcoupon;config;help;example' {
+            break
+        }
+        'wxcoupon;config;help;help' {
+            break
+        }
         'wxcoupon;man' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)')
@@ -251,6 +289,7 @@ Register-ArgumentCompleter -Native -CommandName 'wxcoupon' -ScriptBlock {
             [CompletionResult]::new('emulator', 'emulator', [CompletionResultType]::ParameterValue, 'Run a local WeChat Pay stand-in for the return API (loopback only; the profile''s merchant, a sample WeChat Pay key)')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'See the whole flow in seconds: returns against an in-process emulator, nothing real')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check a profile offline and say what is wrong')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'The config file: print the example to start one from')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff) to stdout, or write one page per command into DIR')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -288,6 +327,13 @@ Register-ArgumentCompleter -Native -CommandName 'wxcoupon' -ScriptBlock {
             break
         }
         'wxcoupon;help;doctor' {
+            break
+        }
+        'wxcoupon;help;config' {
+            [CompletionResult]::new('example', 'example', [CompletionResultType]::ParameterValue, 'Print the example config (config.example.toml), to start a config file from: `wxcoupon config example > FILE`, then fill in the merchant''s values')
+            break
+        }
+        'wxcoupon;help;config;example' {
             break
         }
         'wxcoupon;help;man' {

@@ -22,6 +22,9 @@ _wxcoupon() {
             wxcoupon,completions)
                 cmd="wxcoupon__subcmd__completions"
                 ;;
+            wxcoupon,config)
+                cmd="wxcoupon__subcmd__config"
+                ;;
             wxcoupon,demo)
                 cmd="wxcoupon__subcmd__demo"
                 ;;
@@ -67,11 +70,26 @@ _wxcoupon() {
             wxcoupon__subcmd__certificates__subcmd__help,list)
                 cmd="wxcoupon__subcmd__certificates__subcmd__help__subcmd__list"
                 ;;
+            wxcoupon__subcmd__config,example)
+                cmd="wxcoupon__subcmd__config__subcmd__example"
+                ;;
+            wxcoupon__subcmd__config,help)
+                cmd="wxcoupon__subcmd__config__subcmd__help"
+                ;;
+            wxcoupon__subcmd__config__subcmd__help,example)
+                cmd="wxcoupon__subcmd__config__subcmd__help__subcmd__example"
+                ;;
+            wxcoupon__subcmd__config__subcmd__help,help)
+                cmd="wxcoupon__subcmd__config__subcmd__help__subcmd__help"
+                ;;
             wxcoupon__subcmd__help,certificates)
                 cmd="wxcoupon__subcmd__help__subcmd__certificates"
                 ;;
             wxcoupon__subcmd__help,completions)
                 cmd="wxcoupon__subcmd__help__subcmd__completions"
+                ;;
+            wxcoupon__subcmd__help,config)
+                cmd="wxcoupon__subcmd__help__subcmd__config"
                 ;;
             wxcoupon__subcmd__help,demo)
                 cmd="wxcoupon__subcmd__help__subcmd__demo"
@@ -106,6 +124,9 @@ _wxcoupon() {
             wxcoupon__subcmd__help__subcmd__certificates,list)
                 cmd="wxcoupon__subcmd__help__subcmd__certificates__subcmd__list"
                 ;;
+            wxcoupon__subcmd__help__subcmd__config,example)
+                cmd="wxcoupon__subcmd__help__subcmd__config__subcmd__example"
+                ;;
             *)
                 ;;
         esac
@@ -113,7 +134,7 @@ _wxcoupon() {
 
     case "${cmd}" in
         wxcoupon)
-            opts="-v -h -V --config --profile --json --verbose --help --version return certificates explain sign verify completions emulator demo doctor man help"
+            opts="-v -h -V --config --profile --json --verbose --help --version return certificates explain sign verify completions emulator demo doctor config man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -278,6 +299,92 @@ _wxcoupon() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        wxcoupon__subcmd__config)
+            opts="-v -h -V --config --profile --json --verbose --help --version example help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wxcoupon__subcmd__config__subcmd__example)
+            opts="-v -h -V --config --profile --json --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wxcoupon__subcmd__config__subcmd__help)
+            opts="example help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wxcoupon__subcmd__config__subcmd__help__subcmd__example)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wxcoupon__subcmd__config__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         wxcoupon__subcmd__demo)
             opts="-v -h -V --config --profile --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -399,7 +506,7 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__help)
-            opts="return certificates explain sign verify completions emulator demo doctor man help"
+            opts="return certificates explain sign verify completions emulator demo doctor config man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -457,6 +564,34 @@ _wxcoupon() {
         wxcoupon__subcmd__help__subcmd__completions)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wxcoupon__subcmd__help__subcmd__config)
+            opts="example"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wxcoupon__subcmd__help__subcmd__config__subcmd__example)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

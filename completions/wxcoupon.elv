@@ -36,6 +36,7 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
             cand emulator 'Run a local WeChat Pay stand-in for the return API (loopback only; the profile''s merchant, a sample WeChat Pay key)'
             cand demo 'See the whole flow in seconds: returns against an in-process emulator, nothing real'
             cand doctor 'Check a profile offline and say what is wrong'
+            cand config 'The config file: print the example to start one from'
             cand man 'Print the man page (roff) to stdout, or write one page per command into DIR'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -210,6 +211,38 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'wxcoupon;config'= {
+            cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
+            cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
+            cand --json 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
+            cand -v 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+            cand --verbose 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand example 'Print the example config (config.example.toml), to start a config file from: `wxcoupon config example > FILE`, then fill in the merchant''s values'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'wxcoupon;config;example'= {
+            cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
+            cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
+            cand --json 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
+            cand -v 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+            cand --verbose 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'wxcoupon;config;help'= {
+            cand example 'Print the example config (config.example.toml), to start a config file from: `wxcoupon config example > FILE`, then fill in the merchant''s values'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'wxcoupon;config;help;example'= {
+        }
+        &'wxcoupon;config;help;help'= {
+        }
         &'wxcoupon;man'= {
             cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
             cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
@@ -231,6 +264,7 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
             cand emulator 'Run a local WeChat Pay stand-in for the return API (loopback only; the profile''s merchant, a sample WeChat Pay key)'
             cand demo 'See the whole flow in seconds: returns against an in-process emulator, nothing real'
             cand doctor 'Check a profile offline and say what is wrong'
+            cand config 'The config file: print the example to start one from'
             cand man 'Print the man page (roff) to stdout, or write one page per command into DIR'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -257,6 +291,11 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
         &'wxcoupon;help;demo'= {
         }
         &'wxcoupon;help;doctor'= {
+        }
+        &'wxcoupon;help;config'= {
+            cand example 'Print the example config (config.example.toml), to start a config file from: `wxcoupon config example > FILE`, then fill in the merchant''s values'
+        }
+        &'wxcoupon;help;config;example'= {
         }
         &'wxcoupon;help;man'= {
         }

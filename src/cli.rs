@@ -147,6 +147,13 @@ pub enum Command {
     #[command(args = refused(&["verbose"]))]
     Doctor,
 
+    /// The config file: print the example to start one from
+    #[command(
+        subcommand,
+        args = refused(&["config", "profile", "json", "verbose"])
+    )]
+    Config(ConfigAction),
+
     /// Print the man page (roff) to stdout, or write one page per command into DIR
     #[command(hide = true, args = refused(&["config", "profile", "json", "verbose"]))]
     Man(ManArgs),
@@ -352,6 +359,14 @@ pub enum CertificatesAction {
     /// List the certificates in platform_certificates_dir, offline
     #[command(args = refused(&["verbose"]))]
     List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Print the example config (config.example.toml), to start a config file from:
+    /// `wxcoupon config example > FILE`, then fill in the merchant's values
+    #[command(args = refused(&["config", "profile", "json", "verbose"]))]
+    Example,
 }
 
 #[derive(Debug, Args)]

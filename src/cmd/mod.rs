@@ -3,6 +3,7 @@
 //! error into the one `invalid` message. Nothing below `cmd/` imports from it.
 
 mod certificates;
+mod config;
 mod demo;
 mod docs;
 mod doctor;
@@ -14,7 +15,7 @@ mod verify;
 
 use anyhow::{Result, bail};
 
-use crate::cli::{self, CertificatesAction, Cli, Command};
+use crate::cli::{self, CertificatesAction, Cli, Command, ConfigAction};
 use crate::env::Env;
 use crate::output::Out;
 
@@ -23,7 +24,11 @@ pub fn run(cli: &Cli, env: &Env, out: &mut Out) -> u8 {
     let g = &cli.global;
     out.set_stdout_is_the_product(matches!(
         cli.command,
-        Command::Explain(_) | Command::Sign(_) | Command::Completions(_) | Command::Man(_)
+        Command::Explain(_)
+            | Command::Sign(_)
+            | Command::Completions(_)
+            | Command::Man(_)
+            | Command::Config(_)
     ));
     if let Err(e) = applies(cli) {
         return out.invalid(&e, g.json);
@@ -40,6 +45,7 @@ pub fn run(cli: &Cli, env: &Env, out: &mut Out) -> u8 {
         Command::Emulator(a) => emulator::run(g, a, env, out),
         Command::Demo => demo::run(g, out),
         Command::Doctor => doctor::run(g, env, out),
+        Command::Config(ConfigAction::Example) => config::example(out),
     };
     result.unwrap_or_else(|e| out.invalid(&e, g.json))
 }
@@ -58,6 +64,7 @@ fn applies(cli: &Cli) -> Result<()> {
         Command::Emulator(_) => "emulator",
         Command::Demo => "demo",
         Command::Doctor => "doctor",
+        Command::Config(ConfigAction::Example) => "config example",
         Command::Man(_) => "man",
     };
     let g = &cli.global;

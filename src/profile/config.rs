@@ -148,7 +148,7 @@ pub(super) fn choose<'r>(
     let path = at.path;
     if raw.profile.is_empty() {
         bail!(
-            "config file {} has no profile; add a [profile.NAME] table (see config.example.toml)",
+            "config file {} has no profile; add a [profile.NAME] table (`wxcoupon config example` prints one)",
             path.display()
         );
     }

@@ -26,16 +26,37 @@ pub fn locate(explicit: Option<&Path>, env: &Env) -> Result<PathBuf> {
     match default {
         Some(path) if path.is_file() => Ok(path),
         _ => {
-            let looked = default.map_or_else(
-                || "the default location (neither XDG_CONFIG_HOME nor HOME is set)".to_string(),
-                |p| p.display().to_string(),
-            );
+            let (looked, start) = match &default {
+                Some(p) => (
+                    p.display().to_string(),
+                    format!(
+                        "mkdir -p {} && wxcoupon config example > {}",
+                        shell_word(p.parent().unwrap_or(Path::new("."))),
+                        shell_word(p)
+                    ),
+                ),
+                None => (
+                    "the default location (neither XDG_CONFIG_HOME nor HOME is set)".to_string(),
+                    "wxcoupon config example > FILE".to_string(),
+                ),
+            };
             bail!(
                 "no config file found; looked at: --config (not given), WXCOUPON_CONFIG (not set), {looked}\n\
-                 hint: copy config.example.toml there and fill in your merchant's values, \
+                 hint: start one from the example, `{start}`, and fill in your merchant's values; \
                  or pass --config FILE"
             )
         }
+    }
+}
+
+/// A path as one shell word: as it is when that is safe, else single-quoted.
+fn shell_word(path: &Path) -> String {
+    let text = path.display().to_string();
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+,:@%=".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
     }
 }
 

@@ -21,6 +21,7 @@ const COMMANDS: &[(&str, &[&str], [bool; 4])] = &[
     ("emulator", &[], [true, true, true, false]),
     ("demo", &[], [false, false, true, true]),
     ("doctor", &[], [true, true, true, false]),
+    ("config example", &[], [false; 4]),
 ];
 
 const FLAGS: [(&str, &[&str], &str); 4] = [
@@ -98,4 +99,15 @@ fn the_v_refusal_and_the_readme_name_the_same_commands() {
         readme.contains(&format!("`-v` with every command but {named}")),
         "README does not say that -v is for {named}"
     );
+}
+
+/// `wxcoupon config example` prints `config.example.toml`, byte for byte: an
+/// installed wxcoupon can start a config file without its sources.
+#[test]
+fn config_example_prints_the_example_file() {
+    let h = tempfile::tempdir().unwrap();
+    let out = run(wxcoupon(h.path()).args(["config", "example"]));
+    assert_eq!((out.code, out.stderr.as_str()), (0, ""));
+    let file = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/config.example.toml")).unwrap();
+    assert_eq!(out.stdout.as_bytes(), file.as_slice());
 }

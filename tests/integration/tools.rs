@@ -300,6 +300,8 @@ fn committed_man_pages_are_fresh_and_complete() {
         "wxcoupon-certificates.1",
         "wxcoupon-certificates-download.1",
         "wxcoupon-certificates-list.1",
+        "wxcoupon-config.1",
+        "wxcoupon-config-example.1",
     ]
     .into_iter()
     .map(String::from)
@@ -494,6 +496,7 @@ fn a_failed_write_to_stdout_is_said() {
         &["completions", "zsh"][..],
         &["man"],
         &["explain", "RULE_LIMIT"],
+        &["config", "example"],
     ] {
         let args: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
         assert_eq!(to_full(&args), (2, said.to_string()), "{args:?}");
