@@ -16,7 +16,7 @@ use clap::{Arg, Args, CommandFactory, Parser, Subcommand};
     name = "wxcoupon",
     version,
     about = "Return WeChat Pay merchant coupons (商家券 申请退券) and say exactly what happened",
-    after_help = crate::exit::HELP,
+    after_help = after_help(),
     propagate_version = true
 )]
 pub struct Cli {
@@ -45,6 +45,11 @@ pub struct GlobalOpts {
     /// Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)
     #[arg(short, long, global = true)]
     pub verbose: bool,
+}
+
+/// What `--help` says after the options: the exit codes, where the config is.
+fn after_help() -> String {
+    format!("{}\n\n{}", crate::exit::HELP, crate::profile::SEARCH)
 }
 
 /// The global flags (by id: `config`, `profile`, `json`, `verbose`) that a
@@ -112,7 +117,7 @@ fn shows(cmd: &clap::Command, id: &str) -> bool {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Return a used coupon to the user's wallet (POST /v3/marketing/busifavor/coupons/return)
-    #[command(after_help = crate::exit::HELP)]
+    #[command(after_help = after_help())]
     Return(ReturnArgs),
 
     /// Download or list the WeChat Pay platform certificates (平台证书) of the profile

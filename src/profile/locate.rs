@@ -7,6 +7,11 @@ use anyhow::{Result, bail};
 
 use crate::env::Env;
 
+/// Where the config file comes from, in the words of `--help`.
+pub const SEARCH: &str = "\
+Config: --config FILE, else $WXCOUPON_CONFIG, else
+$XDG_CONFIG_HOME/wxcoupon/config.toml (default ~/.config/wxcoupon/config.toml).";
+
 /// Where the config file comes from: the first match wins, and an explicit
 /// choice that names a missing file is an error, never a fallback.
 pub fn locate(explicit: Option<&Path>, env: &Env) -> Result<PathBuf> {

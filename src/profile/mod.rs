@@ -20,7 +20,7 @@ pub use checked::{
 };
 pub use config::PROFILE_KEYS;
 pub use fields::{check_mchid, check_serial};
-pub use locate::locate;
+pub use locate::{SEARCH, locate};
 
 /// Reads the config file at `path` (once: it may be a pipe).
 pub fn read_config(path: &Path) -> Result<String> {

@@ -111,3 +111,141 @@ fn config_example_prints_the_example_file() {
     let file = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/config.example.toml")).unwrap();
     assert_eq!(out.stdout.as_bytes(), file.as_slice());
 }
+
+/// Every committed man page (the same as generated: see
+/// `committed_man_pages_are_fresh_and_complete`) is a man page: its
+/// sections, every environment variable wxcoupon reads, its files; and no
+/// line laid out by its own indentation, which man fills into the line
+/// before (wxcoupon-return.1 once ran "a bug in wxcoupon --batch: 0 …"
+/// together). Rendered with groff too, when it is installed.
+#[test]
+fn man_pages_have_the_sections_of_a_man_page_and_render_cleanly() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("man");
+    let mut pages: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    pages.sort();
+    assert!(pages.len() > 10);
+    for page in &pages {
+        let name = page.file_name().unwrap().to_string_lossy().into_owned();
+        let roff = std::fs::read_to_string(page).unwrap();
+        let sections: Vec<&str> = roff
+            .lines()
+            .filter_map(|l| l.strip_prefix(".SH "))
+            .map(|s| s.trim_matches('"'))
+            .collect();
+        for wanted in [
+            "NAME",
+            "SYNOPSIS",
+            "DESCRIPTION",
+            "OPTIONS",
+            "EXIT STATUS",
+            "ENVIRONMENT",
+            "FILES",
+            "EXAMPLES",
+        ] {
+            assert!(
+                sections.contains(&wanted),
+                "{name} has no {wanted}: {sections:?}"
+            );
+        }
+        assert!(!sections.contains(&"EXTRA"), "{name}");
+        let section = |title: &str| -> String {
+            roff.split(&format!(".SH {title}\n"))
+                .nth(1)
+                .map(|rest| rest.split("\n.SH ").next().unwrap().to_string())
+                .unwrap_or_default()
+        };
+        let environment = section("ENVIRONMENT");
+        for variable in [
+            "WXCOUPON_CONFIG",
+            "WXCOUPON_PROFILE",
+            "WXCOUPON_PRIVATE_KEY",
+            "WXCOUPON_APIV3_KEY",
+            "XDG_CONFIG_HOME",
+            "HOME",
+            "https_proxy, HTTPS_PROXY",
+            "http_proxy, HTTP_PROXY",
+            "all_proxy, ALL_PROXY",
+            "no_proxy, NO_PROXY",
+            "TMPDIR",
+        ] {
+            assert!(
+                environment.contains(&format!("\\fB{variable}\\fR")),
+                "{name}: ENVIRONMENT lacks {variable}"
+            );
+        }
+        let files = section("FILES");
+        for file in ["config.toml", "FILE.journal", "platform_certificates_dir"] {
+            assert!(files.contains(file), "{name}: FILES lacks {file}");
+        }
+        let exit_status = section("\"EXIT STATUS\"");
+        for (code, outcome) in [
+            (0, "returned"),
+            (2, "invalid"),
+            (3, "rejected"),
+            (4, "unknown"),
+            (5, "unverified"),
+            (1, "internal"),
+        ] {
+            assert!(
+                exit_status.contains(&format!(".TP\n\\fB{code}\\fR \\fI{outcome}\\fR\n")),
+                "{name}: EXIT STATUS lacks {code} {outcome} as an item of its own"
+            );
+        }
+        // Outside .nf (no filling), a text line that starts with white space
+        // is laid out by its indentation: man breaks before it and fills
+        // the lines after it into it.
+        let mut filled = true;
+        for line in roff.lines() {
+            match line {
+                ".nf" => filled = false,
+                ".fi" => filled = true,
+                _ if filled => assert!(
+                    !line.starts_with([' ', '\t']),
+                    "{name}: a line laid out by its indentation: {line:?}"
+                ),
+                _ => {}
+            }
+        }
+    }
+    render_with_groff(&pages);
+}
+
+/// Each page through groff (with preconv, as man runs it): no warning, and
+/// each exit code on a line of its own.
+fn render_with_groff(pages: &[std::path::PathBuf]) {
+    if std::process::Command::new("groff")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("groff is not installed: the man pages are checked as roff source only");
+        return;
+    }
+    for page in pages {
+        let out = std::process::Command::new("groff")
+            .args([
+                "-k", "-man", "-Tutf8", "-ww", "-rLL=80n", "-P-c", "-P-b", "-P-u",
+            ])
+            .arg(page)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stderr.is_empty(),
+            "{page:?}: {stderr}"
+        );
+        for outcome in ["0 returned", "2 invalid", "3 rejected", "1 internal"] {
+            assert!(
+                text.lines().any(|l| l.trim() == outcome),
+                "{page:?}: \"{outcome}\" is not a line of its own:\n{text}"
+            );
+        }
+        assert!(!text.contains("a bug in wxcoupon --batch"), "{page:?}");
+    }
+}

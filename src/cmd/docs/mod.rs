@@ -1,5 +1,9 @@
 //! `wxcoupon completions SHELL` and the hidden `wxcoupon man [DIR]`: both
-//! generated from the clap definition.
+//! generated from the clap definition (the pages' other sections: `man`,
+//! their words: `pages`).
+
+mod man;
+mod pages;
 
 use anyhow::{Context, Result, anyhow};
 use clap::CommandFactory;
@@ -22,20 +26,16 @@ pub fn completions(a: &CompletionsArgs, out: &mut Out) -> Result<u8> {
 }
 
 pub fn man(a: &ManArgs, out: &mut Out) -> Result<u8> {
+    let mut root = Cli::command().disable_help_subcommand(true);
+    root.build();
     if let Some(dir) = &a.dir {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        clap_mangen::generate_to(Cli::command(), dir)
-            .with_context(|| format!("writing the man pages into {}", dir.display()))?;
+        for (name, page) in man::all(&root)? {
+            let file = dir.join(name);
+            std::fs::write(&file, page).with_context(|| format!("writing {}", file.display()))?;
+        }
         return Ok(0);
     }
-    let mut buf = Vec::new();
-    // Built as clap_mangen::generate_to builds it, so that stdout and the
-    // folder's wxcoupon.1 are the same page.
-    let mut cmd = Cli::command().disable_help_subcommand(true);
-    cmd.build();
-    clap_mangen::Man::new(cmd)
-        .render(&mut buf)
-        .map_err(|e| anyhow!("rendering the man page: {e}"))?;
-    out.out(&String::from_utf8(buf).map_err(|_| anyhow!("the man page is not UTF-8"))?);
+    out.out(&man::page(&root, "")?);
     Ok(0)
 }
