@@ -36,8 +36,10 @@ pub fn locate(explicit: Option<&Path>, env: &Env) -> Result<PathBuf> {
                     p.display().to_string(),
                     format!(
                         "mkdir -p {} && wxcoupon config example > {}",
-                        shell_word(p.parent().unwrap_or(Path::new("."))),
-                        shell_word(p)
+                        crate::escape::shell(
+                            &p.parent().unwrap_or(Path::new(".")).display().to_string()
+                        ),
+                        crate::escape::shell(&p.display().to_string())
                     ),
                 ),
                 None => (
@@ -51,17 +53,6 @@ pub fn locate(explicit: Option<&Path>, env: &Env) -> Result<PathBuf> {
                  or pass --config FILE"
             )
         }
-    }
-}
-
-/// A path as one shell word: as it is when that is safe, else single-quoted.
-fn shell_word(path: &Path) -> String {
-    let text = path.display().to_string();
-    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+,:@%=".contains(c);
-    if !text.is_empty() && text.chars().all(plain) {
-        text
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
     }
 }
 
