@@ -40,7 +40,6 @@ Register-ArgumentCompleter -Native -CommandName 'wxcoupon' -ScriptBlock {
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'See the whole flow in seconds: returns against an in-process emulator, nothing real')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check a profile offline and say what is wrong')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'The config file: print the example to start one from')
-            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff) to stdout, or write one page per command into DIR')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -99,8 +98,6 @@ Register-ArgumentCompleter -Native -CommandName 'wxcoupon' -ScriptBlock {
         'wxcoupon;certificates;list' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)')
-            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -125,10 +122,6 @@ Register-ArgumentCompleter -Native -CommandName 'wxcoupon' -ScriptBlock {
         }
         'wxcoupon;explain' {
             [CompletionResult]::new('--message', '--message', [CompletionResultType]::ParameterName, 'WeChat Pay''s message, to tell apart codes that have several meanings')
-            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)')
-            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)')
-            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -148,8 +141,6 @@ Register-ArgumentCompleter -Native -CommandName 'wxcoupon' -ScriptBlock {
             [CompletionResult]::new('--serial', '--serial', [CompletionResultType]::ParameterName, 'Merchant API certificate serial number (instead of the profile''s)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)')
-            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -166,8 +157,6 @@ Register-ArgumentCompleter -Native -CommandName 'wxcoupon' -ScriptBlock {
             [CompletionResult]::new('--public-key', '--public-key', [CompletionResultType]::ParameterName, 'WeChat Pay public key PEM file, or a platform certificate''s (instead of the profile''s)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)')
-            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -176,11 +165,6 @@ Register-ArgumentCompleter -Native -CommandName 'wxcoupon' -ScriptBlock {
             break
         }
         'wxcoupon;completions' {
-            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)')
-            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)')
-            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -197,8 +181,6 @@ Register-ArgumentCompleter -Native -CommandName 'wxcoupon' -ScriptBlock {
             [CompletionResult]::new('--rotation', '--rotation', [CompletionResultType]::ParameterName, 'Play a platform certificate rotation (with --signer certificate or switching): before (the old certificate only), during (the old one''s expire_time moved up to 24 h from now, the new one published, in use from then), after (the new one in use, signing)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)')
-            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -207,8 +189,6 @@ Register-ArgumentCompleter -Native -CommandName 'wxcoupon' -ScriptBlock {
             break
         }
         'wxcoupon;demo' {
-            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)')
-            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)')
@@ -221,8 +201,6 @@ Register-ArgumentCompleter -Native -CommandName 'wxcoupon' -ScriptBlock {
         'wxcoupon;doctor' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)')
-            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -231,11 +209,6 @@ Register-ArgumentCompleter -Native -CommandName 'wxcoupon' -ScriptBlock {
             break
         }
         'wxcoupon;config' {
-            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)')
-            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)')
-            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -245,11 +218,6 @@ Register-ArgumentCompleter -Native -CommandName 'wxcoupon' -ScriptBlock {
             break
         }
         'wxcoupon;config;example' {
-            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)')
-            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)')
-            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -267,18 +235,6 @@ Register-ArgumentCompleter -Native -CommandName 'wxcoupon' -ScriptBlock {
         'wxcoupon;config;help;help' {
             break
         }
-        'wxcoupon;man' {
-            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)')
-            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)')
-            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            break
-        }
         'wxcoupon;help' {
             [CompletionResult]::new('return', 'return', [CompletionResultType]::ParameterValue, 'Return a used coupon to the user''s wallet (POST /v3/marketing/busifavor/coupons/return)')
             [CompletionResult]::new('certificates', 'certificates', [CompletionResultType]::ParameterValue, 'Download or list the WeChat Pay platform certificates (平台证书) of the profile')
@@ -290,7 +246,6 @@ Register-ArgumentCompleter -Native -CommandName 'wxcoupon' -ScriptBlock {
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'See the whole flow in seconds: returns against an in-process emulator, nothing real')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check a profile offline and say what is wrong')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'The config file: print the example to start one from')
-            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff) to stdout, or write one page per command into DIR')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -334,9 +289,6 @@ Register-ArgumentCompleter -Native -CommandName 'wxcoupon' -ScriptBlock {
             break
         }
         'wxcoupon;help;config;example' {
-            break
-        }
-        'wxcoupon;help;man' {
             break
         }
         'wxcoupon;help;help' {

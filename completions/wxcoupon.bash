@@ -1,3 +1,28 @@
+# --profile <TAB>: the profile names of the config file in use (--config on
+# the command line, else $WXCOUPON_CONFIG, else the default), from wxcoupon.
+_wxcoupon_profiles() {
+    local i word config=()
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        word="${COMP_WORDS[i]}"
+        case "$word" in
+            --config)
+                word="${COMP_WORDS[i+1]}"
+                [[ "$word" == = ]] && word="${COMP_WORDS[i+2]}"
+                config=(--config "${word/#\~/$HOME}")
+                ;;
+            --config=*)
+                word="${word#--config=}"
+                config=(--config "${word/#\~/$HOME}")
+                ;;
+        esac
+    done
+    local IFS=$'\n'
+    COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]/#\~/$HOME}" complete-profiles "${config[@]}" 2>/dev/null)" -- "$1"))
+    # Profile names or nothing, never file names.
+    compopt +o default +o bashdefault 2>/dev/null
+    return 0
+}
+
 _wxcoupon() {
     local i cur prev opts cmd
     COMPREPLY=()
@@ -39,9 +64,6 @@ _wxcoupon() {
                 ;;
             wxcoupon,help)
                 cmd="wxcoupon__subcmd__help"
-                ;;
-            wxcoupon,man)
-                cmd="wxcoupon__subcmd__man"
                 ;;
             wxcoupon,return)
                 cmd="wxcoupon__subcmd__return"
@@ -106,9 +128,6 @@ _wxcoupon() {
             wxcoupon__subcmd__help,help)
                 cmd="wxcoupon__subcmd__help__subcmd__help"
                 ;;
-            wxcoupon__subcmd__help,man)
-                cmd="wxcoupon__subcmd__help__subcmd__man"
-                ;;
             wxcoupon__subcmd__help,return)
                 cmd="wxcoupon__subcmd__help__subcmd__return"
                 ;;
@@ -134,7 +153,7 @@ _wxcoupon() {
 
     case "${cmd}" in
         wxcoupon)
-            opts="-v -h -V --config --profile --json --verbose --help --version return certificates explain sign verify completions emulator demo doctor config man help"
+            opts="-v -h -V --config --profile --json --verbose --help --version return certificates explain sign verify completions emulator demo doctor config help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -145,7 +164,7 @@ _wxcoupon() {
                     return 0
                     ;;
                 --profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    _wxcoupon_profiles "${cur}"
                     return 0
                     ;;
                 *)
@@ -167,7 +186,7 @@ _wxcoupon() {
                     return 0
                     ;;
                 --profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    _wxcoupon_profiles "${cur}"
                     return 0
                     ;;
                 *)
@@ -189,7 +208,7 @@ _wxcoupon() {
                     return 0
                     ;;
                 --profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    _wxcoupon_profiles "${cur}"
                     return 0
                     ;;
                 *)
@@ -256,7 +275,7 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__certificates__subcmd__list)
-            opts="-v -h -V --verbose --config --profile --json --help --version"
+            opts="-h -V --config --profile --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -267,7 +286,7 @@ _wxcoupon() {
                     return 0
                     ;;
                 --profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    _wxcoupon_profiles "${cur}"
                     return 0
                     ;;
                 *)
@@ -278,20 +297,12 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__completions)
-            opts="-v -h -V --config --profile --json --verbose --help --version bash elvish fish powershell zsh"
+            opts="-h -V --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -300,20 +311,12 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__config)
-            opts="-v -h -V --config --profile --json --verbose --help --version example help"
+            opts="-h -V --help --version example help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -322,20 +325,12 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__config__subcmd__example)
-            opts="-v -h -V --config --profile --json --verbose --help --version"
+            opts="-h -V --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -386,20 +381,12 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__demo)
-            opts="-v -h -V --config --profile --json --verbose --help --version"
+            opts="-v -h -V --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -408,7 +395,7 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__doctor)
-            opts="-v -h -V --verbose --config --profile --json --help --version"
+            opts="-h -V --config --profile --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -419,7 +406,7 @@ _wxcoupon() {
                     return 0
                     ;;
                 --profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    _wxcoupon_profiles "${cur}"
                     return 0
                     ;;
                 *)
@@ -430,7 +417,7 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__emulator)
-            opts="-v -h -V --listen --coupons --fault --limit --delay --signer --rotation --verbose --config --profile --json --help --version"
+            opts="-h -V --listen --coupons --fault --limit --delay --signer --rotation --config --profile --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -469,7 +456,7 @@ _wxcoupon() {
                     return 0
                     ;;
                 --profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    _wxcoupon_profiles "${cur}"
                     return 0
                     ;;
                 *)
@@ -480,21 +467,13 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__explain)
-            opts="-v -h -V --message --config --profile --verbose --json --help --version"
+            opts="-h -V --message --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --message)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -506,7 +485,7 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__help)
-            opts="return certificates explain sign verify completions emulator demo doctor config man help"
+            opts="return certificates explain sign verify completions emulator demo doctor config help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -673,20 +652,6 @@ _wxcoupon() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        wxcoupon__subcmd__help__subcmd__man)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         wxcoupon__subcmd__help__subcmd__return)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -722,28 +687,6 @@ _wxcoupon() {
                 return 0
             fi
             case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        wxcoupon__subcmd__man)
-            opts="-v -h -V --config --profile --json --verbose --help --version"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -799,7 +742,7 @@ _wxcoupon() {
                     return 0
                     ;;
                 --profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    _wxcoupon_profiles "${cur}"
                     return 0
                     ;;
                 *)
@@ -810,7 +753,7 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__sign)
-            opts="-v -h -V --method --url --body --body-file --timestamp --nonce --key --mchid --serial --verbose --config --profile --json --help --version"
+            opts="-h -V --method --url --body --body-file --timestamp --nonce --key --mchid --serial --config --profile --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -857,7 +800,7 @@ _wxcoupon() {
                     return 0
                     ;;
                 --profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    _wxcoupon_profiles "${cur}"
                     return 0
                     ;;
                 *)
@@ -868,7 +811,7 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__verify)
-            opts="-v -h -V --timestamp --nonce --signature --body --body-file --public-key --verbose --config --profile --json --help --version"
+            opts="-h -V --timestamp --nonce --signature --body --body-file --public-key --config --profile --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -903,7 +846,7 @@ _wxcoupon() {
                     return 0
                     ;;
                 --profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    _wxcoupon_profiles "${cur}"
                     return 0
                     ;;
                 *)

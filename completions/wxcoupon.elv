@@ -37,7 +37,6 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
             cand demo 'See the whole flow in seconds: returns against an in-process emulator, nothing real'
             cand doctor 'Check a profile offline and say what is wrong'
             cand config 'The config file: print the example to start one from'
-            cand man 'Print the man page (roff) to stdout, or write one page per command into DIR'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'wxcoupon;return'= {
@@ -92,8 +91,6 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
         &'wxcoupon;certificates;list'= {
             cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
             cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
-            cand -v 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
-            cand --verbose 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
             cand --json 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -113,10 +110,6 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
         }
         &'wxcoupon;explain'= {
             cand --message 'WeChat Pay''s message, to tell apart codes that have several meanings'
-            cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
-            cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
-            cand -v 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
-            cand --verbose 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
             cand --json 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -135,8 +128,6 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
             cand --serial 'Merchant API certificate serial number (instead of the profile''s)'
             cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
             cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
-            cand -v 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
-            cand --verbose 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
             cand --json 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -152,8 +143,6 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
             cand --public-key 'WeChat Pay public key PEM file, or a platform certificate''s (instead of the profile''s)'
             cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
             cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
-            cand -v 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
-            cand --verbose 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
             cand --json 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -161,11 +150,6 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
             cand --version 'Print version'
         }
         &'wxcoupon;completions'= {
-            cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
-            cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
-            cand --json 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
-            cand -v 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
-            cand --verbose 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
@@ -181,8 +165,6 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
             cand --rotation 'Play a platform certificate rotation (with --signer certificate or switching): before (the old certificate only), during (the old one''s expire_time moved up to 24 h from now, the new one published, in use from then), after (the new one in use, signing)'
             cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
             cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
-            cand -v 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
-            cand --verbose 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
             cand --json 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -190,8 +172,6 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
             cand --version 'Print version'
         }
         &'wxcoupon;demo'= {
-            cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
-            cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
             cand --json 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
             cand -v 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
             cand --verbose 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
@@ -203,8 +183,6 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
         &'wxcoupon;doctor'= {
             cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
             cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
-            cand -v 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
-            cand --verbose 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
             cand --json 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -212,11 +190,6 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
             cand --version 'Print version'
         }
         &'wxcoupon;config'= {
-            cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
-            cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
-            cand --json 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
-            cand -v 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
-            cand --verbose 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
@@ -225,11 +198,6 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'wxcoupon;config;example'= {
-            cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
-            cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
-            cand --json 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
-            cand -v 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
-            cand --verbose 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
@@ -243,17 +211,6 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
         }
         &'wxcoupon;config;help;help'= {
         }
-        &'wxcoupon;man'= {
-            cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
-            cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
-            cand --json 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
-            cand -v 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
-            cand --verbose 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
-            cand -h 'Print help'
-            cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
         &'wxcoupon;help'= {
             cand return 'Return a used coupon to the user''s wallet (POST /v3/marketing/busifavor/coupons/return)'
             cand certificates 'Download or list the WeChat Pay platform certificates (平台证书) of the profile'
@@ -265,7 +222,6 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
             cand demo 'See the whole flow in seconds: returns against an in-process emulator, nothing real'
             cand doctor 'Check a profile offline and say what is wrong'
             cand config 'The config file: print the example to start one from'
-            cand man 'Print the man page (roff) to stdout, or write one page per command into DIR'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'wxcoupon;help;return'= {
@@ -296,8 +252,6 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
             cand example 'Print the example config (config.example.toml), to start a config file from: `wxcoupon config example > FILE`, then fill in the merchant''s values'
         }
         &'wxcoupon;help;config;example'= {
-        }
-        &'wxcoupon;help;man'= {
         }
         &'wxcoupon;help;help'= {
         }

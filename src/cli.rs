@@ -162,6 +162,10 @@ pub enum Command {
     /// Print the man page (roff) to stdout, or write one page per command into DIR
     #[command(hide = true, args = refused(&["config", "profile", "json", "verbose"]))]
     Man(ManArgs),
+
+    /// Print the profile names of the config file in use, one a line (for shell completion)
+    #[command(hide = true, args = refused(&["profile", "json", "verbose"]))]
+    CompleteProfiles,
 }
 
 #[derive(Debug, Args)]

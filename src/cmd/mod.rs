@@ -29,6 +29,7 @@ pub fn run(cli: &Cli, env: &Env, out: &mut Out) -> u8 {
             | Command::Completions(_)
             | Command::Man(_)
             | Command::Config(_)
+            | Command::CompleteProfiles
     ));
     if let Err(e) = applies(cli) {
         return out.invalid(&e, g.json);
@@ -42,6 +43,7 @@ pub fn run(cli: &Cli, env: &Env, out: &mut Out) -> u8 {
         Command::Verify(a) => verify::run(g, a, env, out),
         Command::Completions(a) => docs::completions(a, out),
         Command::Man(a) => docs::man(a, out),
+        Command::CompleteProfiles => Ok(docs::complete_profiles(g, env, out)),
         Command::Emulator(a) => emulator::run(g, a, env, out),
         Command::Demo => demo::run(g, out),
         Command::Doctor => doctor::run(g, env, out),
@@ -66,6 +68,7 @@ fn applies(cli: &Cli) -> Result<()> {
         Command::Doctor => "doctor",
         Command::Config(ConfigAction::Example) => "config example",
         Command::Man(_) => "man",
+        Command::CompleteProfiles => "complete-profiles",
     };
     let g = &cli.global;
     for (id, given) in [

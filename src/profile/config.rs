@@ -82,6 +82,15 @@ pub(super) fn read(at: &Locator<'_>) -> Result<RawConfig> {
     })
 }
 
+/// The names of the config's `[profile.NAME]` tables, whatever they hold.
+pub(super) fn names(text: &str) -> Result<Vec<String>> {
+    let config: toml::Table = toml::from_str(text).map_err(|_| anyhow!("not TOML"))?;
+    Ok(match config.get("profile") {
+        Some(toml::Value::Table(profiles)) => profiles.keys().cloned().collect(),
+        _ => Vec::new(),
+    })
+}
+
 /// Fields that hold a file name for a secret: their value is never quoted.
 const SECRET_FILE_FIELDS: &[&str] = &["private_key_file", "apiv3_key_file"];
 

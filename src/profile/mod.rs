@@ -27,6 +27,14 @@ pub fn read_config(path: &Path) -> Result<String> {
     crate::files::read_text(path, "config file", crate::files::CONFIG_MAX)
 }
 
+/// The profile names of the config file that `--config` (else
+/// `$WXCOUPON_CONFIG`, else the default location) names, found and read as
+/// for every command, for shell completion: parsed leniently, so that a
+/// profile with a mistake in it is still named. Nothing else of the file.
+pub fn names(config: Option<&Path>, env: &Env) -> Result<Vec<String>> {
+    config::names(&read_config(&locate(config, env)?)?)
+}
+
 /// Reads the config file at `path` and validates the chosen profile.
 pub fn load(path: &Path, chosen: Option<&str>, env: &Env) -> Result<Profile> {
     parse(path, &read_config(path)?, chosen, env)

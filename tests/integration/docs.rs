@@ -249,3 +249,254 @@ fn render_with_groff(pages: &[std::path::PathBuf]) {
         assert!(!text.contains("a bug in wxcoupon --batch"), "{page:?}");
     }
 }
+
+/// A config with three profiles: two plain names, and two that completion
+/// must not offer (a space; a command substitution a shell would run).
+fn profiles_config(dir: &std::path::Path) -> std::path::PathBuf {
+    let cfg = dir.join("profiles.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[profile.prod]\nmchid = \"1\"\n[profile.staging-2]\nmchid = \"2\"\n\
+             [profile.\"two words\"]\nmchid = \"3\"\n\
+             [profile.\"$(touch {})\"]\nmchid = \"4\"\n",
+            dir.join("ran").display()
+        ),
+    )
+    .unwrap();
+    cfg
+}
+
+/// `wxcoupon complete-profiles`, which the scripts call: the profile names
+/// of the config in use (`--config`, else `$WXCOUPON_CONFIG`, else the
+/// default), names only, and silence with exit 0 when there is nothing to read.
+#[test]
+fn complete_profiles_prints_profile_names_only_and_never_an_error() {
+    let h = tempfile::tempdir().unwrap();
+    let cfg = profiles_config(h.path());
+    let out = run(wxcoupon(h.path())
+        .arg("complete-profiles")
+        .arg("--config")
+        .arg(&cfg));
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (0, "prod\nstaging-2\n", "")
+    );
+    let out = run(wxcoupon(h.path())
+        .env("WXCOUPON_CONFIG", &cfg)
+        .arg("complete-profiles"));
+    assert_eq!(out.stdout, "prod\nstaging-2\n");
+    // The default location.
+    let dir = h.path().join(".config/wxcoupon");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(&cfg, dir.join("config.toml")).unwrap();
+    let out = run(wxcoupon(h.path()).arg("complete-profiles"));
+    assert_eq!(out.stdout, "prod\nstaging-2\n");
+    // Key material in the file, even as a profile's name, never comes out;
+    // a missing, empty or broken config is silence.
+    let pem = std::fs::read_to_string(fixture("merchant_key.pem")).unwrap();
+    let body: String = pem
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .flat_map(|l| l.chars().filter(char::is_ascii_alphanumeric))
+        .take(80)
+        .collect();
+    let keyed = h.path().join("keyed.toml");
+    std::fs::write(
+        &keyed,
+        format!("[profile.\"{body}\"]\nmchid = \"1\"\n[profile.ok]\nkey = \"\"\"\n{pem}\"\"\"\n"),
+    )
+    .unwrap();
+    let broken = h.path().join("broken.toml");
+    std::fs::write(&broken, "[profile.prod\n").unwrap();
+    for (config, printed) in [
+        (keyed.as_path(), "ok\n"),
+        (broken.as_path(), ""),
+        (h.path().join("missing.toml").as_path(), ""),
+        (h.path(), ""),
+    ] {
+        let out = run(wxcoupon(h.path())
+            .arg("complete-profiles")
+            .arg("--config")
+            .arg(config));
+        assert_eq!(
+            (out.code, out.stdout.as_str(), out.stderr.as_str()),
+            (0, printed, ""),
+            "{config:?}"
+        );
+    }
+    let out = run(wxcoupon(h.path())
+        .env("WXCOUPON_CONFIG", "")
+        .arg("complete-profiles"));
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (0, "", "")
+    );
+}
+
+/// What the committed bash script offers when completing the last word of
+/// `words` (the first being the binary), in a bash subprocess.
+fn bash_completes(home: &std::path::Path, env: &[(&str, &str)], words: &[&str]) -> Vec<String> {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions/wxcoupon.bash");
+    let bin = assert_cmd::cargo::cargo_bin("wxcoupon");
+    let mut c = std::process::Command::new("bash");
+    c.arg("-c")
+        .arg(
+            r#"source "$0" || exit 9
+            COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+            COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+            _wxcoupon "$1" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+            printf '%s\n' "${COMPREPLY[@]}""#,
+        )
+        .arg(&script)
+        .arg(&bin)
+        .args(words)
+        .current_dir(home)
+        .env_clear()
+        .env("HOME", home)
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = c.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+/// Bash completes `--profile <TAB>` with the profile names of the config in
+/// use — `--config` on the command line (before or after the command, with
+/// `=` too, `~` for the home folder), else `$WXCOUPON_CONFIG` — never file
+/// names, never a name it would have to expand; and it never offers hidden
+/// commands or the global flags a command refuses.
+#[test]
+fn bash_completes_profiles_from_the_config_in_use_and_no_hidden_commands() {
+    let h = tempfile::tempdir().unwrap();
+    let cfg = profiles_config(h.path());
+    let cfg = cfg.to_str().unwrap();
+    let both = ["prod", "staging-2"];
+    for words in [
+        &["--config", cfg, "return", "--profile", ""][..],
+        &["return", "--config", cfg, "--profile", ""],
+        &["--config", "=", cfg, "doctor", "--profile", ""],
+        &[
+            "--config=~/profiles.toml",
+            "certificates",
+            "list",
+            "--profile",
+            "",
+        ],
+        &["--config", "~/profiles.toml", "--profile", ""],
+    ] {
+        assert_eq!(bash_completes(h.path(), &[], words), both, "{words:?}");
+    }
+    let words = ["return", "--profile", "st"];
+    assert_eq!(
+        bash_completes(h.path(), &[("WXCOUPON_CONFIG", cfg)], &words),
+        ["staging-2"]
+    );
+    // No config: nothing, not the folder's files.
+    assert!(bash_completes(h.path(), &[], &["return", "--profile", ""]).is_empty());
+    assert!(!h.path().join("ran").exists(), "a profile's name was run");
+
+    let commands = bash_completes(h.path(), &[], &[""]);
+    assert!(commands.contains(&"return".to_string()), "{commands:?}");
+    for hidden in ["man", "complete-profiles"] {
+        assert!(!commands.contains(&hidden.to_string()), "{commands:?}");
+    }
+    let explain = bash_completes(h.path(), &[], &["explain", "--"]);
+    assert_eq!(explain, ["--message", "--json", "--help", "--version"]);
+}
+
+/// Zsh and fish call the same command for `--profile`, on every command that
+/// takes it, and offer no hidden command. When the shell is installed, the
+/// script is checked by it too (fish: what it completes).
+#[test]
+fn zsh_and_fish_complete_profiles_with_wxcoupon_and_no_hidden_commands() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
+    let zsh = std::fs::read_to_string(dir.join("_wxcoupon")).unwrap();
+    let fish = std::fs::read_to_string(dir.join("wxcoupon.fish")).unwrap();
+    let bash = std::fs::read_to_string(dir.join("wxcoupon.bash")).unwrap();
+    let takes = bash.matches("                --profile)\n").count();
+    assert!(takes >= 9, "{takes}");
+    assert_eq!(bash.matches("_wxcoupon_profiles \"${cur}\"").count(), takes);
+    assert!(zsh.starts_with("#compdef wxcoupon\n"));
+    assert_eq!(zsh.matches("'--profile=[").count(), takes);
+    assert_eq!(zsh.matches(":NAME:_wxcoupon_profiles'").count(), takes);
+    assert_eq!(fish.matches(" -l profile ").count(), takes);
+    assert_eq!(
+        fish.matches(" -r -f -a '(__fish_wxcoupon_profiles)'\n")
+            .count(),
+        takes
+    );
+    for script in [&zsh, &fish, &bash] {
+        assert!(
+            script.contains(" complete-profiles $config 2>/dev/null")
+                || script.contains(" complete-profiles \"${config[@]}\" 2>/dev/null")
+        );
+        assert!(!script.contains("subcommand complete-profiles") && !script.contains("man:"));
+    }
+    assert!(!zsh.contains("'man:") && !zsh.contains("(man)"));
+    assert!(!fish.contains("-a \"man\"") && !fish.contains("-a \"complete-profiles\""));
+
+    let present = |shell: &str| {
+        std::process::Command::new(shell)
+            .arg("--version")
+            .output()
+            .is_ok()
+    };
+    if present("zsh") {
+        let out = std::process::Command::new("zsh")
+            .arg("-n")
+            .arg(dir.join("_wxcoupon"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    } else {
+        eprintln!("zsh is not installed: its script is checked as text only");
+    }
+    if !present("fish") {
+        eprintln!("fish is not installed: its script is checked as text only");
+        return;
+    }
+    let h = tempfile::tempdir().unwrap();
+    let cfg = profiles_config(h.path());
+    let bin = assert_cmd::cargo::cargo_bin("wxcoupon");
+    let out = std::process::Command::new("fish")
+        .arg("--no-config")
+        .arg("-c")
+        .arg(format!(
+            "source {}; complete -C '{} --config ~/profiles.toml return --profile '",
+            dir.join("wxcoupon.fish").display(),
+            bin.display()
+        ))
+        .arg(&cfg)
+        .env_clear()
+        .env("HOME", h.path())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .output()
+        .unwrap();
+    let offered: Vec<&str> = std::str::from_utf8(&out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| l.split('\t').next().unwrap())
+        .collect();
+    assert_eq!(
+        offered,
+        ["prod", "staging-2"],
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

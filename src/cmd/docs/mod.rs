@@ -1,28 +1,43 @@
-//! `wxcoupon completions SHELL` and the hidden `wxcoupon man [DIR]`: both
-//! generated from the clap definition (the pages' other sections: `man`,
+//! `wxcoupon completions SHELL`, the hidden `wxcoupon complete-profiles` its
+//! scripts call, and the hidden `wxcoupon man [DIR]`: generated from the clap
+//! definition (the scripts: `complete`; the pages' other sections: `man`,
 //! their words: `pages`).
 
+mod complete;
 mod man;
 mod pages;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result};
 use clap::CommandFactory;
-use clap_complete::Shell;
 
-use crate::cli::{Cli, CompletionsArgs, ManArgs};
+use crate::cli::{Cli, CompletionsArgs, GlobalOpts, ManArgs};
+use crate::env::Env;
 use crate::output::Out;
 
-/// The completion script for one shell, from the clap definition.
-fn completion_script(shell: Shell) -> Vec<u8> {
-    let mut buf = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), "wxcoupon", &mut buf);
-    buf
+pub fn completions(a: &CompletionsArgs, out: &mut Out) -> Result<u8> {
+    out.out(&complete::script(a.shell)?);
+    Ok(0)
 }
 
-pub fn completions(a: &CompletionsArgs, out: &mut Out) -> Result<u8> {
-    let script = completion_script(a.shell);
-    out.out(&String::from_utf8(script).map_err(|_| anyhow!("completion script is not UTF-8"))?);
-    Ok(0)
+/// The profile names of the config file in use, one a line, for `--profile
+/// <TAB>`; nothing at all, and exit 0, when there is none to read (a
+/// completion says nothing). Only names made of letters, digits and
+/// `- _ . + @ :` are printed: a shell expands what it completes with
+/// (`compgen -W`), and nothing that could be key material or steer a
+/// terminal gets out.
+pub fn complete_profiles(g: &GlobalOpts, env: &Env, out: &mut Out) -> u8 {
+    let plain = |name: &String| {
+        !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_alphanumeric() || "-_.+@:".contains(c))
+            && !crate::redact::looks_like_key(name)
+    };
+    let names = crate::profile::names(g.config.as_deref(), env).unwrap_or_default();
+    for name in names.iter().filter(|n| plain(n)) {
+        out.out(&format!("{name}\n"));
+    }
+    0
 }
 
 pub fn man(a: &ManArgs, out: &mut Out) -> Result<u8> {
