@@ -22,6 +22,9 @@ const COMMANDS: &[(&str, &[&str], [bool; 4])] = &[
     ("demo", &[], [false, false, true, true]),
     ("doctor", &[], [true, true, true, false]),
     ("config example", &[], [false; 4]),
+    // Hidden: the man pages; what completion scripts call.
+    ("man", &[], [false; 4]),
+    ("complete-profiles", &[], [true, false, false, false]),
 ];
 
 const FLAGS: [(&str, &[&str], &str); 4] = [
