@@ -1,3 +1,28 @@
+# --profile <TAB>: the profile names of the config file in use (--config on
+# the command line, else $WXCOUPON_CONFIG, else the default), from wxcoupon.
+_wxcoupon_profiles() {
+    local i word config=()
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        word="${COMP_WORDS[i]}"
+        case "$word" in
+            --config)
+                word="${COMP_WORDS[i+1]}"
+                [[ "$word" == = ]] && word="${COMP_WORDS[i+2]}"
+                config=(--config "${word/#\~/$HOME}")
+                ;;
+            --config=*)
+                word="${word#--config=}"
+                config=(--config "${word/#\~/$HOME}")
+                ;;
+        esac
+    done
+    local IFS=$'\n'
+    COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]/#\~/$HOME}" complete-profiles "${config[@]}" 2>/dev/null)" -- "$1"))
+    # Profile names or nothing, never file names.
+    compopt +o default +o bashdefault 2>/dev/null
+    return 0
+}
+
 _wxcoupon() {
     local i cur prev opts cmd
     COMPREPLY=()
@@ -22,6 +47,9 @@ _wxcoupon() {
             wxcoupon,completions)
                 cmd="wxcoupon__subcmd__completions"
                 ;;
+            wxcoupon,config)
+                cmd="wxcoupon__subcmd__config"
+                ;;
             wxcoupon,demo)
                 cmd="wxcoupon__subcmd__demo"
                 ;;
@@ -36,9 +64,6 @@ _wxcoupon() {
                 ;;
             wxcoupon,help)
                 cmd="wxcoupon__subcmd__help"
-                ;;
-            wxcoupon,man)
-                cmd="wxcoupon__subcmd__man"
                 ;;
             wxcoupon,return)
                 cmd="wxcoupon__subcmd__return"
@@ -67,11 +92,26 @@ _wxcoupon() {
             wxcoupon__subcmd__certificates__subcmd__help,list)
                 cmd="wxcoupon__subcmd__certificates__subcmd__help__subcmd__list"
                 ;;
+            wxcoupon__subcmd__config,example)
+                cmd="wxcoupon__subcmd__config__subcmd__example"
+                ;;
+            wxcoupon__subcmd__config,help)
+                cmd="wxcoupon__subcmd__config__subcmd__help"
+                ;;
+            wxcoupon__subcmd__config__subcmd__help,example)
+                cmd="wxcoupon__subcmd__config__subcmd__help__subcmd__example"
+                ;;
+            wxcoupon__subcmd__config__subcmd__help,help)
+                cmd="wxcoupon__subcmd__config__subcmd__help__subcmd__help"
+                ;;
             wxcoupon__subcmd__help,certificates)
                 cmd="wxcoupon__subcmd__help__subcmd__certificates"
                 ;;
             wxcoupon__subcmd__help,completions)
                 cmd="wxcoupon__subcmd__help__subcmd__completions"
+                ;;
+            wxcoupon__subcmd__help,config)
+                cmd="wxcoupon__subcmd__help__subcmd__config"
                 ;;
             wxcoupon__subcmd__help,demo)
                 cmd="wxcoupon__subcmd__help__subcmd__demo"
@@ -88,9 +128,6 @@ _wxcoupon() {
             wxcoupon__subcmd__help,help)
                 cmd="wxcoupon__subcmd__help__subcmd__help"
                 ;;
-            wxcoupon__subcmd__help,man)
-                cmd="wxcoupon__subcmd__help__subcmd__man"
-                ;;
             wxcoupon__subcmd__help,return)
                 cmd="wxcoupon__subcmd__help__subcmd__return"
                 ;;
@@ -106,6 +143,9 @@ _wxcoupon() {
             wxcoupon__subcmd__help__subcmd__certificates,list)
                 cmd="wxcoupon__subcmd__help__subcmd__certificates__subcmd__list"
                 ;;
+            wxcoupon__subcmd__help__subcmd__config,example)
+                cmd="wxcoupon__subcmd__help__subcmd__config__subcmd__example"
+                ;;
             *)
                 ;;
         esac
@@ -113,7 +153,7 @@ _wxcoupon() {
 
     case "${cmd}" in
         wxcoupon)
-            opts="-v -h -V --config --profile --json --verbose --help --version return certificates explain sign verify completions emulator demo doctor man help"
+            opts="-v -h -V --config --profile --json --verbose --help --version return certificates explain sign verify completions emulator demo doctor config help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -124,7 +164,7 @@ _wxcoupon() {
                     return 0
                     ;;
                 --profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    _wxcoupon_profiles "${cur}"
                     return 0
                     ;;
                 *)
@@ -146,7 +186,7 @@ _wxcoupon() {
                     return 0
                     ;;
                 --profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    _wxcoupon_profiles "${cur}"
                     return 0
                     ;;
                 *)
@@ -168,7 +208,7 @@ _wxcoupon() {
                     return 0
                     ;;
                 --profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    _wxcoupon_profiles "${cur}"
                     return 0
                     ;;
                 *)
@@ -235,7 +275,7 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__certificates__subcmd__list)
-            opts="-v -h -V --config --profile --json --verbose --help --version"
+            opts="-h -V --config --profile --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -246,7 +286,7 @@ _wxcoupon() {
                     return 0
                     ;;
                 --profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    _wxcoupon_profiles "${cur}"
                     return 0
                     ;;
                 *)
@@ -257,20 +297,82 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__completions)
-            opts="-v -h -V --config --profile --json --verbose --help --version bash elvish fish powershell zsh"
+            opts="-h -V --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
+                *)
+                    COMPREPLY=()
                     ;;
-                --profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wxcoupon__subcmd__config)
+            opts="-h -V --help --version example help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
                     ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wxcoupon__subcmd__config__subcmd__example)
+            opts="-h -V --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wxcoupon__subcmd__config__subcmd__help)
+            opts="example help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wxcoupon__subcmd__config__subcmd__help__subcmd__example)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wxcoupon__subcmd__config__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;
@@ -279,20 +381,12 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__demo)
-            opts="-v -h -V --config --profile --json --verbose --help --version"
+            opts="-v -h -V --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -301,7 +395,7 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__doctor)
-            opts="-v -h -V --config --profile --json --verbose --help --version"
+            opts="-h -V --config --profile --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -312,7 +406,7 @@ _wxcoupon() {
                     return 0
                     ;;
                 --profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    _wxcoupon_profiles "${cur}"
                     return 0
                     ;;
                 *)
@@ -323,7 +417,7 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__emulator)
-            opts="-v -h -V --listen --state --coupons --fault --limit --delay --signer --rotation --config --profile --json --verbose --help --version"
+            opts="-h -V --listen --state --coupons --fault --limit --delay --signer --rotation --config --profile --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -366,7 +460,7 @@ _wxcoupon() {
                     return 0
                     ;;
                 --profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    _wxcoupon_profiles "${cur}"
                     return 0
                     ;;
                 *)
@@ -377,21 +471,13 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__explain)
-            opts="-v -h -V --message --config --profile --json --verbose --help --version"
+            opts="-h -V --message --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --message)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -403,7 +489,7 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__help)
-            opts="return certificates explain sign verify completions emulator demo doctor man help"
+            opts="return certificates explain sign verify completions emulator demo doctor config help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -461,6 +547,34 @@ _wxcoupon() {
         wxcoupon__subcmd__help__subcmd__completions)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wxcoupon__subcmd__help__subcmd__config)
+            opts="example"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wxcoupon__subcmd__help__subcmd__config__subcmd__example)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -542,20 +656,6 @@ _wxcoupon() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        wxcoupon__subcmd__help__subcmd__man)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         wxcoupon__subcmd__help__subcmd__return)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -591,28 +691,6 @@ _wxcoupon() {
                 return 0
             fi
             case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        wxcoupon__subcmd__man)
-            opts="-v -h -V --config --profile --json --verbose --help --version"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -668,7 +746,7 @@ _wxcoupon() {
                     return 0
                     ;;
                 --profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    _wxcoupon_profiles "${cur}"
                     return 0
                     ;;
                 *)
@@ -679,7 +757,7 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__sign)
-            opts="-v -h -V --method --url --body --body-file --timestamp --nonce --key --mchid --serial --config --profile --json --verbose --help --version"
+            opts="-h -V --method --url --body --body-file --timestamp --nonce --key --mchid --serial --config --profile --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -726,7 +804,7 @@ _wxcoupon() {
                     return 0
                     ;;
                 --profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    _wxcoupon_profiles "${cur}"
                     return 0
                     ;;
                 *)
@@ -737,7 +815,7 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__verify)
-            opts="-v -h -V --timestamp --nonce --signature --body --body-file --public-key --config --profile --json --verbose --help --version"
+            opts="-h -V --timestamp --nonce --signature --body --body-file --public-key --config --profile --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -772,7 +850,7 @@ _wxcoupon() {
                     return 0
                     ;;
                 --profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    _wxcoupon_profiles "${cur}"
                     return 0
                     ;;
                 *)

@@ -20,7 +20,7 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
         &'wxcoupon'= {
             cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
             cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
-            cand --json 'Print exactly one JSON object on stdout, whatever the outcome'
+            cand --json 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
             cand -v 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
             cand --verbose 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
             cand -h 'Print help'
@@ -36,7 +36,7 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
             cand emulator 'Run a local WeChat Pay stand-in for the return API (loopback only; the profile''s merchant, a sample WeChat Pay key)'
             cand demo 'See the whole flow in seconds: returns against an in-process emulator, nothing real'
             cand doctor 'Check a profile offline and say what is wrong'
-            cand man 'Print the man page (roff) to stdout, or write one page per command into DIR'
+            cand config 'The config file: print the example to start one from'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'wxcoupon;return'= {
@@ -55,7 +55,7 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
             cand --retry-unverified 'Send again, in --resume mode, the rows a batch''s journal records as unverified'
             cand --dry-run 'Build and sign the request, print it, and send nothing'
             cand --resume 'An earlier run may already have sent this return: RESOURCE_ALREADY_EXISTS then confirms it'
-            cand --json 'Print exactly one JSON object on stdout, whatever the outcome'
+            cand --json 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
             cand -v 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
             cand --verbose 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
             cand -h 'Print help'
@@ -66,7 +66,7 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
         &'wxcoupon;certificates'= {
             cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
             cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
-            cand --json 'Print exactly one JSON object on stdout, whatever the outcome'
+            cand --json 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
             cand -v 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
             cand --verbose 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
             cand -h 'Print help'
@@ -80,7 +80,7 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
         &'wxcoupon;certificates;download'= {
             cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
             cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
-            cand --json 'Print exactly one JSON object on stdout, whatever the outcome'
+            cand --json 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
             cand -v 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
             cand --verbose 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
             cand -h 'Print help'
@@ -91,9 +91,7 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
         &'wxcoupon;certificates;list'= {
             cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
             cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
-            cand --json 'Print exactly one JSON object on stdout, whatever the outcome'
-            cand -v 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
-            cand --verbose 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+            cand --json 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
@@ -112,11 +110,7 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
         }
         &'wxcoupon;explain'= {
             cand --message 'WeChat Pay''s message, to tell apart codes that have several meanings'
-            cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
-            cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
-            cand --json 'Print exactly one JSON object on stdout, whatever the outcome'
-            cand -v 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
-            cand --verbose 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+            cand --json 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
@@ -134,9 +128,7 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
             cand --serial 'Merchant API certificate serial number (instead of the profile''s)'
             cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
             cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
-            cand --json 'Print exactly one JSON object on stdout, whatever the outcome'
-            cand -v 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
-            cand --verbose 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+            cand --json 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
@@ -151,20 +143,13 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
             cand --public-key 'WeChat Pay public key PEM file, or a platform certificate''s (instead of the profile''s)'
             cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
             cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
-            cand --json 'Print exactly one JSON object on stdout, whatever the outcome'
-            cand -v 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
-            cand --verbose 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+            cand --json 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
         }
         &'wxcoupon;completions'= {
-            cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
-            cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
-            cand --json 'Print exactly one JSON object on stdout, whatever the outcome'
-            cand -v 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
-            cand --verbose 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
@@ -181,18 +166,14 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
             cand --rotation 'Play a platform certificate rotation (with --signer certificate or switching): before (the old certificate only), during (the old one''s expire_time moved up to 24 h from now, the new one published, in use from then), after (the new one in use, signing)'
             cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
             cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
-            cand --json 'Print exactly one JSON object on stdout, whatever the outcome'
-            cand -v 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
-            cand --verbose 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+            cand --json 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
         }
         &'wxcoupon;demo'= {
-            cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
-            cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
-            cand --json 'Print exactly one JSON object on stdout, whatever the outcome'
+            cand --json 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
             cand -v 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
             cand --verbose 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
             cand -h 'Print help'
@@ -203,24 +184,33 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
         &'wxcoupon;doctor'= {
             cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
             cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
-            cand --json 'Print exactly one JSON object on stdout, whatever the outcome'
-            cand -v 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
-            cand --verbose 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+            cand --json 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
         }
-        &'wxcoupon;man'= {
-            cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
-            cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
-            cand --json 'Print exactly one JSON object on stdout, whatever the outcome'
-            cand -v 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
-            cand --verbose 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+        &'wxcoupon;config'= {
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
+            cand example 'Print the example config (config.example.toml), to start a config file from: `wxcoupon config example > FILE`, then fill in the merchant''s values'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'wxcoupon;config;example'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'wxcoupon;config;help'= {
+            cand example 'Print the example config (config.example.toml), to start a config file from: `wxcoupon config example > FILE`, then fill in the merchant''s values'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'wxcoupon;config;help;example'= {
+        }
+        &'wxcoupon;config;help;help'= {
         }
         &'wxcoupon;help'= {
             cand return 'Return a used coupon to the user''s wallet (POST /v3/marketing/busifavor/coupons/return)'
@@ -232,7 +222,7 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
             cand emulator 'Run a local WeChat Pay stand-in for the return API (loopback only; the profile''s merchant, a sample WeChat Pay key)'
             cand demo 'See the whole flow in seconds: returns against an in-process emulator, nothing real'
             cand doctor 'Check a profile offline and say what is wrong'
-            cand man 'Print the man page (roff) to stdout, or write one page per command into DIR'
+            cand config 'The config file: print the example to start one from'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'wxcoupon;help;return'= {
@@ -259,7 +249,10 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
         }
         &'wxcoupon;help;doctor'= {
         }
-        &'wxcoupon;help;man'= {
+        &'wxcoupon;help;config'= {
+            cand example 'Print the example config (config.example.toml), to start a config file from: `wxcoupon config example > FILE`, then fill in the merchant''s values'
+        }
+        &'wxcoupon;help;config;example'= {
         }
         &'wxcoupon;help;help'= {
         }

@@ -1,3 +1,20 @@
+# --profile <TAB>: the profile names of the config file in use (--config on
+# the command line, else $WXCOUPON_CONFIG, else the default), from wxcoupon.
+function __fish_wxcoupon_profiles
+    set -l words (commandline -opc)
+    set -l config
+    for i in (seq 2 (count $words))
+        switch $words[$i]
+            case --config
+                set -q words[(math $i + 1)]; and set config --config (string replace -r '^~' $HOME -- $words[(math $i + 1)])
+            case '--config=*'
+                set config --config (string replace -r '^~' $HOME -- (string replace -- --config= '' $words[$i]))
+        end
+    end
+    set -l wxcoupon (string replace -r '^~' $HOME -- $words[1])
+    $wxcoupon complete-profiles $config 2>/dev/null
+end
+
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_wxcoupon_global_optspecs
     string join \n config= profile= json v/verbose h/help V/version
@@ -25,8 +42,8 @@ function __fish_wxcoupon_using_subcommand
 end
 
 complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
-complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
-complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
+complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r -f -a '(__fish_wxcoupon_profiles)'
+complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
 complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
 complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -s h -l help -d 'Print help'
 complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -s V -l version -d 'Print version'
@@ -39,7 +56,7 @@ complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -f -a "completions" -d '
 complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -f -a "emulator" -d 'Run a local WeChat Pay stand-in for the return API (loopback only; the profile\'s merchant, a sample WeChat Pay key)'
 complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -f -a "demo" -d 'See the whole flow in seconds: returns against an in-process emulator, nothing real'
 complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -f -a "doctor" -d 'Check a profile offline and say what is wrong'
-complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -f -a "man" -d 'Print the man page (roff) to stdout, or write one page per command into DIR'
+complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -f -a "config" -d 'The config file: print the example to start one from'
 complete -c wxcoupon -n "__fish_wxcoupon_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l code -d 'The coupon\'s code (coupon_code)' -r
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l stock -d 'The coupon\'s batch id (stock_id); with --batch, the stock id of rows that have none' -r
@@ -51,18 +68,18 @@ complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l rate -d 'Re
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l timeout -d 'Seconds to wait for each attempt\'s answer, connect to last byte (overrides the profile\'s timeout_secs; default 10)' -r
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l retries -d 'Retries after an attempt with no definitive answer, 0 to 10 (overrides the profile\'s retries; default 2)' -r
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r -f -a '(__fish_wxcoupon_profiles)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l retry-rejected -d 'Send again, with a new request number, the rows a batch\'s journal records as rejected'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l retry-unverified -d 'Send again, in --resume mode, the rows a batch\'s journal records as unverified'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l dry-run -d 'Build and sign the request, print it, and send nothing'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l resume -d 'An earlier run may already have sent this return: RESOURCE_ALREADY_EXISTS then confirms it'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -s h -l help -d 'Print help'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -s V -l version -d 'Print version'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and not __fish_seen_subcommand_from download list help" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and not __fish_seen_subcommand_from download list help" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and not __fish_seen_subcommand_from download list help" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and not __fish_seen_subcommand_from download list help" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r -f -a '(__fish_wxcoupon_profiles)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and not __fish_seen_subcommand_from download list help" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and not __fish_seen_subcommand_from download list help" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and not __fish_seen_subcommand_from download list help" -s h -l help -d 'Print help'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and not __fish_seen_subcommand_from download list help" -s V -l version -d 'Print version'
@@ -70,25 +87,21 @@ complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and not 
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and not __fish_seen_subcommand_from download list help" -f -a "list" -d 'List the certificates in platform_certificates_dir, offline'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and not __fish_seen_subcommand_from download list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from download" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from download" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from download" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from download" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r -f -a '(__fish_wxcoupon_profiles)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from download" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from download" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from download" -s h -l help -d 'Print help'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from download" -s V -l version -d 'Print version'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from list" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from list" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from list" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from list" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r -f -a '(__fish_wxcoupon_profiles)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from list" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from help" -f -a "download" -d 'Download the platform certificates (GET /v3/certificates), check them and save them into platform_certificates_dir; needs the APIv3 key'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the certificates in platform_certificates_dir, offline'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand certificates; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand explain" -l message -d 'WeChat Pay\'s message, to tell apart codes that have several meanings' -r
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand explain" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand explain" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand explain" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand explain" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand explain" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand explain" -s h -l help -d 'Print help'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand explain" -s V -l version -d 'Print version'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -l method -d 'HTTP method' -r
@@ -101,9 +114,8 @@ complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -l key -d 'Merch
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -l mchid -d 'Merchant id (instead of the profile\'s)' -r
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -l serial -d 'Merchant API certificate serial number (instead of the profile\'s)' -r
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r -f -a '(__fish_wxcoupon_profiles)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -s h -l help -d 'Print help'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand sign" -s V -l version -d 'Print version'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -l timestamp -d 'The Wechatpay-Timestamp header' -r
@@ -113,15 +125,10 @@ complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -l body -d 'Th
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -l body-file -d 'Read the body from this file, byte for byte' -r -F
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -l public-key -d 'WeChat Pay public key PEM file, or a platform certificate\'s (instead of the profile\'s)' -r -F
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r -f -a '(__fish_wxcoupon_profiles)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -s h -l help -d 'Print help'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand verify" -s V -l version -d 'Print version'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand completions" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand completions" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand completions" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand completions" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l listen -d 'Address to listen on; loopback only. Port 0 picks a free port [default: 127.0.0.1:0, or the port --state DIR used last]' -r
@@ -137,39 +144,38 @@ complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l rotation 
 during\t''
 after\t''"
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r -f -a '(__fish_wxcoupon_profiles)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -s h -l help -d 'Print help'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand emulator" -s V -l version -d 'Print version'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand demo" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand demo" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand demo" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand demo" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand demo" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand demo" -s h -l help -d 'Print help'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand demo" -s V -l version -d 'Print version'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand doctor" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand doctor" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand doctor" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand doctor" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand doctor" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r -f -a '(__fish_wxcoupon_profiles)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand doctor" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand doctor" -s h -l help -d 'Print help'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand doctor" -s V -l version -d 'Print version'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand man" -l config -d 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)' -r -F
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand man" -l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand man" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand man" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand man" -s h -l help -d 'Print help'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand man" -s V -l version -d 'Print version'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return certificates explain sign verify completions emulator demo doctor man help" -f -a "return" -d 'Return a used coupon to the user\'s wallet (POST /v3/marketing/busifavor/coupons/return)'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return certificates explain sign verify completions emulator demo doctor man help" -f -a "certificates" -d 'Download or list the WeChat Pay platform certificates (平台证书) of the profile'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return certificates explain sign verify completions emulator demo doctor man help" -f -a "explain" -d 'Explain a WeChat Pay error code offline, in Chinese and English'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return certificates explain sign verify completions emulator demo doctor man help" -f -a "sign" -d 'Sign a request by hand and print its Authorization header (for debugging SIGN_ERROR)'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return certificates explain sign verify completions emulator demo doctor man help" -f -a "verify" -d 'Check a WeChat Pay answer\'s or callback\'s signature by hand'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return certificates explain sign verify completions emulator demo doctor man help" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return certificates explain sign verify completions emulator demo doctor man help" -f -a "emulator" -d 'Run a local WeChat Pay stand-in for the return API (loopback only; the profile\'s merchant, a sample WeChat Pay key)'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return certificates explain sign verify completions emulator demo doctor man help" -f -a "demo" -d 'See the whole flow in seconds: returns against an in-process emulator, nothing real'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return certificates explain sign verify completions emulator demo doctor man help" -f -a "doctor" -d 'Check a profile offline and say what is wrong'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return certificates explain sign verify completions emulator demo doctor man help" -f -a "man" -d 'Print the man page (roff) to stdout, or write one page per command into DIR'
-complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return certificates explain sign verify completions emulator demo doctor man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand config; and not __fish_seen_subcommand_from example help" -s h -l help -d 'Print help'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand config; and not __fish_seen_subcommand_from example help" -s V -l version -d 'Print version'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand config; and not __fish_seen_subcommand_from example help" -f -a "example" -d 'Print the example config (config.example.toml), to start a config file from: `wxcoupon config example > FILE`, then fill in the merchant\'s values'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand config; and not __fish_seen_subcommand_from example help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand config; and __fish_seen_subcommand_from example" -s h -l help -d 'Print help'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand config; and __fish_seen_subcommand_from example" -s V -l version -d 'Print version'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "example" -d 'Print the example config (config.example.toml), to start a config file from: `wxcoupon config example > FILE`, then fill in the merchant\'s values'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return certificates explain sign verify completions emulator demo doctor config help" -f -a "return" -d 'Return a used coupon to the user\'s wallet (POST /v3/marketing/busifavor/coupons/return)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return certificates explain sign verify completions emulator demo doctor config help" -f -a "certificates" -d 'Download or list the WeChat Pay platform certificates (平台证书) of the profile'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return certificates explain sign verify completions emulator demo doctor config help" -f -a "explain" -d 'Explain a WeChat Pay error code offline, in Chinese and English'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return certificates explain sign verify completions emulator demo doctor config help" -f -a "sign" -d 'Sign a request by hand and print its Authorization header (for debugging SIGN_ERROR)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return certificates explain sign verify completions emulator demo doctor config help" -f -a "verify" -d 'Check a WeChat Pay answer\'s or callback\'s signature by hand'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return certificates explain sign verify completions emulator demo doctor config help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return certificates explain sign verify completions emulator demo doctor config help" -f -a "emulator" -d 'Run a local WeChat Pay stand-in for the return API (loopback only; the profile\'s merchant, a sample WeChat Pay key)'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return certificates explain sign verify completions emulator demo doctor config help" -f -a "demo" -d 'See the whole flow in seconds: returns against an in-process emulator, nothing real'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return certificates explain sign verify completions emulator demo doctor config help" -f -a "doctor" -d 'Check a profile offline and say what is wrong'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return certificates explain sign verify completions emulator demo doctor config help" -f -a "config" -d 'The config file: print the example to start one from'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and not __fish_seen_subcommand_from return certificates explain sign verify completions emulator demo doctor config help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and __fish_seen_subcommand_from certificates" -f -a "download" -d 'Download the platform certificates (GET /v3/certificates), check them and save them into platform_certificates_dir; needs the APIv3 key'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and __fish_seen_subcommand_from certificates" -f -a "list" -d 'List the certificates in platform_certificates_dir, offline'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "example" -d 'Print the example config (config.example.toml), to start a config file from: `wxcoupon config example > FILE`, then fill in the merchant\'s values'

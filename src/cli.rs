@@ -1,16 +1,22 @@
 //! The command-line definition. Nothing here does any work: `app` turns these
 //! structs into validated input. The same definition feeds shell completions.
+//!
+//! The four global flags are declared once, in `GlobalOpts`, and work before
+//! or after the subcommand. A command that cannot honour one of them says so
+//! with `#[command(args = refused(&[…]))]`: the flag is then hidden from that
+//! command's help (and man page and completions), still parsed, and refused by
+//! the dispatcher with a reason, never ignored.
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Arg, Args, CommandFactory, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
 #[command(
     name = "wxcoupon",
     version,
     about = "Return WeChat Pay merchant coupons (商家券 申请退券) and say exactly what happened",
-    after_help = crate::exit::HELP,
+    after_help = after_help(),
     propagate_version = true
 )]
 pub struct Cli {
@@ -31,7 +37,8 @@ pub struct GlobalOpts {
     #[arg(long, global = true, value_name = "NAME")]
     pub profile: Option<String>,
 
-    /// Print exactly one JSON object on stdout, whatever the outcome
+    /// Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one
+    /// per row, JSON Lines)
     #[arg(long, global = true)]
     pub json: bool,
 
@@ -40,10 +47,77 @@ pub struct GlobalOpts {
     pub verbose: bool,
 }
 
+/// What `--help` says after the options: the exit codes, where the config is.
+fn after_help() -> String {
+    format!("{}\n\n{}", crate::exit::HELP, crate::profile::SEARCH)
+}
+
+/// The global flags (by id: `config`, `profile`, `json`, `verbose`) that a
+/// command cannot honour: hidden copies of `GlobalOpts`' own, so that clap
+/// parses them there too (clap does not propagate a global flag into a
+/// command that has an argument of that id), shows them nowhere, and hands
+/// their values up to `Cli::global`, where the dispatcher refuses them.
+fn refused(ids: &[&str]) -> Vec<Arg> {
+    let global = GlobalOpts::augment_args(clap::Command::new("global"));
+    ids.iter()
+        .map(|id| {
+            global
+                .get_arguments()
+                .find(|a| a.get_id() == id)
+                .unwrap_or_else(|| panic!("{id} is not a global flag"))
+                .clone()
+                .global(false)
+                .hide(true)
+        })
+        .collect()
+}
+
+/// Whether the command at `path` (`"return"`, `"certificates list"`) honours
+/// the global flag `id`: the flags it does not honour are `refused` there.
+pub fn honours(path: &str, id: &str) -> bool {
+    let mut cli = Cli::command();
+    cli.build();
+    let mut cmd = &cli;
+    for name in path.split(' ') {
+        cmd = cmd
+            .find_subcommand(name)
+            .unwrap_or_else(|| panic!("no command {path}"));
+    }
+    shows(cmd, id)
+}
+
+/// The visible commands (`"return"`, `"certificates download"`) that honour
+/// the global flag `id`, in the order of `--help`.
+pub fn honouring(id: &str) -> Vec<String> {
+    fn walk(cmd: &clap::Command, prefix: &str, id: &str, found: &mut Vec<String>) {
+        for sub in cmd.get_subcommands() {
+            if sub.is_hide_set() || sub.get_name() == "help" {
+                continue;
+            }
+            let path = format!("{prefix}{}", sub.get_name());
+            if sub.has_subcommands() {
+                walk(sub, &format!("{path} "), id, found);
+            } else if shows(sub, id) {
+                found.push(path);
+            }
+        }
+    }
+    let mut cli = Cli::command();
+    cli.build();
+    let mut found = Vec::new();
+    walk(&cli, "", id, &mut found);
+    found
+}
+
+fn shows(cmd: &clap::Command, id: &str) -> bool {
+    cmd.get_arguments()
+        .any(|a| a.get_id() == id && !a.is_hide_set())
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Return a used coupon to the user's wallet (POST /v3/marketing/busifavor/coupons/return)
-    #[command(after_help = crate::exit::HELP)]
+    #[command(after_help = after_help())]
     Return(ReturnArgs),
 
     /// Download or list the WeChat Pay platform certificates (平台证书) of the profile
@@ -51,29 +125,47 @@ pub enum Command {
     Certificates(CertificatesAction),
 
     /// Explain a WeChat Pay error code offline, in Chinese and English
+    #[command(args = refused(&["config", "profile", "verbose"]))]
     Explain(ExplainArgs),
 
     /// Sign a request by hand and print its Authorization header (for debugging SIGN_ERROR)
+    #[command(args = refused(&["verbose"]))]
     Sign(SignArgs),
 
     /// Check a WeChat Pay answer's or callback's signature by hand
+    #[command(args = refused(&["verbose"]))]
     Verify(VerifyArgs),
 
     /// Print a shell completion script to stdout
+    #[command(args = refused(&["config", "profile", "json", "verbose"]))]
     Completions(CompletionsArgs),
 
     /// Run a local WeChat Pay stand-in for the return API (loopback only; the profile's merchant, a sample WeChat Pay key)
+    #[command(args = refused(&["verbose"]))]
     Emulator(EmulatorArgs),
 
     /// See the whole flow in seconds: returns against an in-process emulator, nothing real
+    #[command(args = refused(&["config", "profile"]))]
     Demo,
 
     /// Check a profile offline and say what is wrong
+    #[command(args = refused(&["verbose"]))]
     Doctor,
 
+    /// The config file: print the example to start one from
+    #[command(
+        subcommand,
+        args = refused(&["config", "profile", "json", "verbose"])
+    )]
+    Config(ConfigAction),
+
     /// Print the man page (roff) to stdout, or write one page per command into DIR
-    #[command(hide = true)]
+    #[command(hide = true, args = refused(&["config", "profile", "json", "verbose"]))]
     Man(ManArgs),
+
+    /// Print the profile names of the config file in use, one a line (for shell completion)
+    #[command(hide = true, args = refused(&["profile", "json", "verbose"]))]
+    CompleteProfiles,
 }
 
 #[derive(Debug, Args)]
@@ -282,7 +374,16 @@ pub enum CertificatesAction {
     /// into platform_certificates_dir; needs the APIv3 key
     Download,
     /// List the certificates in platform_certificates_dir, offline
+    #[command(args = refused(&["verbose"]))]
     List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Print the example config (config.example.toml), to start a config file from:
+    /// `wxcoupon config example > FILE`, then fill in the merchant's values
+    #[command(args = refused(&["config", "profile", "json", "verbose"]))]
+    Example,
 }
 
 #[derive(Debug, Args)]
@@ -325,5 +426,31 @@ mod tests {
         .unwrap();
         assert!(cli.global.json);
         assert_eq!(cli.global.profile.as_deref(), Some("p"));
+    }
+
+    /// A refused flag is parsed after the command too, and its value reaches
+    /// `Cli::global`, where the dispatcher refuses it.
+    #[test]
+    fn refused_flags_reach_the_global_options_from_either_side() {
+        for args in [
+            ["wxcoupon", "explain", "X", "-v"],
+            ["wxcoupon", "-v", "explain", "X"],
+        ] {
+            let cli = Cli::try_parse_from(args).unwrap();
+            assert!(cli.global.verbose, "{args:?}");
+        }
+        let cli = Cli::try_parse_from(["wxcoupon", "certificates", "list", "-v"]).unwrap();
+        assert!(cli.global.verbose);
+        assert!(!honours("certificates list", "verbose"));
+        assert!(honours("certificates download", "verbose"));
+        assert!(honours("explain", "json") && !honours("explain", "config"));
+    }
+
+    #[test]
+    fn verbose_is_for_the_commands_that_send() {
+        assert_eq!(
+            honouring("verbose"),
+            ["return", "certificates download", "demo"]
+        );
     }
 }

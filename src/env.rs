@@ -9,6 +9,60 @@ pub const PRIVATE_KEY_ENV: &str = "WXCOUPON_PRIVATE_KEY";
 /// `WXCOUPON_APIV3_KEY`: the merchant's APIv3 key (downloads platform certificates).
 pub const APIV3_KEY_ENV: &str = "WXCOUPON_APIV3_KEY";
 
+/// Every environment variable wxcoupon reads (a name, or a lower- and an
+/// upper-case spelling, the first set wins), and what for: the man pages'
+/// ENVIRONMENT. All but TMPDIR are read by `from_process` below.
+pub const VARIABLES: &[(&[&str], &str)] = &[
+    (
+        &["WXCOUPON_CONFIG"],
+        "The config file, when --config is not given. Set but empty is an error.",
+    ),
+    (
+        &["WXCOUPON_PROFILE"],
+        "The profile, when --profile is not given (before the config's default_profile). \
+         Set but empty is an error.",
+    ),
+    (
+        &[PRIVATE_KEY_ENV],
+        "The merchant's private key as PEM text; it wins over the profile's private_key_file \
+         (for CI secrets).",
+    ),
+    (
+        &[APIV3_KEY_ENV],
+        "The merchant's APIv3 key, which decrypts downloaded platform certificates; it wins \
+         over the profile's apiv3_key_file.",
+    ),
+    (
+        &["XDG_CONFIG_HOME"],
+        "The default config file is $XDG_CONFIG_HOME/wxcoupon/config.toml.",
+    ),
+    (
+        &["HOME"],
+        "Without XDG_CONFIG_HOME, the default config file is ~/.config/wxcoupon/config.toml.",
+    ),
+    (
+        &["https_proxy", "HTTPS_PROXY"],
+        "The proxy for https requests, when the profile sets no proxy.",
+    ),
+    (
+        &["http_proxy", "HTTP_PROXY"],
+        "The proxy for http requests (loopback hosts are never proxied).",
+    ),
+    (
+        &["all_proxy", "ALL_PROXY"],
+        "The proxy when the profile and the two above name none.",
+    ),
+    (
+        &["no_proxy", "NO_PROXY"],
+        "Hosts never proxied: comma-separated names, each matching itself and its \
+         subdomains; * for all.",
+    ),
+    (
+        &["TMPDIR"],
+        "Where the emulator makes its private folder for the key files it writes.",
+    ),
+];
+
 /// The environment variables wxcoupon reads, captured once so that the
 /// logic below can be tested without touching the process environment.
 #[derive(Debug, Default, Clone)]
@@ -63,6 +117,40 @@ impl ProxyEnv {
             http: var(&["http_proxy", "HTTP_PROXY"]),
             all: var(&["all_proxy", "ALL_PROXY"]),
             no_proxy: var(&["no_proxy", "NO_PROXY"]),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every name this file reads from the environment is in `VARIABLES`,
+    /// and every name there but TMPDIR is read here.
+    #[test]
+    fn variables_lists_every_name_read() {
+        let source = include_str!("env.rs");
+        let code = &source[..source.find("#[cfg(test)]").unwrap()];
+        let code: String = code[code.find("impl Env").unwrap()..]
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .collect();
+        let listed: Vec<&str> = VARIABLES
+            .iter()
+            .flat_map(|(names, _)| names.iter().copied())
+            .collect();
+        let mut read: Vec<&str> = code
+            .split('"')
+            .skip(1)
+            .step_by(2)
+            .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_'))
+            .collect();
+        read.extend([PRIVATE_KEY_ENV, APIV3_KEY_ENV]);
+        for name in &read {
+            assert!(listed.contains(name), "{name} is read but not in VARIABLES");
+        }
+        for name in listed.iter().filter(|n| **n != "TMPDIR") {
+            assert!(read.contains(name), "{name} is in VARIABLES but not read");
         }
     }
 }

@@ -16,10 +16,51 @@ Exit codes:
                  a success (also: verify found the signature invalid)
   1  internal    a bug in wxcoupon
 --batch: 0 when every row ended returned, else the most serious outcome
-present, 5 > 4 > 3 > 2 (an interrupted batch is at least 4).
+present, 5 > 4 > 3 > 2 (an interrupted batch is at least 4).";
 
-Config: --config FILE, else $WXCOUPON_CONFIG, else
-$XDG_CONFIG_HOME/wxcoupon/config.toml (default ~/.config/wxcoupon/config.toml).";
+/// One row of `HELP`'s table: the exit code, the outcome's name, and when
+/// (its lines joined).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Row {
+    pub code: u8,
+    pub name: &'static str,
+    pub when: String,
+}
+
+/// `HELP` read back as data (for the man page's EXIT STATUS): the rows of
+/// its table, and the paragraphs after it, their lines joined.
+pub fn table() -> (Vec<Row>, Vec<String>) {
+    let mut lines = HELP.lines().skip(1).peekable();
+    let mut rows: Vec<Row> = Vec::new();
+    // A row is indented by two spaces, its continuation lines by more.
+    while let Some(line) = lines.next_if(|l| l.starts_with("  ")) {
+        let row = !line[2..].starts_with(' ');
+        let line = line.trim();
+        match line.split_once(char::is_whitespace) {
+            Some((code, rest)) if row => {
+                let rest = rest.trim_start();
+                let (name, when) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+                rows.push(Row {
+                    code: code.parse().expect("an exit code"),
+                    name,
+                    when: when.trim().to_string(),
+                });
+            }
+            _ => {
+                let row = rows.last_mut().expect("a row before its continuation");
+                row.when.push(' ');
+                row.when.push_str(line);
+            }
+        }
+    }
+    let rest: Vec<&str> = lines.collect();
+    let notes = rest
+        .split(|l| l.trim().is_empty())
+        .filter(|p| !p.is_empty())
+        .map(|p| p.join(" "))
+        .collect();
+    (rows, notes)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -80,6 +121,35 @@ impl Kind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_help_table_reads_back_as_every_kind_with_its_code() {
+        let (rows, notes) = table();
+        let named: Vec<(u8, &str)> = rows.iter().map(|r| (r.code, r.name)).collect();
+        assert_eq!(
+            named,
+            [
+                (0, "returned"),
+                (2, "invalid"),
+                (3, "rejected"),
+                (4, "unknown"),
+                (5, "unverified"),
+                (1, "internal"),
+            ]
+        );
+        for row in &rows {
+            let kind = Kind::from_name(row.name).unwrap();
+            assert_eq!(kind.exit_code(), row.code);
+            assert!(!row.when.contains("  "), "{}", row.when);
+        }
+        assert!(
+            rows[0].when.ends_with("a valid verify)"),
+            "{}",
+            rows[0].when
+        );
+        assert_eq!(notes.len(), 1);
+        assert!(notes[0].starts_with("--batch: 0 when every row ended returned"));
+    }
 
     #[test]
     fn exit_codes_are_the_documented_ones() {

@@ -156,21 +156,6 @@ fn step(
 }
 
 pub fn run(g: &GlobalOpts, out: &mut Out) -> Result<u8> {
-    // The demo reads no config: a flag that names one would be ignored.
-    if let Some(flag) = [
-        g.config.as_ref().map(|_| "--config"),
-        g.profile.as_ref().map(|_| "--profile"),
-    ]
-    .into_iter()
-    .flatten()
-    .next()
-    {
-        anyhow::bail!(
-            "{flag} does not apply to `wxcoupon demo`: it reads no config and returns sample \
-             coupons with the built-in sample merchant against its own emulator; to try a \
-             profile of yours, start `wxcoupon --config FILE emulator` and return against it"
-        );
-    }
     let merchant = PrivateKey::from_pem(SAMPLE_MERCHANT_KEY.as_bytes())?;
     let identity = Identity::with_sample_wechatpay_key(SAMPLE_MCHID, SAMPLE_SERIAL, &merchant)?;
     let listener = TcpListener::bind("127.0.0.1:0").context("listening on 127.0.0.1")?;

@@ -116,6 +116,15 @@ fn syntax(at: &Locator<'_>, e: &toml::de::Error) -> anyhow::Error {
     }
 }
 
+/// The names of the config's `[profile.NAME]` tables, whatever they hold.
+pub(super) fn names(text: &str) -> Result<Vec<String>> {
+    let config: toml::Table = toml::from_str(text).map_err(|_| anyhow!("not TOML"))?;
+    Ok(match config.get("profile") {
+        Some(toml::Value::Table(profiles)) => profiles.keys().cloned().collect(),
+        _ => Vec::new(),
+    })
+}
+
 /// Fields that hold a file name for a secret: their value is never quoted.
 const SECRET_FILE_FIELDS: &[&str] = &["private_key_file", "apiv3_key_file"];
 
@@ -182,7 +191,7 @@ pub(super) fn choose<'r>(
     let path = at.path;
     if raw.profile.is_empty() {
         bail!(
-            "config file {} has no profile; add a [profile.NAME] table (see config.example.toml)",
+            "config file {} has no profile; add a [profile.NAME] table (`wxcoupon config example` prints one)",
             path.display()
         );
     }

@@ -7,6 +7,11 @@ use anyhow::{Result, bail};
 
 use crate::env::Env;
 
+/// Where the config file comes from, in the words of `--help`.
+pub const SEARCH: &str = "\
+Config: --config FILE, else $WXCOUPON_CONFIG, else
+$XDG_CONFIG_HOME/wxcoupon/config.toml (default ~/.config/wxcoupon/config.toml).";
+
 /// Where the config file comes from: the first match wins, and an explicit
 /// choice that names a missing file is an error, never a fallback.
 pub fn locate(explicit: Option<&Path>, env: &Env) -> Result<PathBuf> {
@@ -26,13 +31,25 @@ pub fn locate(explicit: Option<&Path>, env: &Env) -> Result<PathBuf> {
     match default {
         Some(path) if path.is_file() => Ok(path),
         _ => {
-            let looked = default.map_or_else(
-                || "the default location (neither XDG_CONFIG_HOME nor HOME is set)".to_string(),
-                |p| p.display().to_string(),
-            );
+            let (looked, start) = match &default {
+                Some(p) => (
+                    p.display().to_string(),
+                    format!(
+                        "mkdir -p {} && wxcoupon config example > {}",
+                        crate::escape::shell(
+                            &p.parent().unwrap_or(Path::new(".")).display().to_string()
+                        ),
+                        crate::escape::shell(&p.display().to_string())
+                    ),
+                ),
+                None => (
+                    "the default location (neither XDG_CONFIG_HOME nor HOME is set)".to_string(),
+                    "wxcoupon config example > FILE".to_string(),
+                ),
+            };
             bail!(
                 "no config file found; looked at: --config (not given), WXCOUPON_CONFIG (not set), {looked}\n\
-                 hint: copy config.example.toml there and fill in your merchant's values, \
+                 hint: start one from the example, `{start}`, and fill in your merchant's values; \
                  or pass --config FILE"
             )
         }

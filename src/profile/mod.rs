@@ -20,11 +20,19 @@ pub use checked::{
     KeySource, Profile, WechatpayPublicKey, loose_key_file, read_private_key, read_public_key,
 };
 pub use fields::{check_mchid, check_serial};
-pub use locate::locate;
+pub use locate::{SEARCH, locate};
 
 /// Reads the config file at `path` (once: it may be a pipe).
 pub fn read_config(path: &Path) -> Result<String> {
     crate::files::read_text(path, "config file", crate::files::CONFIG_MAX)
+}
+
+/// The profile names of the config file that `--config` (else
+/// `$WXCOUPON_CONFIG`, else the default location) names, found and read as
+/// for every command, for shell completion: parsed leniently, so that a
+/// profile with a mistake in it is still named. Nothing else of the file.
+pub fn names(config: Option<&Path>, env: &Env) -> Result<Vec<String>> {
+    config::names(&read_config(&locate(config, env)?)?)
 }
 
 /// Reads the config file at `path` and validates the chosen profile.

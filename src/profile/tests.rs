@@ -286,7 +286,10 @@ fn locate_follows_flag_env_xdg_home_and_never_falls_back() {
     };
     let e = locate(None, &env).unwrap_err().to_string();
     assert!(
-        e.contains(".config/wxcoupon/config.toml") && e.contains("config.example.toml"),
+        e.contains(&format!(
+            "`mkdir -p {0}/.config/wxcoupon && wxcoupon config example > {0}/.config/wxcoupon/config.toml`",
+            dir.path().display()
+        )),
         "{e}"
     );
 }

@@ -8,6 +8,7 @@ mod batch;
 mod batch_hostile;
 mod certificates;
 mod common;
+mod docs;
 mod emulator;
 mod fidelity;
 mod hostile;

@@ -780,7 +780,11 @@ fn config_discovery_and_environment_overrides() {
         "{}",
         out.stderr
     );
-    assert!(out.stderr.contains("config.example.toml"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("wxcoupon config example > "),
+        "{}",
+        out.stderr
+    );
 
     // ~/.config/wxcoupon/config.toml
     let dir = home.path().join(".config/wxcoupon");

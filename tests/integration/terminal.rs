@@ -262,10 +262,7 @@ fn demo_refuses_the_flags_it_cannot_honour() {
         assert_eq!(
             out.stderr,
             format!(
-                "wxcoupon: error: {flag} does not apply to `wxcoupon demo`: it reads no config \
-                 and returns sample coupons with the built-in sample merchant against its own \
-                 emulator; to try a profile of yours, start `wxcoupon --config FILE emulator` \
-                 and return against it\n"
+                "wxcoupon: error: {flag} does not apply to `wxcoupon demo`: it reads no config file\n"
             )
         );
         assert_eq!(out.stdout, "");

@@ -310,6 +310,8 @@ fn committed_man_pages_are_fresh_and_complete() {
         "wxcoupon-certificates.1",
         "wxcoupon-certificates-download.1",
         "wxcoupon-certificates-list.1",
+        "wxcoupon-config.1",
+        "wxcoupon-config-example.1",
     ]
     .into_iter()
     .map(String::from)
@@ -502,6 +504,7 @@ fn a_failed_write_to_stdout_is_said() {
         &["completions", "zsh"][..],
         &["man"],
         &["explain", "RULE_LIMIT"],
+        &["config", "example"],
     ] {
         let args: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
         assert_eq!(to_full(&args), (2, said.to_string()), "{args:?}");
@@ -621,7 +624,7 @@ fn global_flags_are_honoured_or_refused() {
     assert_eq!(out.code, 2);
     assert_eq!(
         out.json()["message"],
-        "--json does not apply to `wxcoupon completions`: it prints a script or a page, not a result"
+        "--json does not apply to `wxcoupon completions`: it prints a script, a page or a file, not a result"
     );
     let out = run(wxcoupon(h.path()).args(["-v", "explain", "RULE_LIMIT"]));
     assert_eq!(
