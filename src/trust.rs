@@ -109,7 +109,9 @@ impl Trust {
                 .retain(|c| !same_serial(&c.cert.serial, &s.cert.serial));
             self.certificates.push(s);
         }
-        self.certificates.sort_by_key(|c| c.cert.not_before);
+        self.certificates.sort_by(|a, b| {
+            (a.cert.not_before, &a.cert.serial).cmp(&(b.cert.not_before, &b.cert.serial))
+        });
     }
 }
 

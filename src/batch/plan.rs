@@ -41,10 +41,16 @@ impl Seen {
     /// Starts with the numbers the journal recorded, each for its line: a
     /// row may not be given another line's number.
     pub fn with_journal(recorded: &HashMap<u64, Recorded>) -> Seen {
-        let numbers = recorded
-            .iter()
-            .map(|(line, r)| (number_key(&r.return_request_no), *line))
-            .collect();
+        // In line order, the first line keeping a number: the same answer
+        // whatever the map's order, when a number is recorded for two lines.
+        let mut lines: Vec<(&u64, &Recorded)> = recorded.iter().collect();
+        lines.sort_by_key(|(line, _)| **line);
+        let mut numbers = HashMap::new();
+        for (line, r) in lines {
+            numbers
+                .entry(number_key(&r.return_request_no))
+                .or_insert(*line);
+        }
         Seen {
             coupons: HashMap::new(),
             numbers,

@@ -28,7 +28,10 @@ pub fn load(dir: &Path) -> Result<Vec<Stored>> {
         .into_iter()
         .map(|(_, read)| read)
         .collect::<Result<Vec<_>>>()?;
-    stored.sort_by_key(|s| s.cert.not_before);
+    // Serial breaks a tie: the order never follows the folder's listing.
+    stored.sort_by(|a, b| {
+        (a.cert.not_before, &a.cert.serial).cmp(&(b.cert.not_before, &b.cert.serial))
+    });
     Ok(stored)
 }
 
@@ -100,8 +103,8 @@ pub fn in_use(certs: &[Stored], unix: i64) -> Option<&Stored> {
     let usable = || certs.iter().filter(|s| s.cert.usable_at(unix));
     usable()
         .filter(|s| s.cert.effective_time.unix_timestamp() <= unix)
-        .max_by_key(|s| s.cert.effective_time)
-        .or_else(|| usable().min_by_key(|s| s.cert.effective_time))
+        .max_by_key(|s| (s.cert.effective_time, s.cert.serial.clone()))
+        .or_else(|| usable().min_by_key(|s| (s.cert.effective_time, s.cert.serial.clone())))
 }
 
 /// What saving did to a certificate's file.

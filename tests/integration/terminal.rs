@@ -253,17 +253,23 @@ fn a_profile_of_a_stopped_emulator_says_what_happened() {
 #[test]
 fn demo_refuses_the_flags_it_cannot_honour() {
     let home = tempfile::tempdir().unwrap();
-    for (args, flag) in [
-        (vec!["--config", "/nonexistent.toml", "demo"], "--config"),
-        (vec!["demo", "--profile", "zzz"], "--profile"),
+    for (args, flag, why) in [
+        (
+            vec!["--config", "/nonexistent.toml", "demo"],
+            "--config",
+            "it reads no config file",
+        ),
+        (
+            vec!["demo", "--profile", "zzz"],
+            "--profile",
+            "it uses no profile",
+        ),
     ] {
         let out = run(wxcoupon(home.path()).args(&args));
         assert_eq!(out.code, 2, "{args:?}");
         assert_eq!(
             out.stderr,
-            format!(
-                "wxcoupon: error: {flag} does not apply to `wxcoupon demo`: it reads no config file\n"
-            )
+            format!("wxcoupon: error: {flag} does not apply to `wxcoupon demo`: {why}\n")
         );
         assert_eq!(out.stdout, "");
     }
