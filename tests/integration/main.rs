@@ -9,6 +9,7 @@ mod batch_hostile;
 mod certificates;
 mod common;
 mod emulator;
+mod examples;
 mod fidelity;
 mod hostile;
 mod published;
