@@ -63,6 +63,39 @@ fn every_script_under_examples_has_a_test_here() {
     );
 }
 
+#[test]
+fn the_docs_show_every_example_script_and_name_none_that_is_missing() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut shown = BTreeSet::new();
+    for doc in ["README.md", "docs/reference.md", "docs/design.md"] {
+        let text = std::fs::read_to_string(root.join(doc)).unwrap();
+        for folder in ["examples/", "scripts/"] {
+            for (at, _) in text.match_indices(folder) {
+                let rest = &text[at + folder.len()..];
+                let end = rest
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || "-_.".contains(c)))
+                    .unwrap_or(rest.len());
+                let name = &rest[..end];
+                if !name.ends_with(".sh") {
+                    continue;
+                }
+                assert!(
+                    root.join(folder).join(name).is_file(),
+                    "{doc} shows {folder}{name}, which does not exist"
+                );
+                if folder == "examples/" {
+                    shown.insert(name.to_string());
+                }
+            }
+        }
+    }
+    let unshown: Vec<_> = scripts().difference(&shown).cloned().collect();
+    assert!(
+        unshown.is_empty(),
+        "scripts the docs never show: {unshown:?}"
+    );
+}
+
 /// The walk-through's commands (`$ …` lines) and the exit code each printed
 /// (`None` for the emulator's start, which keeps running).
 fn steps(stdout: &str) -> Vec<(String, Option<i32>)> {
