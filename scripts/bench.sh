@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A benchmark, not a test: measures wxcoupon against its own emulator on
-# 127.0.0.1 (no rate limit) and prints the figures the README quotes.
+# 127.0.0.1 (no rate limit) and prints the figures docs/design.md quotes.
 #   (a) one `wxcoupon return`: cpu and wall
 #   (b) a batch of ROWS rows (default 10000) at --concurrency 4 --rate 0:
 #       rows per second, cpu per row, peak memory

@@ -79,7 +79,7 @@ fn help_lists_the_global_flags_each_command_honours_and_the_others_are_refused()
 
 /// The `-v` refusal names the commands that take it, as README says them.
 #[test]
-fn the_v_refusal_and_the_readme_name_the_same_commands() {
+fn the_v_refusal_and_the_reference_name_the_same_commands() {
     let h = tempfile::tempdir().unwrap();
     let out = run(wxcoupon(h.path()).args(["explain", "RULE_LIMIT", "-v"]));
     let named = out
@@ -95,12 +95,12 @@ fn the_v_refusal_and_the_readme_name_the_same_commands() {
         .collect();
     assert_eq!(named, "`return`, `certificates download` and `demo`");
     assert_eq!(honouring, ["return", "certificates download", "demo"]);
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let readme = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    let reference =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/reference.md")).unwrap();
+    let reference = reference.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
-        readme.contains(&format!("`-v` with every command but {named}")),
-        "README does not say that -v is for {named}"
+        reference.contains(&format!("`-v` with every command but {named}")),
+        "docs/reference.md does not say that -v is for {named}"
     );
 }
 

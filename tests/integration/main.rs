@@ -10,6 +10,7 @@ mod certificates;
 mod common;
 mod docs;
 mod emulator;
+mod examples;
 mod fidelity;
 mod hostile;
 mod published;
