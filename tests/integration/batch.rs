@@ -241,6 +241,104 @@ fn a_batch_of_mixed_outcomes_then_its_re_run_from_the_journal() {
     }
 }
 
+/// What a row says in WeChat Pay's words, by line: `(outcome, code,
+/// message, explanation)` of each JSON line of `stdout`.
+fn words_by_line(stdout: &str) -> std::collections::BTreeMap<u64, [serde_json::Value; 4]> {
+    stdout
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            let field = |k: &str| v[k].clone();
+            (
+                v["line"].as_u64().unwrap(),
+                [
+                    field("outcome"),
+                    field("code"),
+                    field("message"),
+                    field("explanation"),
+                ],
+            )
+        })
+        .collect()
+}
+
+/// A re-run settles each row from the journal with the code, message and
+/// explanation the live run printed: the two RULE_LIMITs (usable, expired)
+/// are still told apart. An older journal, whose outcomes kept no message,
+/// still replays: its rows keep their code.
+#[test]
+fn rows_settled_from_the_journal_keep_wechat_pays_words() {
+    let emu = emulator(None, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("refund.csv");
+    std::fs::write(&input, MIXED_CSV).unwrap();
+    let file = input.to_str().unwrap();
+
+    let live = emu.ret(&["--batch", file, "--json"]);
+    assert_eq!(live.code, 3, "{}", live.stderr);
+    let again = emu.ret(&["--batch", file, "--json"]);
+    assert_eq!(again.code, 3, "{}", again.stderr);
+    assert_eq!(requests_in_log(&emu), 5, "a re-run sends nothing settled");
+    let words = words_by_line(&again.stdout);
+    assert_eq!(words, words_by_line(&live.stdout));
+    let said = |line: u64| {
+        let [outcome, code, message, explanation] = &words[&line];
+        assert_eq!(outcome, "rejected");
+        (
+            code.as_str().unwrap().to_string(),
+            message.as_str().unwrap().to_string(),
+            explanation.as_str().unwrap().to_string(),
+        )
+    };
+    let (usable, expired) = (said(3), said(9));
+    assert_eq!((&*usable.0, &*usable.1), ("RULE_LIMIT", "券当前是可用的"));
+    assert_eq!(
+        (&*expired.0, &*expired.1),
+        ("RULE_LIMIT", "券已不在使用有效期")
+    );
+    assert!(usable.2.contains("usable") && expired.2.contains("validity period"));
+    for v in again.stdout.lines() {
+        let v: serde_json::Value = serde_json::from_str(v).unwrap();
+        assert_eq!(v["from_journal"], v["outcome"] != "invalid", "{v}");
+    }
+
+    // The journal of an older wxcoupon: outcomes without their message.
+    let journal = dir.path().join("refund.csv.journal");
+    let old: String = std::fs::read_to_string(&journal)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            if let Some(record) = v.as_object_mut() {
+                record.remove("message");
+                record.remove("explanation");
+            }
+            format!("{}\n", serde_json::to_string(&v).unwrap())
+        })
+        .collect();
+    std::fs::write(&journal, old).unwrap();
+    let replayed = emu.ret(&["--batch", file, "--json"]);
+    assert_eq!(replayed.code, 3, "{}", replayed.stderr);
+    assert_eq!(
+        requests_in_log(&emu),
+        5,
+        "an old journal settles its rows too"
+    );
+    let old_words = words_by_line(&replayed.stdout);
+    for (line, [outcome, code, message, explanation]) in &old_words {
+        let [was_outcome, was_code, _, _] = &words[line];
+        assert_eq!((outcome, code), (was_outcome, was_code), "line {line}");
+        if outcome == "rejected" {
+            // RULE_LIMIT and RESOURCE_NOT_EXISTS have several meanings:
+            // without the message, none is guessed.
+            assert_eq!(
+                (message, explanation),
+                (&serde_json::Value::Null, &serde_json::Value::Null)
+            );
+        }
+    }
+}
+
 #[test]
 fn json_lines_with_a_stock_default_and_a_given_request_number() {
     let emu = emulator(None, &[]);

@@ -1,9 +1,10 @@
 //! What a journal holds: its records (as JSON Lines), what a replay makes
 //! of a line, and the keys a row is known by while the batch runs.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::exit::Kind;
+use crate::judge::recorded::{self as judged, Message};
 use crate::report::Report;
 
 pub const VERSION: u32 = 1;
@@ -31,7 +32,30 @@ pub enum Record {
         code: Option<String>,
         wechatpay_return_time: Option<String>,
         confirmed_by_retry: bool,
+        /// WeChat Pay's message with the code (wxcoupon's own words for an
+        /// outcome without one), whole; `null` when there was none. Added
+        /// in 0.x: absent from older journals, which still replay (their
+        /// rows get the code, and the catalogue's explanation only when the
+        /// code has a single meaning). Fields are only ever added.
+        #[serde(
+            default,
+            deserialize_with = "present",
+            skip_serializing_if = "Option::is_none"
+        )]
+        message: Option<Option<String>>,
+        /// The explanation, only when the catalogue cannot say it again from
+        /// the code and message (an unverified answer's, said from how its
+        /// verification failed): otherwise absent, and a re-run explains
+        /// the row as a live one is explained.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        explanation: Option<String>,
     },
+}
+
+/// A field that is in the record (`Some`, even when `null`), as opposed to
+/// absent (`None`, from `default`).
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
 }
 
 impl Record {
@@ -45,6 +69,8 @@ impl Record {
             code: j.code.clone(),
             wechatpay_return_time: j.wechatpay_return_time.clone(),
             confirmed_by_retry: j.confirmed_by_retry,
+            message: Some(j.message.clone()),
+            explanation: judged::kept_explanation(j),
         }
     }
 }
@@ -59,10 +85,35 @@ pub struct Recorded {
     pub return_request_no: Box<str>,
     pub outcome: Option<Kind>,
     pub code: Option<Box<str>>,
+    /// WeChat Pay's message; `message_recorded` false for a journal
+    /// written before outcomes kept it.
+    pub message: Option<Box<str>>,
+    pub message_recorded: bool,
+    /// The explanation the journal kept (see `Record::Outcome`).
+    pub explanation: Option<Box<str>>,
     pub wechatpay_return_time: Option<Box<str>>,
     pub confirmed_by_retry: bool,
     /// Another line the journal records this line's request number for.
     pub clash: Option<u64>,
+}
+
+impl Recorded {
+    /// The judgement of a row settled by this record: the code, message and
+    /// explanation a live row carried.
+    pub fn judgement(&self) -> crate::report::Judgement {
+        judged::recorded(&judged::Recorded {
+            outcome: self.outcome.unwrap_or(Kind::Unknown),
+            code: self.code.as_deref(),
+            message: if self.message_recorded {
+                Message::Recorded(self.message.as_deref())
+            } else {
+                Message::NotRecorded
+            },
+            explanation: self.explanation.as_deref(),
+            wechatpay_return_time: self.wechatpay_return_time.as_deref(),
+            confirmed_by_retry: self.confirmed_by_retry,
+        })
+    }
 }
 
 /// The key of a coupon, its stock and code, while a batch runs (never
