@@ -301,6 +301,16 @@ fn rows_settled_from_the_journal_keep_wechat_pays_words() {
         let v: serde_json::Value = serde_json::from_str(v).unwrap();
         assert_eq!(v["from_journal"], v["outcome"] != "invalid", "{v}");
     }
+    // In text, a line shows the code and the message, live or not.
+    let text = emu.ret(&["--batch", file]);
+    let text = by_line(&text.stdout);
+    for line in [
+        "line 3  COUPON-AVAILABLE  rejected  RULE_LIMIT: 券当前是可用的  (from the journal)\n",
+        "line 5  NOPE  rejected  RESOURCE_NOT_EXISTS: 券不存在  (from the journal)\n",
+        "line 9  COUPON-EXPIRED  rejected  RULE_LIMIT: 券已不在使用有效期  (from the journal)\n",
+    ] {
+        assert!(text.contains(line), "{text}");
+    }
 
     // The journal of an older wxcoupon: outcomes without their message.
     let journal = dir.path().join("refund.csv.journal");
