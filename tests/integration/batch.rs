@@ -303,6 +303,16 @@ fn rows_settled_from_the_journal_keep_wechat_pays_words() {
     }
     // In text, a line shows the code and the message, live or not.
     let text = emu.ret(&["--batch", file]);
+    let journal = dir.path().join("refund.csv.journal");
+    expect(
+        &text.stderr,
+        "batch: 7 row(s): 2 already returned (journal), 3 rejected (journal), 2 invalid; 0 sent \
+         in [..] s ([..]/s); journal [DIR]/refund.csv.journal\n\
+         batch: WeChat Pay's codes, with the command that explains each:\n    \
+         2 RULE_LIMIT: wxcoupon explain RULE_LIMIT\n    \
+         1 RESOURCE_NOT_EXISTS: wxcoupon explain RESOURCE_NOT_EXISTS\n",
+        &redactions(placeholders(dir.path(), &emu, &journal, MIXED_CSV)),
+    );
     let text = by_line(&text.stdout);
     for line in [
         "line 3  COUPON-AVAILABLE  rejected  RULE_LIMIT: 券当前是可用的  (from the journal)\n",
@@ -313,7 +323,6 @@ fn rows_settled_from_the_journal_keep_wechat_pays_words() {
     }
 
     // The journal of an older wxcoupon: outcomes without their message.
-    let journal = dir.path().join("refund.csv.journal");
     let old: String = std::fs::read_to_string(&journal)
         .unwrap()
         .lines()
@@ -610,8 +619,8 @@ fn sigterm_stops_new_rows_finishes_those_in_flight_and_says_how_to_resume() {
     expect(
         &rest,
         format!(
-            "batch: {printed} row(s): {printed} returned; [..] s, [..] returns/s; journal \
-             [DIR]/in.csv.journal\n\
+            "batch: {printed} row(s): {printed} returned now; {printed} sent in [..] s ([..]/s); \
+             journal [DIR]/in.csv.journal\n\
              batch: interrupted: [..] queued row(s) were not started, nor the rows after line [..]. \
              Resume with the same command:\n    \
              wxcoupon --config [HOME]/emulator.toml return --batch [DIR]/in.csv --rate 2\n"
@@ -983,7 +992,8 @@ fn a_stop_ends_the_wait_for_the_rate() {
     );
     expect(
         &without_the_stop_notice(&stderr),
-        "batch: 1 row(s): 1 returned; [..] s, [..] returns/s; journal [DIR]/in.csv.journal\n\
+        "batch: 1 row(s): 1 returned now; 1 sent in [..] s ([..]/s); journal \
+         [DIR]/in.csv.journal\n\
          batch: interrupted: 2 queued row(s) were not started. Resume with the same command:\n    \
          wxcoupon --config [HOME]/emulator.toml return --batch [DIR]/in.csv --rate 0.01 --json\n",
         &r,
