@@ -93,11 +93,6 @@ impl Tally {
         }
     }
 
-    /// Rows finished so far.
-    pub fn rows(&self) -> u64 {
-        self.rows
-    }
-
     /// The counts per outcome: `131 returned now, 67 already returned
     /// (journal), 2 rejected`; what this run did apart from what the
     /// journal settled.
@@ -122,6 +117,34 @@ impl Tally {
         } else {
             parts.join(", ")
         }
+    }
+
+    /// The progress line: rows finished, of how many once `total` is known;
+    /// this run's rate of sends, and at that rate the time left (rows the
+    /// journal settles take none, so it is an upper guess); the counts.
+    pub fn progress(&self, total: Option<u64>, elapsed: Duration) -> String {
+        let mut parts = vec![match total {
+            Some(total) => format!("{}/{total} rows", self.rows),
+            None => format!("{} rows", self.rows),
+        }];
+        let secs = elapsed.as_secs_f64();
+        // Not before a second has passed: the first row alone would make
+        // a rate of hundreds a second.
+        if self.sent > 0 && secs >= 1.0 {
+            let rate = self.sent as f64 / secs;
+            parts.push(format!("{rate:.1}/s"));
+            if let Some(left) = total
+                .map(|t| t.saturating_sub(self.rows))
+                .filter(|l| *l > 0)
+            {
+                let left = Duration::from_secs_f64(left as f64 / rate);
+                parts.push(format!("about {} left", span(left)));
+            }
+        }
+        if self.rows > 0 {
+            parts.push(self.short());
+        }
+        parts.join("  ")
     }
 
     /// The codes of the rows not returned, most frequent first, each with the command that
@@ -208,6 +231,18 @@ impl Tally {
                 escape::term(&b.again)
             ));
         }
+    }
+}
+
+/// A time span for people: `45 s`, `2 min 10 s`, `1 h 5 min` (rounded up
+/// to the second).
+pub fn span(d: Duration) -> String {
+    let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+    match secs {
+        0..60 => format!("{secs} s"),
+        60..3600 if secs.is_multiple_of(60) => format!("{} min", secs / 60),
+        60..3600 => format!("{} min {} s", secs / 60, secs % 60),
+        _ => format!("{} h {} min", secs / 3600, secs % 3600 / 60),
     }
 }
 
@@ -308,5 +343,39 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("; 23 sent in 0.0 s (0.0/s);"), "{text}");
+    }
+
+    #[test]
+    fn the_progress_line_says_the_total_once_known_the_rate_and_the_time_left() {
+        let mut t = Tally::default();
+        assert_eq!(t.progress(None, Duration::ZERO), "0 rows");
+        for _ in 0..8 {
+            t.add(&done(How::FromJournal, Judgement::returned("T".into())));
+        }
+        for _ in 0..60 {
+            t.add(&done(How::Sent, Judgement::returned("T".into())));
+        }
+        let six = Duration::from_secs(6);
+        assert_eq!(
+            t.progress(None, six),
+            "68 rows  10.0/s  60 returned now, 8 already returned (journal)"
+        );
+        assert_eq!(
+            t.progress(Some(200), six),
+            "68/200 rows  10.0/s  about 14 s left  60 returned now, 8 already returned (journal)"
+        );
+        assert_eq!(
+            t.progress(Some(68), six).split("  ").nth(2),
+            Some("60 returned now, 8 already returned (journal)")
+        );
+    }
+
+    #[test]
+    fn spans() {
+        let s = |secs: f64| span(Duration::from_secs_f64(secs));
+        assert_eq!(
+            [s(0.0), s(0.2), s(59.0), s(60.0), s(130.0), s(3900.0)],
+            ["0 s", "1 s", "59 s", "1 min", "2 min 10 s", "1 h 5 min"]
+        );
     }
 }
