@@ -48,17 +48,18 @@ pub fn catalogue_explanation(
     }
 }
 
-/// What a journal must keep of a live row's explanation: none when the
-/// catalogue gives it again from the row's code and message, nor for an
-/// unknown outcome (its row is resumed, never settled from the journal).
-pub fn kept_explanation(j: &Judgement) -> Option<String> {
+/// What a journal must keep of a live row's explanation, given the
+/// message it keeps: none when the catalogue gives it again from the row's
+/// code and that message, nor for an unknown outcome (its row is resumed,
+/// never settled from the journal).
+pub fn kept_explanation(j: &Judgement, message: Option<&str>) -> Option<String> {
     if j.outcome == Kind::Unknown {
         return None;
     }
     let again = catalogue_explanation(
         j.outcome,
         j.code.as_deref(),
-        Message::Recorded(j.message.as_deref()),
+        Message::Recorded(message),
         j.confirmed_by_retry,
     );
     j.explanation.clone().filter(|e| Some(e) != again.as_ref())
@@ -140,7 +141,7 @@ mod tests {
         };
         let e = codes::one_line(&codes::lookup(&wx.code, wx.message.as_deref()));
         let rejected = Judgement::rejected(wx, e.clone(), Vec::new());
-        assert_eq!(kept_explanation(&rejected), None);
+        assert_eq!(kept_explanation(&rejected, Some("券不存在")), None);
         let again = recorded(&Recorded {
             outcome: Kind::Rejected,
             code: Some("RESOURCE_NOT_EXISTS"),
@@ -158,6 +159,6 @@ mod tests {
             (Some("RESOURCE_NOT_EXISTS"), Some("券不存在"), e)
         );
         let unverified = Judgement::unverified(None, "answer not verified".into(), "why");
-        assert_eq!(kept_explanation(&unverified).as_deref(), Some("why"));
+        assert_eq!(kept_explanation(&unverified, None).as_deref(), Some("why"));
     }
 }

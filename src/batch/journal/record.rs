@@ -33,7 +33,8 @@ pub enum Record {
         wechatpay_return_time: Option<String>,
         confirmed_by_retry: bool,
         /// WeChat Pay's message with the code (wxcoupon's own words for an
-        /// outcome without one), whole; `null` when there was none. Added
+        /// outcome without one), whole up to `MESSAGE_KEPT` characters;
+        /// `null` when there was none. Added
         /// in 0.x: absent from older journals, which still replay (their
         /// rows get the code, and the catalogue's explanation only when the
         /// code has a single meaning). Fields are only ever added.
@@ -62,6 +63,10 @@ impl Record {
     /// The record of a finished, sent row.
     pub fn outcome(line: u64, report: &Report) -> Record {
         let j = &report.judgement;
+        let message = j
+            .message
+            .as_deref()
+            .map(|m| crate::escape::clip(m, MESSAGE_KEPT, &format!("{} bytes in all", m.len())));
         Record::Outcome {
             line,
             outcome: j.outcome.name().to_string(),
@@ -69,11 +74,16 @@ impl Record {
             code: j.code.clone(),
             wechatpay_return_time: j.wechatpay_return_time.clone(),
             confirmed_by_retry: j.confirmed_by_retry,
-            message: Some(j.message.clone()),
-            explanation: judged::kept_explanation(j),
+            explanation: judged::kept_explanation(j, message.as_deref()),
+            message: Some(message),
         }
     }
 }
+
+/// How much of a message an outcome record keeps: WeChat Pay's are a few
+/// dozen characters, but an answer may be up to a MiB, and a re-run holds
+/// every row's record in memory.
+const MESSAGE_KEPT: usize = 512;
 
 /// What the journal says of one row: the number it was sent with, and what
 /// it last became (none: sent, and the process died before the answer).
@@ -132,4 +142,41 @@ pub fn number_key(no: &str) -> u64 {
     let mut h = std::hash::DefaultHasher::new();
     no.hash(&mut h);
     h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::ErrorBody;
+    use crate::report::{Judgement, Subject};
+
+    #[test]
+    fn an_outcome_keeps_the_message_whole_up_to_a_bound() {
+        let record = |message: &str| {
+            let wx = ErrorBody {
+                code: "RULE_LIMIT".into(),
+                message: Some(message.into()),
+                detail: None,
+            };
+            let j = Judgement::rejected(wx, None, Vec::new());
+            Record::outcome(2, &Report::recorded(Subject::default(), j))
+        };
+        let Record::Outcome { message, .. } = record("券当前是可用的") else {
+            unreachable!()
+        };
+        assert_eq!(message, Some(Some("券当前是可用的".into())));
+        let long = "券".repeat(MESSAGE_KEPT + 1);
+        let Record::Outcome { message, .. } = record(&long) else {
+            unreachable!()
+        };
+        let kept = message.flatten().unwrap();
+        assert_eq!(
+            kept,
+            format!(
+                "{}… ({} bytes in all)",
+                "券".repeat(MESSAGE_KEPT),
+                long.len()
+            )
+        );
+    }
 }
