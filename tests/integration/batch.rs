@@ -913,6 +913,26 @@ fn a_lost_answer_on_a_reused_connection_is_confirmed_not_rejected() {
     let returns = returns_in_log(&emu);
     assert_eq!(returns.len(), 3);
     assert!(returns.values().all(|n| *n == 1), "{returns:?}");
+    // Settled from the journal, the confirmed row keeps its evidence and
+    // the confirmation's explanation.
+    let sent = requests_in_log(&emu);
+    let again = emu.ret(&["--batch", input.to_str().unwrap(), "--json"]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    let words = words_by_line(&again.stdout);
+    let [outcome, code, message, explanation] = &words[&3];
+    assert_eq!(
+        (outcome, code),
+        (&"returned".into(), &"RESOURCE_ALREADY_EXISTS".into())
+    );
+    assert!(message.is_string(), "{message}");
+    assert!(
+        explanation
+            .as_str()
+            .unwrap()
+            .contains("RESOURCE_ALREADY_EXISTS"),
+        "{explanation}"
+    );
+    assert_eq!(requests_in_log(&emu), sent, "the re-run sent nothing");
 }
 
 /// A journal that records one request number for two lines (a hand edit,
