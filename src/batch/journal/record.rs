@@ -34,10 +34,11 @@ pub enum Record {
         confirmed_by_retry: bool,
         /// WeChat Pay's message with the code (wxcoupon's own words for an
         /// outcome without one), whole up to `MESSAGE_KEPT` characters;
-        /// `null` when there was none. Added
-        /// in 0.x: absent from older journals, which still replay (their
-        /// rows get the code, and the catalogue's explanation only when the
-        /// code has a single meaning). Fields are only ever added.
+        /// `null` when there was none. Absent from journals written before
+        /// it was added (issue 16), which still replay, with the same
+        /// `VERSION`: their rows get the code, and the catalogue's
+        /// explanation only when the code has a single meaning. Fields are
+        /// only ever added, never renamed.
         #[serde(
             default,
             deserialize_with = "present",
