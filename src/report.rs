@@ -142,15 +142,20 @@ impl Judgement {
         }
     }
 
-    /// What a batch journal recorded of a row.
+    /// What a batch journal recorded of a row (`judge::recorded` says
+    /// which explanation).
     pub fn recorded(
         outcome: Kind,
         code: Option<String>,
+        message: Option<String>,
+        explanation: Option<String>,
         time: Option<String>,
         confirmed_by_retry: bool,
     ) -> Self {
         Judgement {
             code,
+            message,
+            explanation,
             wechatpay_return_time: time,
             confirmed_by_retry,
             retryable: outcome == Kind::Unknown,

@@ -80,6 +80,15 @@ pub fn backoff(failures: u32, jitter: f64) -> Duration {
         .mul_f64(0.75 + 0.5 * jitter.clamp(0.0, 1.0))
 }
 
+/// The longest a run of attempts (`run` with `retries`) may take: each
+/// attempt at most `timeout` (a whole request, connecting included), each
+/// wait between them at most the longer of a backoff (jitter included) and
+/// a `Retry-After`.
+pub fn longest(retries: u32, timeout: Duration) -> Duration {
+    let wait = MAX_DELAY.mul_f64(1.25).max(MAX_RETRY_AFTER);
+    timeout.saturating_mul(retries + 1) + wait.saturating_mul(retries)
+}
+
 /// `Retry-After`: delay-seconds or an HTTP date, capped.
 pub fn retry_after(value: &str, now: OffsetDateTime) -> Option<Duration> {
     let value = value.trim();
@@ -224,6 +233,10 @@ mod tests {
         assert_eq!(backoff(100, 0.5), MAX_DELAY);
         assert_eq!(backoff(1, 0.0), Duration::from_millis(375));
         assert_eq!(backoff(1, 1.0), Duration::from_millis(625));
+        assert_eq!(
+            longest(3, Duration::from_secs(10)),
+            Duration::from_secs(4 * 10 + 3 * 30)
+        );
     }
 
     #[test]

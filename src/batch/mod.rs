@@ -11,15 +11,15 @@ pub mod input;
 pub mod journal;
 mod options;
 mod plan;
+mod progress;
 mod row;
 mod stop;
 mod tally;
 mod worker;
 
 use std::collections::HashMap;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError, mpsc};
+use std::sync::{Mutex, OnceLock, PoisonError, mpsc};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -31,6 +31,7 @@ use crate::output::Out;
 use journal::{Journal, Record, Recorded};
 pub use options::Batch;
 use plan::Plan;
+use progress::Progress;
 use row::{Done, How};
 use stop::Stop;
 use tally::Tally;
@@ -117,7 +118,22 @@ pub fn run(session: &Session, b: &Batch, out: &mut Out) -> Result<u8> {
     for w in warnings {
         out.err(&format!("wxcoupon: warning: {w}\n"));
     }
-    send(session, b, rows, journal, &recorded, out)
+    let (name, stock) = (name_of(&b.file), b.stock_default.is_some());
+    let counter = |stop: &Stop| count(stop, || input::rows(&path, &name, stock).ok());
+    send(session, b, rows, &counter, journal, &recorded, out)
+}
+
+/// The rows of the input, read again beside the batch for the progress
+/// line (see `progress`); none if the batch stops first.
+fn count(stop: &Stop, rows: impl FnOnce() -> Option<input::Rows>) -> Option<u64> {
+    let mut n = 0;
+    for _ in rows()? {
+        if stop.stopping() {
+            return None;
+        }
+        n += 1;
+    }
+    Some(n)
 }
 
 /// Sends the rows on worker threads (settling at once those that need no
@@ -126,11 +142,12 @@ fn send(
     session: &Session,
     b: &Batch,
     rows: input::Rows,
+    counter: &(dyn Fn(&Stop) -> Option<u64> + Sync),
     journal: Journal,
     recorded: &HashMap<u64, Recorded>,
     out: &mut Out,
 ) -> Result<u8> {
-    let stop = Stop::install();
+    let stop = Stop::install(session.longest_return());
     if let Some(pace) = session.pace() {
         pace.set_stop(stop.flag());
     }
@@ -151,7 +168,13 @@ fn send(
     // Bounded: rows settled from the journal wait for their line to be
     // printed, rather than pile up in memory.
     let (events, heard) = mpsc::sync_channel::<Event>(256);
+    let mut progress = Progress::new();
+    let total = OnceLock::new();
     let (tally, interrupted_after) = std::thread::scope(|scope| {
+        if progress.shown() {
+            let (stop, total) = (&stop, &total);
+            scope.spawn(move || counter(stop).map(|n| total.set(n)));
+        }
         for _ in 0..b.concurrency {
             let (workers, events) = (&workers, events.clone());
             scope.spawn(move || workers.work(events));
@@ -161,7 +184,7 @@ fn send(
             scope.spawn(move || produce(rows, recorded, b, stop, jobs, events))
         };
         drop(events);
-        let tally = print(heard, &journal, &stop, b, out);
+        let tally = print(heard, &journal, &stop, b, out, &mut progress, &total);
         (tally, producer.join().unwrap_or(None))
     });
     write_kept(&journal, out);
@@ -211,22 +234,6 @@ fn produce(
     None
 }
 
-/// A spinner with the counts on stderr, only for a terminal.
-fn progress_bar() -> Option<indicatif::ProgressBar> {
-    if !std::io::stderr().is_terminal() {
-        return None;
-    }
-    let bar = indicatif::ProgressBar::new_spinner();
-    // No colours in the template: NO_COLOR is respected by having none.
-    // `wide_msg` fits the line to the terminal's width: a line that wrapped
-    // could not be cleared.
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {pos} rows  {wide_msg}") {
-        bar.set_style(style);
-    }
-    bar.enable_steady_tick(std::time::Duration::from_millis(200));
-    Some(bar)
-}
-
 /// How long the printing thread waits for news from the workers before it
 /// looks at the signals again.
 const LISTEN: Duration = Duration::from_millis(100);
@@ -241,17 +248,25 @@ fn print(
     stop: &Stop,
     b: &Batch,
     out: &mut Out,
+    progress: &mut Progress,
+    total: &OnceLock<u64>,
 ) -> Tally {
     let mut tally = Tally::default();
-    let progress = progress_bar();
     loop {
         let (event, last) = match heard.recv_timeout(LISTEN) {
             Ok(event) => (Some(event), false),
             Err(mpsc::RecvTimeoutError::Timeout) => (None, false),
             Err(mpsc::RecvTimeoutError::Disconnected) => (None, true),
         };
+        // Stopping: the progress line goes before the stop is said, and is
+        // not drawn again. A signal heard after this look is said on the
+        // next round, once the line is gone.
+        if stop.stopping() {
+            progress.end();
+        }
+        let later = progress.shown();
         let say = |out: &mut Out| {
-            if stop.tell(out, &b.again) {
+            if stop.tell(out, &b.again, later) {
                 std::process::exit(tally.exit_code(true).into());
             }
             match event {
@@ -263,21 +278,13 @@ fn print(
                 None => {}
             }
         };
-        match &progress {
-            Some(p) => p.suspend(|| say(out)),
-            None => say(out),
-        }
+        progress.around(|| say(out));
         if last {
             break;
         }
-        if let Some(p) = &progress {
-            p.set_position(tally.rows());
-            p.set_message(tally.short());
-        }
+        progress.update(&tally, total.get().copied());
     }
-    if let Some(p) = progress {
-        p.finish_and_clear();
-    }
+    progress.end();
     tally
 }
 

@@ -10,7 +10,7 @@ use super::row::{Done, How};
 use crate::engine::ReturnInput;
 use crate::escape;
 use crate::exit::Kind;
-use crate::report::{Judgement, Report, Subject};
+use crate::report::{Report, Subject};
 use crate::request::{self, ReturnRequest};
 
 /// What to do with a row.
@@ -199,15 +199,7 @@ fn decide(row: Row, stock: String, recorded: &HashMap<u64, Recorded>, b: &Batch)
         };
         Plan::Settled(Box::new(Done {
             line,
-            report: Report::recorded(
-                subject,
-                Judgement::recorded(
-                    r.outcome.unwrap_or(Kind::Unknown),
-                    r.code.as_deref().map(String::from),
-                    r.wechatpay_return_time.as_deref().map(String::from),
-                    r.confirmed_by_retry,
-                ),
-            ),
+            report: Report::recorded(subject, r.judgement()),
             how: How::FromJournal,
         }))
     };

@@ -42,6 +42,10 @@ impl Done {
     }
 }
 
+/// How much of WeChat Pay's message a text line shows (`--json` has it
+/// whole).
+const MESSAGE_CHARS: usize = 80;
+
 /// One line of output for a finished row: text for people, or the single
 /// return's JSON object with `line` and `from_journal`.
 pub fn line_of(d: &Done, json: bool) -> String {
@@ -58,14 +62,20 @@ pub fn line_of(d: &Done, json: bool) -> String {
     let what = match j.outcome {
         Kind::Returned if j.confirmed_by_retry => "(confirmed by retry)".to_string(),
         Kind::Returned => j.wechatpay_return_time.clone().unwrap_or_default(),
-        _ => j
-            .code
-            .clone()
-            .or_else(|| j.message.clone())
-            .unwrap_or_else(|| match j.outcome {
+        _ => match (&j.code, &j.message) {
+            // WeChat Pay's words: a code can have several meanings (RULE_LIMIT:
+            // usable, or expired), which only the message tells apart.
+            (Some(code), Some(message)) => format!(
+                "{code}: {}",
+                escape::clip(message, MESSAGE_CHARS, &format!("{} bytes", message.len()))
+            ),
+            (Some(code), None) => code.clone(),
+            (None, Some(message)) => message.clone(),
+            (None, None) => match j.outcome {
                 Kind::Unverified => "the answer's signature did not verify".into(),
                 _ => "no definitive answer".into(),
-            }),
+            },
+        },
     };
     let outcome = j.outcome.name();
     format!(
@@ -79,4 +89,55 @@ pub fn line_of(d: &Done, json: bool) -> String {
             ""
         }
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::ErrorBody;
+    use crate::report::Judgement;
+
+    fn rejected(message: Option<&str>) -> Done {
+        let wx = ErrorBody {
+            code: "RULE_LIMIT".into(),
+            message: message.map(String::from),
+            detail: None,
+        };
+        Done {
+            line: 3,
+            report: Report::recorded(
+                Subject {
+                    coupon_code: Some("C1".into()),
+                    ..Subject::default()
+                },
+                Judgement::rejected(wx, None, Vec::new()),
+            ),
+            how: How::Sent,
+        }
+    }
+
+    #[test]
+    fn a_text_line_shows_the_code_and_the_message_escaped_and_clipped() {
+        assert_eq!(
+            line_of(&rejected(Some("券当前是可用的")), false),
+            "line 3  C1  rejected  RULE_LIMIT: 券当前是可用的\n"
+        );
+        assert_eq!(
+            line_of(&rejected(None), false),
+            "line 3  C1  rejected  RULE_LIMIT\n"
+        );
+        let hostile = format!("\u{1b}[2J{}\n", "券".repeat(100));
+        let line = line_of(&rejected(Some(&hostile)), false);
+        assert_eq!(
+            line,
+            format!(
+                "line 3  C1  rejected  RULE_LIMIT: \\u{{001b}}[2J{}… ({} bytes)\n",
+                "券".repeat(76),
+                hostile.len()
+            )
+        );
+        let json = line_of(&rejected(Some(&hostile)), true);
+        let v: Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["message"], hostile.as_str(), "the JSON keeps it whole");
+    }
 }

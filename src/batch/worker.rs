@@ -71,7 +71,9 @@ impl Workers<'_> {
                     let _ = events.send(Event::Say(format!("wxcoupon: line {line}: {text}")));
                 }
             };
+            self.stop.sent();
             let report = engine::run(self.session, &input, &mut trace);
+            self.stop.landed();
             let done = Done {
                 line,
                 report,

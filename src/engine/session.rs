@@ -119,6 +119,20 @@ impl Session {
         self.pace.as_ref()
     }
 
+    /// The longest one return may take once started (a bound, not an
+    /// estimate): its attempts, and after a signature probe one more
+    /// (`send`); up to two platform certificate downloads (one per unknown
+    /// serial, the first answer's and the probe attempt's), each with its
+    /// attempts and one more after a probe (`certificates`).
+    pub fn longest_return(&self) -> Duration {
+        let timeout = self.route.timeout;
+        let (all, one) = (
+            crate::retry::longest(self.retries, timeout),
+            crate::retry::longest(0, timeout),
+        );
+        (all + one).saturating_mul(3)
+    }
+
     /// The route to `to`, one of the profile's base URLs.
     pub(super) fn route_for(&self, to: &BaseUrl) -> &client::Route {
         match &self.backup_route {

@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 mod download;
+pub mod recorded;
 mod sign_diff;
 
 pub use download::{

@@ -50,14 +50,30 @@ fn request_ids(stdout: &str) -> Vec<(&'static str, String)> {
         .collect()
 }
 
-/// `stderr` without the notice of a stop, which it must have once. The
-/// signal handler prints the notice while the batch winds down: before or
-/// after the batch's last lines, an order nothing promises.
+/// `stderr` without the notice of a stop, which it must have once, saying
+/// how many rows are in flight and the longest they may take (minutes,
+/// for the emulator's profile; or none in flight, when the signal came
+/// between two rows). The signal handler
+/// prints the notice while the batch winds down: before or after the
+/// batch's last lines, an order nothing promises.
 fn without_the_stop_notice(stderr: &str) -> String {
-    let notice = "wxcoupon: stopping: no new rows start; the rows in flight finish (Ctrl-C again \
-                  abandons them)\n";
-    assert_eq!(stderr.matches(notice).count(), 1, "{stderr}");
-    stderr.replacen(notice, "", 1)
+    let start = "wxcoupon: stopping: no new rows start";
+    let notices: Vec<&str> = stderr.lines().filter(|l| l.starts_with(start)).collect();
+    assert_eq!(notices.len(), 1, "{stderr}");
+    let notice = notices[0];
+    let none = format!("{start}, and none is in flight");
+    let rest = notice.strip_prefix(&format!("{start}; the ")).unwrap_or("");
+    let (n, within) = rest
+        .split_once(" row(s) in flight finish, within ")
+        .unwrap_or(("", ""));
+    assert!(
+        notice == none
+            || (n.parse::<u64>().is_ok()
+                && within.ends_with(" at most (Ctrl-C again abandons them)")
+                && within.contains(" min")),
+        "{notice}"
+    );
+    stderr.replacen(&format!("{notice}\n"), "", 1)
 }
 
 /// The lines of stdout in the order of their input lines (the order they
@@ -238,6 +254,123 @@ fn a_batch_of_mixed_outcomes_then_its_re_run_from_the_journal() {
             "line {} was re-sent with a number of the first run: {no}",
             row["line"]
         );
+    }
+}
+
+/// What a row says in WeChat Pay's words, by line: `(outcome, code,
+/// message, explanation)` of each JSON line of `stdout`.
+fn words_by_line(stdout: &str) -> std::collections::BTreeMap<u64, [serde_json::Value; 4]> {
+    stdout
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            let field = |k: &str| v[k].clone();
+            (
+                v["line"].as_u64().unwrap(),
+                [
+                    field("outcome"),
+                    field("code"),
+                    field("message"),
+                    field("explanation"),
+                ],
+            )
+        })
+        .collect()
+}
+
+/// A re-run settles each row from the journal with the code, message and
+/// explanation the live run printed: the two RULE_LIMITs (usable, expired)
+/// are still told apart. An older journal, whose outcomes kept no message,
+/// still replays: its rows keep their code.
+#[test]
+fn rows_settled_from_the_journal_keep_wechat_pays_words() {
+    let emu = emulator(None, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("refund.csv");
+    std::fs::write(&input, MIXED_CSV).unwrap();
+    let file = input.to_str().unwrap();
+
+    let live = emu.ret(&["--batch", file, "--json"]);
+    assert_eq!(live.code, 3, "{}", live.stderr);
+    let again = emu.ret(&["--batch", file, "--json"]);
+    assert_eq!(again.code, 3, "{}", again.stderr);
+    assert_eq!(requests_in_log(&emu), 5, "a re-run sends nothing settled");
+    let words = words_by_line(&again.stdout);
+    assert_eq!(words, words_by_line(&live.stdout));
+    let said = |line: u64| {
+        let [outcome, code, message, explanation] = &words[&line];
+        assert_eq!(outcome, "rejected");
+        (
+            code.as_str().unwrap().to_string(),
+            message.as_str().unwrap().to_string(),
+            explanation.as_str().unwrap().to_string(),
+        )
+    };
+    let (usable, expired) = (said(3), said(9));
+    assert_eq!((&*usable.0, &*usable.1), ("RULE_LIMIT", "券当前是可用的"));
+    assert_eq!(
+        (&*expired.0, &*expired.1),
+        ("RULE_LIMIT", "券已不在使用有效期")
+    );
+    assert!(usable.2.contains("usable") && expired.2.contains("validity period"));
+    for v in again.stdout.lines() {
+        let v: serde_json::Value = serde_json::from_str(v).unwrap();
+        assert_eq!(v["from_journal"], v["outcome"] != "invalid", "{v}");
+    }
+    // In text, a line shows the code and the message, live or not.
+    let text = emu.ret(&["--batch", file]);
+    let journal = dir.path().join("refund.csv.journal");
+    expect(
+        &text.stderr,
+        "batch: 7 row(s): 2 already returned (journal), 3 rejected (journal), 2 invalid; 0 sent \
+         in [..] s ([..]/s); journal [DIR]/refund.csv.journal\n\
+         batch: WeChat Pay's codes, with the command that explains each:\n    \
+         2 RULE_LIMIT: wxcoupon explain RULE_LIMIT\n    \
+         1 RESOURCE_NOT_EXISTS: wxcoupon explain RESOURCE_NOT_EXISTS\n",
+        &redactions(placeholders(dir.path(), &emu, &journal, MIXED_CSV)),
+    );
+    let text = by_line(&text.stdout);
+    for line in [
+        "line 3  COUPON-AVAILABLE  rejected  RULE_LIMIT: 券当前是可用的  (from the journal)\n",
+        "line 5  NOPE  rejected  RESOURCE_NOT_EXISTS: 券不存在  (from the journal)\n",
+        "line 9  COUPON-EXPIRED  rejected  RULE_LIMIT: 券已不在使用有效期  (from the journal)\n",
+    ] {
+        assert!(text.contains(line), "{text}");
+    }
+
+    // The journal of an older wxcoupon: outcomes without their message.
+    let old: String = std::fs::read_to_string(&journal)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            if let Some(record) = v.as_object_mut() {
+                record.remove("message");
+                record.remove("explanation");
+            }
+            format!("{}\n", serde_json::to_string(&v).unwrap())
+        })
+        .collect();
+    std::fs::write(&journal, old).unwrap();
+    let replayed = emu.ret(&["--batch", file, "--json"]);
+    assert_eq!(replayed.code, 3, "{}", replayed.stderr);
+    assert_eq!(
+        requests_in_log(&emu),
+        5,
+        "an old journal settles its rows too"
+    );
+    let old_words = words_by_line(&replayed.stdout);
+    for (line, [outcome, code, message, explanation]) in &old_words {
+        let [was_outcome, was_code, _, _] = &words[line];
+        assert_eq!((outcome, code), (was_outcome, was_code), "line {line}");
+        if outcome == "rejected" {
+            // RULE_LIMIT and RESOURCE_NOT_EXISTS have several meanings:
+            // without the message, none is guessed.
+            assert_eq!(
+                (message, explanation),
+                (&serde_json::Value::Null, &serde_json::Value::Null)
+            );
+        }
     }
 }
 
@@ -502,8 +635,8 @@ fn sigterm_stops_new_rows_finishes_those_in_flight_and_says_how_to_resume() {
     expect(
         &rest,
         format!(
-            "batch: {printed} row(s): {printed} returned; [..] s, [..] returns/s; journal \
-             [DIR]/in.csv.journal\n\
+            "batch: {printed} row(s): {printed} returned now; {printed} sent in [..] s ([..]/s); \
+             journal [DIR]/in.csv.journal\n\
              batch: interrupted: [..] queued row(s) were not started, nor the rows after line [..]. \
              Resume with the same command:\n    \
              wxcoupon --config [HOME]/emulator.toml return --batch [DIR]/in.csv --rate 2\n"
@@ -780,6 +913,26 @@ fn a_lost_answer_on_a_reused_connection_is_confirmed_not_rejected() {
     let returns = returns_in_log(&emu);
     assert_eq!(returns.len(), 3);
     assert!(returns.values().all(|n| *n == 1), "{returns:?}");
+    // Settled from the journal, the confirmed row keeps its evidence and
+    // the confirmation's explanation.
+    let sent = requests_in_log(&emu);
+    let again = emu.ret(&["--batch", input.to_str().unwrap(), "--json"]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    let words = words_by_line(&again.stdout);
+    let [outcome, code, message, explanation] = &words[&3];
+    assert_eq!(
+        (outcome, code),
+        (&"returned".into(), &"RESOURCE_ALREADY_EXISTS".into())
+    );
+    assert!(message.is_string(), "{message}");
+    assert!(
+        explanation
+            .as_str()
+            .unwrap()
+            .contains("RESOURCE_ALREADY_EXISTS"),
+        "{explanation}"
+    );
+    assert_eq!(requests_in_log(&emu), sent, "the re-run sent nothing");
 }
 
 /// A journal that records one request number for two lines (a hand edit,
@@ -875,7 +1028,8 @@ fn a_stop_ends_the_wait_for_the_rate() {
     );
     expect(
         &without_the_stop_notice(&stderr),
-        "batch: 1 row(s): 1 returned; [..] s, [..] returns/s; journal [DIR]/in.csv.journal\n\
+        "batch: 1 row(s): 1 returned now; 1 sent in [..] s ([..]/s); journal \
+         [DIR]/in.csv.journal\n\
          batch: interrupted: 2 queued row(s) were not started. Resume with the same command:\n    \
          wxcoupon --config [HOME]/emulator.toml return --batch [DIR]/in.csv --rate 0.01 --json\n",
         &r,

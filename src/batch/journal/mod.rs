@@ -1,9 +1,15 @@
 //! The batch journal: JSON Lines, append-only, one record per event — a
 //! header (format version, the input's SHA-256, the `--stock` default, the
 //! start time), then per row a `sending` record, written and fsync'd before
-//! the request leaves, and an `outcome` record after. Readable with `jq`. A
-//! re-run replays it (`replay`): what each line last became, and with which
-//! number. The records, and the keys a row is known by, are in `record`;
+//! the request leaves, and an `outcome` record after (`line`, `outcome`,
+//! `return_request_no`, `code`, `wechatpay_return_time`,
+//! `confirmed_by_retry`, `message`, and `explanation` only where the
+//! catalogue cannot say it again). Readable with `jq`. A re-run replays it
+//! (`replay`): what each line last became, with which number and which of
+//! WeChat Pay's words, so that a row settled from it carries the code,
+//! message and explanation of the live row. Fields are only ever added,
+//! never renamed: an older journal (an `outcome` without `message`) still
+//! replays, its rows known by their code. The records, and the keys a row is known by, are in `record`;
 //! writing them when the disk may fill up at any moment (each record whole
 //! or not at all, outcomes kept until they can be written), in `writer`.
 //! The file is private (0600); the default one, beside the input, is never
@@ -208,6 +214,8 @@ mod tests {
             code: None,
             wechatpay_return_time: Some("T".into()),
             confirmed_by_retry: false,
+            message: Some(None),
+            explanation: None,
         })
         .unwrap();
         drop(j);
@@ -228,6 +236,55 @@ mod tests {
         );
     }
 
+    /// An outcome record of a journal written before outcomes kept the
+    /// message still replays: its row is known by its code alone; one of
+    /// now keeps WeChat Pay's message, whole.
+    #[test]
+    fn an_outcome_without_a_message_still_replays_and_one_with_it_keeps_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j");
+        let (mut j, _, _) = open(&at(&path), "abc", None, "t").unwrap();
+        j.append(&sending(2, "R2")).unwrap();
+        j.append(&sending(3, "R3")).unwrap();
+        drop(j);
+        let old = r#"{"record":"outcome","line":2,"outcome":"rejected","return_request_no":"R2","code":"RULE_LIMIT","wechatpay_return_time":null,"confirmed_by_retry":false}"#;
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        text.push_str(old);
+        text.push('\n');
+        std::fs::write(&path, text).unwrap();
+        let (mut j, state, _) = open(&at(&path), "abc", None, "t").unwrap();
+        let r = &state[&2];
+        assert_eq!(r.outcome, Some(Kind::Rejected));
+        assert_eq!(
+            (r.code.as_deref(), r.message_recorded),
+            (Some("RULE_LIMIT"), false)
+        );
+        assert_eq!(
+            r.judgement().explanation,
+            None,
+            "RULE_LIMIT has several meanings"
+        );
+        j.append(&Record::Outcome {
+            line: 3,
+            outcome: "rejected".into(),
+            return_request_no: "R3".into(),
+            code: Some("RULE_LIMIT".into()),
+            wechatpay_return_time: None,
+            confirmed_by_retry: false,
+            message: Some(Some("券已不在使用有效期\u{1b}[2J".into())),
+            explanation: None,
+        })
+        .unwrap();
+        drop(j);
+        let (_, state, _) = open(&at(&path), "abc", None, "t").unwrap();
+        let judged = state[&3].judgement();
+        assert_eq!(
+            judged.message.as_deref(),
+            Some("券已不在使用有效期\u{1b}[2J")
+        );
+        assert!(judged.explanation.unwrap().contains("validity period"));
+    }
+
     fn outcome(line: u64, no: &str) -> Record {
         Record::Outcome {
             line,
@@ -236,6 +293,8 @@ mod tests {
             code: None,
             wechatpay_return_time: Some("T".into()),
             confirmed_by_retry: false,
+            message: Some(None),
+            explanation: None,
         }
     }
 

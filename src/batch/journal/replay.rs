@@ -175,6 +175,8 @@ fn apply(
             code,
             wechatpay_return_time,
             confirmed_by_retry,
+            message,
+            explanation,
         } => {
             let coupon = state.get(&line).and_then(|r| r.coupon);
             state.insert(
@@ -184,6 +186,9 @@ fn apply(
                     return_request_no: return_request_no.into(),
                     outcome: Some(outcome_kind(&outcome)),
                     code: code.map(String::into_boxed_str),
+                    message_recorded: message.is_some(),
+                    message: message.flatten().map(String::into_boxed_str),
+                    explanation: explanation.map(String::into_boxed_str),
                     wechatpay_return_time: wechatpay_return_time.map(String::into_boxed_str),
                     confirmed_by_retry,
                     clash: None,

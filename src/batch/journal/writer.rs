@@ -236,6 +236,8 @@ mod tests {
             code: None,
             wechatpay_return_time: None,
             confirmed_by_retry: false,
+            message: Some(None),
+            explanation: None,
         }
     }
 
