@@ -267,14 +267,17 @@ mod tests {
 
         // fsync fails on a named pipe: then every later sync fails, though
         // the file would sync again.
+        // (Made in-process: a child forked beside the other unit tests
+        // would hold their journals' fds, and so their locks, until exec.)
         let fifo = dir.path().join("p");
-        assert!(
-            std::process::Command::new("mkfifo")
-                .arg(&fifo)
-                .status()
-                .unwrap()
-                .success()
-        );
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            &fifo,
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::from_raw_mode(0o600),
+            0,
+        )
+        .unwrap();
         let regular = std::mem::replace(
             &mut syncer.file,
             std::fs::OpenOptions::new()
