@@ -19,6 +19,10 @@ pub struct Env {
     pub apiv3_key: Option<String>,
     pub xdg_config_home: Option<OsString>,
     pub home: Option<OsString>,
+    /// `WXCOUPON_STATE_DIR`: the ledger's folder.
+    pub state_dir: Option<OsString>,
+    /// `XDG_STATE_HOME`: the ledger's folder is `wxcoupon/` in it.
+    pub xdg_state_home: Option<OsString>,
     pub proxies: ProxyEnv,
 }
 
@@ -37,6 +41,8 @@ impl Env {
             apiv3_key: std::env::var_os(APIV3_KEY_ENV).map(|v| v.to_string_lossy().into_owned()),
             xdg_config_home: os("XDG_CONFIG_HOME"),
             home: os("HOME"),
+            state_dir: os("WXCOUPON_STATE_DIR"),
+            xdg_state_home: os("XDG_STATE_HOME"),
             proxies: ProxyEnv::from_process(),
         }
     }
