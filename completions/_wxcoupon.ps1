@@ -59,6 +59,7 @@ Register-ArgumentCompleter -Native -CommandName 'wxcoupon' -ScriptBlock {
             [CompletionResult]::new('--retry-unverified', '--retry-unverified', [CompletionResultType]::ParameterName, 'Send again, in --resume mode, the rows a batch''s journal records as unverified')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Build and sign the request, print it, and send nothing')
             [CompletionResult]::new('--resume', '--resume', [CompletionResultType]::ParameterName, 'An earlier run may already have sent this return: RESOURCE_ALREADY_EXISTS then confirms it')
+            [CompletionResult]::new('--no-ledger', '--no-ledger', [CompletionResultType]::ParameterName, 'Record nothing in the ledger (a read-only machine, a CI smoke check); see `wxcoupon history`')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON object on stdout, whatever the outcome')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)')

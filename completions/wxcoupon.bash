@@ -621,7 +621,7 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__return)
-            opts="-v -h -V --code --stock --request-no --batch --journal --concurrency --rate --retry-rejected --retry-unverified --dry-run --timeout --retries --resume --config --profile --json --verbose --help --version"
+            opts="-v -h -V --code --stock --request-no --batch --journal --concurrency --rate --retry-rejected --retry-unverified --dry-run --timeout --retries --resume --no-ledger --config --profile --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

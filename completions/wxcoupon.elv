@@ -55,6 +55,7 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
             cand --retry-unverified 'Send again, in --resume mode, the rows a batch''s journal records as unverified'
             cand --dry-run 'Build and sign the request, print it, and send nothing'
             cand --resume 'An earlier run may already have sent this return: RESOURCE_ALREADY_EXISTS then confirms it'
+            cand --no-ledger 'Record nothing in the ledger (a read-only machine, a CI smoke check); see `wxcoupon history`'
             cand --json 'Print exactly one JSON object on stdout, whatever the outcome'
             cand -v 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
             cand --verbose 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'

@@ -56,6 +56,7 @@ complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l retry-rejec
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l retry-unverified -d 'Send again, in --resume mode, the rows a batch\'s journal records as unverified'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l dry-run -d 'Build and sign the request, print it, and send nothing'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l resume -d 'An earlier run may already have sent this return: RESOURCE_ALREADY_EXISTS then confirms it'
+complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l no-ledger -d 'Record nothing in the ledger (a read-only machine, a CI smoke check); see `wxcoupon history`'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -l json -d 'Print exactly one JSON object on stdout, whatever the outcome'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -s v -l verbose -d 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
 complete -c wxcoupon -n "__fish_wxcoupon_using_subcommand return" -s h -l help -d 'Print help'

@@ -197,6 +197,10 @@ pub struct ReturnArgs {
     /// An earlier run may already have sent this return: RESOURCE_ALREADY_EXISTS then confirms it
     #[arg(long, requires = "request_no")]
     pub resume: bool,
+
+    /// Record nothing in the ledger (a read-only machine, a CI smoke check); see `wxcoupon history`
+    #[arg(long)]
+    pub no_ledger: bool,
 }
 
 #[derive(Debug, Args)]

@@ -17,8 +17,6 @@ mod files;
 mod http_date;
 mod judge;
 mod keys;
-// Wired into `return` in the next change.
-#[allow(dead_code)]
 mod ledger;
 mod limits;
 mod output;

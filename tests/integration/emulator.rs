@@ -849,6 +849,8 @@ fn doctor_says_all_good_or_lists_every_problem() {
         "retries",
         "proxy",
         "ca_file",
+        "ledger",
+        "ledger_dir",
     ]
     .join(", ");
     let c = cfg.display();

@@ -11,6 +11,7 @@ mod common;
 mod emulator;
 mod fidelity;
 mod hostile;
+mod ledger;
 mod published;
 mod retries;
 mod return_cmd;
