@@ -110,17 +110,29 @@ fn recorded(
     trace: &mut dyn FnMut(&str),
     said: &mut Vec<String>,
 ) -> Report {
+    let planned = ledger::reuse::plan(ledger, input.clone());
+    let (input, from_ledger) = match planned {
+        Ok(p) => p,
+        Err(e) => {
+            said.extend(ledger.take_warnings());
+            return Report::invalid(Subject::from(&input.request), &e);
+        }
+    };
     if let Err(e) = ledger.sending(0, &input.request) {
         said.extend(ledger.take_warnings());
         return Report::invalid(Subject::from(&input.request), &e);
     }
-    let report = engine::run(session, input, trace);
+    let report = engine::run(session, &input, trace);
     if let Err(e) = ledger.outcome(0, &report) {
         said.push(format!(
             "{e:#}; the ledger shows this return as sent without an answer, so the same command \
              resumes it with its number"
         ));
     }
+    let report = match from_ledger {
+        Some(note) => report.with_number_from_ledger(note),
+        None => ledger::reuse::judged(ledger, &input, report),
+    };
     said.extend(ledger.take_warnings());
     report
 }

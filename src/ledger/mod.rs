@@ -27,8 +27,7 @@
 //!   safe); a dry run neither reads nor writes the ledger.
 
 mod append;
-// Read by the reuse rules (the next change).
-#[allow(dead_code)]
+pub mod reuse;
 pub mod scan;
 
 use std::path::{Path, PathBuf};
@@ -174,7 +173,7 @@ impl Ledger {
             .join(format!("{}.jsonl", &time[..7.min(time.len())]))
     }
 
-    fn say(&self, warning: impl IntoIterator<Item = String>) {
+    pub fn say(&self, warning: impl IntoIterator<Item = String>) {
         if let Ok(mut w) = self.warnings.lock() {
             w.extend(warning);
         }
@@ -188,15 +187,29 @@ impl Ledger {
             .unwrap_or_default()
     }
 
-    #[allow(dead_code)] // the reuse rules (the next change)
     /// The last record of a coupon: from the newest month that has one.
     pub fn last_of(&self, code: &str, stock: &str) -> Result<Option<Entry>> {
+        self.last_where(code, stock, |_| true)
+    }
+
+    /// The last `returned` outcome of a coupon.
+    pub fn last_returned(&self, code: &str, stock: &str) -> Result<Option<Entry>> {
+        self.last_where(code, stock, |e| e.outcome.as_deref() == Some("returned"))
+    }
+
+    /// The last record of a coupon that `pick` takes.
+    fn last_where(
+        &self,
+        code: &str,
+        stock: &str,
+        pick: impl Fn(&Entry) -> bool,
+    ) -> Result<Option<Entry>> {
         let needle = scan::needle("coupon_code", code);
         let mut warnings = Vec::new();
         let mut last = None;
         for path in scan::months(&self.dir)?.iter().rev() {
             scan::each(path, &needle, &mut warnings, |e| {
-                if e.coupon_code == code && e.stock_id == stock {
+                if e.coupon_code == code && e.stock_id == stock && pick(&e) {
                     last = Some(e);
                 }
             })?;
@@ -208,7 +221,6 @@ impl Ledger {
         Ok(last)
     }
 
-    #[allow(dead_code)] // the reuse rules (the next change)
     /// The first record of a request number, in any month.
     pub fn holder_of(&self, request_no: &str) -> Result<Option<Entry>> {
         let needle = scan::needle("return_request_no", request_no);
@@ -226,6 +238,21 @@ impl Ledger {
         }
         self.say(warnings);
         Ok(first)
+    }
+}
+
+impl reuse::Lookups for Ledger {
+    fn holder_of(&self, request_no: &str) -> Result<Option<Entry>> {
+        Ledger::holder_of(self, request_no)
+    }
+    fn last_of(&self, code: &str, stock: &str) -> Result<Option<Entry>> {
+        Ledger::last_of(self, code, stock)
+    }
+    fn last_returned(&self, code: &str, stock: &str) -> Result<Option<Entry>> {
+        Ledger::last_returned(self, code, stock)
+    }
+    fn say(&self, warnings: Vec<String>) {
+        Ledger::say(self, warnings)
     }
 }
 
@@ -250,9 +277,11 @@ struct Outcome {
     message: Option<String>,
 }
 
-/// Now, RFC 3339 at +08:00.
+/// Now, RFC 3339 at +08:00, to the second (the order of the records is the
+/// order of the lines).
 pub fn now() -> String {
-    crate::cst::rfc3339(time::OffsetDateTime::now_utc())
+    let t = time::OffsetDateTime::now_utc();
+    crate::cst::rfc3339(t.replace_nanosecond(0).unwrap_or(t))
 }
 
 /// The ledger's folder: made private if it is not there; the default one

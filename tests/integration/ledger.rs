@@ -136,3 +136,191 @@ fn the_demo_writes_no_ledger_and_leaves_home_empty() {
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert_eq!(std::fs::read_dir(home.path()).unwrap().count(), 0);
 }
+
+/// The request numbers the server saw, each once, in order.
+fn numbers(server: &Server) -> Vec<String> {
+    let mut seen: Vec<String> = Vec::new();
+    for rq in server.seen() {
+        let no = rq.json()["return_request_no"].as_str().unwrap().to_string();
+        if !seen.contains(&no) {
+            seen.push(no);
+        }
+    }
+    seen
+}
+
+/// A cron job repeats the plain command after an answer lost on the way
+/// back: the second run repeats the first's number (from the ledger), the
+/// coupon is returned once; a third run, told the coupon is usable, stays
+/// green with the ledger's number.
+#[test]
+fn the_cron_loop_uses_one_request_number_and_returns_once() {
+    let (server, coupons) = Server::with_coupons(Coupons::with(&[("C1", STOCK, "USED")]));
+    let s = setup(&server.base_url, "");
+    let plain = ["--code", "C1", "--stock", STOCK, "--retries", "0"];
+    server.fault(Fault::DropAfterProcessing);
+    let first = ret(&s, &plain);
+    assert_eq!(first.code, 4, "{}{}", first.stdout, first.stderr);
+    let number = first.json()["return_request_no"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let second = ret(&s, &plain);
+    assert_eq!(second.code, 0, "{}{}", second.stdout, second.stderr);
+    let v = second.json();
+    assert_eq!(v["outcome"], "returned");
+    assert_eq!(v["from_ledger"], true);
+    assert_eq!(v["return_request_no"], number.as_str());
+    assert_eq!(numbers(&server), std::slice::from_ref(&number));
+    assert_eq!(coupons.lock().unwrap().returns, 1);
+
+    // Text mode says where the number came from.
+    let mut c = wxcoupon(s.home.path());
+    c.arg("--config").arg(&s.config).arg("return").args(plain);
+    let third = run(&mut c);
+    assert_eq!(third.code, 0, "{}{}", third.stdout, third.stderr);
+    assert!(
+        third.stderr.contains("the ledger has this coupon returned"),
+        "{}",
+        third.stderr
+    );
+    assert!(third.stderr.contains(&number), "{}", third.stderr);
+    assert_eq!(coupons.lock().unwrap().returns, 1);
+    let fourth = ret(&s, &plain);
+    assert_eq!(fourth.code, 0, "{}{}", fourth.stdout, fourth.stderr);
+    let v = fourth.json();
+    assert_eq!(
+        (v["from_ledger"].clone(), v["return_request_no"].clone()),
+        (Value::Bool(true), Value::from(number.as_str()))
+    );
+    assert_eq!(v["code"], "RULE_LIMIT");
+    assert_eq!(coupons.lock().unwrap().returns, 1);
+}
+
+#[test]
+fn a_usable_coupon_the_ledger_never_returned_is_rejected_as_it_is() {
+    let (server, _) = Server::with_coupons(Coupons::with(&[("C1", STOCK, "SENDED")]));
+    let s = setup(&server.base_url, "");
+    let out = ret(&s, &["--code", "C1", "--stock", STOCK]);
+    assert_eq!(out.code, 3, "{}{}", out.stdout, out.stderr);
+    assert!(out.json().get("from_ledger").is_none());
+}
+
+#[test]
+fn a_number_the_ledger_holds_for_another_coupon_is_refused_before_sending() {
+    let (server, coupons) = Server::with_coupons(Coupons::with(&[
+        ("C1", STOCK, "USED"),
+        ("C2", STOCK, "USED"),
+    ]));
+    let s = setup(&server.base_url, "");
+    let out = ret(
+        &s,
+        &["--code", "C1", "--stock", STOCK, "--request-no", "R-9"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for extra in [&[][..], &["--resume"][..]] {
+        let mut args = vec!["--code", "C2", "--stock", STOCK, "--request-no", "R-9"];
+        args.extend_from_slice(extra);
+        let out = ret(&s, &args);
+        assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+        let msg = out.json()["message"].as_str().unwrap().to_string();
+        assert!(msg.contains("another coupon: C1"), "{msg}");
+    }
+    assert_eq!(server.seen().len(), 1, "nothing more sent");
+    assert_eq!(coupons.lock().unwrap().returns, 1);
+    // The same number for its own coupon goes (and confirms).
+    let out = ret(
+        &s,
+        &[
+            "--code",
+            "C1",
+            "--stock",
+            STOCK,
+            "--request-no",
+            "R-9",
+            "--resume",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+}
+
+/// `kill -9` while the request is out: the ledger has `sending` and no
+/// outcome; the plain command again repeats that number.
+#[test]
+fn killed_between_sending_and_the_answer_then_the_plain_command_again() {
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let gate = Gate::default();
+    let held = gate.clone();
+    let mut coupons = Coupons::with(&[("C1", STOCK, "USED")]);
+    let mut first = true;
+    let server = Server::start(move |seen| {
+        let reply = coupons.answer(seen);
+        if std::mem::take(&mut first) {
+            let _ = tx.send(());
+            return reply.held_until(&held);
+        }
+        reply
+    });
+    let s = setup(&server.base_url, "");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("wxcoupon"))
+        .env_clear()
+        .env("HOME", s.home.path())
+        .arg("--config")
+        .arg(&s.config)
+        .args(["return", "--code", "C1", "--stock", STOCK])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    rx.recv_timeout(GATE_BOUND).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    gate.open();
+    let r = records(&state(s.home.path()));
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!(r[0]["record"], "sending");
+    let out = ret(&s, &["--code", "C1", "--stock", STOCK]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let v = out.json();
+    assert_eq!(v["from_ledger"], true);
+    assert_eq!(v["confirmed_by_retry"], true);
+    assert_eq!(numbers(&server).len(), 1);
+}
+
+/// Two processes return at once into one ledger: every line whole.
+#[test]
+fn two_processes_appending_at_once_tear_no_line() {
+    let list: Vec<(String, &str, &str)> =
+        (0..16).map(|i| (format!("C{i}"), STOCK, "USED")).collect();
+    let borrowed: Vec<(&str, &str, &str)> = list
+        .iter()
+        .map(|(c, s, st)| (c.as_str(), *s, *st))
+        .collect();
+    let (server, coupons) = Server::with_coupons(Coupons::with(&borrowed));
+    let s = setup(&server.base_url, "");
+    let spawn = |half: usize| {
+        let script: Vec<String> = (0..8).map(|i| format!("C{}", half * 8 + i)).collect();
+        let bin = assert_cmd::cargo::cargo_bin("wxcoupon");
+        let mut sh = String::new();
+        for code in &script {
+            sh.push_str(&format!(
+                "\"$0\" --config \"$1\" return --code {code} --stock {STOCK} >/dev/null 2>&1 || exit 1\n"
+            ));
+        }
+        std::process::Command::new("sh")
+            .env_clear()
+            .env("HOME", s.home.path())
+            .args(["-c", &sh])
+            .arg(&bin)
+            .arg(&s.config)
+            .spawn()
+            .unwrap()
+    };
+    let (mut a, mut b) = (spawn(0), spawn(1));
+    assert!(a.wait().unwrap().success());
+    assert!(b.wait().unwrap().success());
+    let r = records(&state(s.home.path()));
+    assert_eq!(r.len(), 32);
+    assert_eq!(coupons.lock().unwrap().returns, 16);
+}
