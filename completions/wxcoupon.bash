@@ -37,6 +37,9 @@ _wxcoupon() {
             wxcoupon,help)
                 cmd="wxcoupon__subcmd__help"
                 ;;
+            wxcoupon,history)
+                cmd="wxcoupon__subcmd__history"
+                ;;
             wxcoupon,man)
                 cmd="wxcoupon__subcmd__man"
                 ;;
@@ -88,6 +91,9 @@ _wxcoupon() {
             wxcoupon__subcmd__help,help)
                 cmd="wxcoupon__subcmd__help__subcmd__help"
                 ;;
+            wxcoupon__subcmd__help,history)
+                cmd="wxcoupon__subcmd__help__subcmd__history"
+                ;;
             wxcoupon__subcmd__help,man)
                 cmd="wxcoupon__subcmd__help__subcmd__man"
                 ;;
@@ -113,7 +119,7 @@ _wxcoupon() {
 
     case "${cmd}" in
         wxcoupon)
-            opts="-v -h -V --config --profile --json --verbose --help --version return certificates explain sign verify completions emulator demo doctor man help"
+            opts="-v -h -V --config --profile --json --verbose --help --version return certificates history explain sign verify completions emulator demo doctor man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -403,7 +409,7 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__help)
-            opts="return certificates explain sign verify completions emulator demo doctor man help"
+            opts="return certificates history explain sign verify completions emulator demo doctor man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -542,6 +548,20 @@ _wxcoupon() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        wxcoupon__subcmd__help__subcmd__history)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         wxcoupon__subcmd__help__subcmd__man)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -591,6 +611,48 @@ _wxcoupon() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wxcoupon__subcmd__history)
+            opts="-v -h -V --code --stock --since --until --outcome --config --profile --json --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --code)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stock)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --outcome)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

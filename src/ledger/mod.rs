@@ -27,6 +27,7 @@
 //!   safe); a dry run neither reads nor writes the ledger.
 
 mod append;
+pub mod history;
 pub mod reuse;
 pub mod scan;
 

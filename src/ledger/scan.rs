@@ -93,7 +93,7 @@ pub fn each(
         }
         let text = std::str::from_utf8(&raw).ok().map(str::trim_end);
         let parsed = match text {
-            Some(t) if !t.starts_with("{\"record\":") || !t.ends_with('}') => None,
+            Some(t) if !t.starts_with('{') || !t.ends_with('}') => None,
             Some(t) if !t.contains(needle) => continue,
             Some(t) => serde_json::from_str::<Entry>(t).ok(),
             None => None,

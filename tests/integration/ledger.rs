@@ -324,3 +324,85 @@ fn two_processes_appending_at_once_tear_no_line() {
     assert_eq!(r.len(), 32);
     assert_eq!(coupons.lock().unwrap().returns, 16);
 }
+
+fn history(s: &Setup, args: &[&str]) -> Out {
+    let mut c = wxcoupon(s.home.path());
+    c.arg("--config").arg(&s.config).arg("history").args(args);
+    run(&mut c)
+}
+
+#[test]
+fn history_says_what_was_returned_when_with_which_number_and_filters() {
+    let (server, _) = Server::with_coupons(Coupons::with(&[
+        ("C1", STOCK, "USED"),
+        ("C2", STOCK, "SENDED"),
+        ("C3", "1234567", "USED"),
+    ]));
+    let s = setup(&server.base_url, "");
+    for (code, stock, no) in [
+        ("C1", STOCK, "R-1"),
+        ("C2", STOCK, "R-2"),
+        ("C3", "1234567", "R-3"),
+    ] {
+        ret(&s, &["--code", code, "--stock", stock, "--request-no", no]);
+    }
+    let out = history(&s, &["--json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let rows: Vec<Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 3, "{}", out.stdout);
+    let c1 = rows.iter().find(|r| r["coupon_code"] == "C1").unwrap();
+    assert_eq!(c1["outcome"], "returned");
+    assert_eq!(c1["return_request_no"], "R-1");
+    assert_eq!(c1["stock_id"], STOCK);
+    assert_eq!(c1["wechatpay_return_time"], RETURN_TIME);
+    assert_eq!(c1["profile"], "test");
+    assert_eq!(c1["mchid"], MCHID);
+    assert!(c1["request_id"].is_string());
+    assert!(c1["time"].is_string() && c1["sent"].is_string());
+
+    let only = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let out = history(&s, &all);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let mut codes: Vec<String> = out
+            .stdout
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<Value>(l).unwrap()["coupon_code"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        codes.sort();
+        codes
+    };
+    assert_eq!(only(&["--outcome", "rejected"]), ["C2"]);
+    assert_eq!(only(&["--stock", "1234567"]), ["C3"]);
+    assert_eq!(only(&["--code", "C1"]), ["C1"]);
+    assert_eq!(
+        only(&["--since", "2000-01-01", "--until", "2999-12-31"]).len(),
+        3
+    );
+    assert!(only(&["--until", "2000-01-01"]).is_empty());
+    assert!(only(&["--since", "2999-01-01"]).is_empty());
+
+    let table = history(&s, &["--code", "C2"]);
+    assert_eq!(table.code, 0);
+    let lines: Vec<&str> = table.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", table.stdout);
+    assert!(lines[0].starts_with("TIME"));
+    assert!(
+        lines[1].contains("rejected RULE_LIMIT") && lines[1].contains("R-2"),
+        "{}",
+        lines[1]
+    );
+
+    let bad = history(&s, &["--since", "yesterday"]);
+    assert_eq!(bad.code, 2);
+}
