@@ -2,6 +2,7 @@
 //! (checked before anything is read or sent), the engine makes the return,
 //! `render` says what happened.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Result, anyhow};
@@ -174,9 +175,24 @@ fn batch(g: &GlobalOpts, a: &ReturnArgs, env: &Env, out: &mut Out) -> Result<u8>
         invocation: invocation(g),
         again: again(g, a, &file),
         file,
+        recorder: None,
     };
     let session = open(g, a, env, Some(rate))?;
-    crate::batch::run(&session, &plan, out)
+    // The ledger is opened (or refused) before anything is sent; a dry run
+    // writes none.
+    let ledger = match a.dry_run {
+        true => None,
+        false => ledger::for_profile(env, &session.profile, a.no_ledger)?.map(Arc::new),
+    };
+    let plan = crate::batch::Batch {
+        recorder: ledger.clone().map(|l| l as Arc<dyn crate::batch::Recorder>),
+        ..plan
+    };
+    let code = crate::batch::run(&session, &plan, out);
+    for w in ledger.iter().flat_map(|l| l.take_warnings()) {
+        out.err(&format!("wxcoupon: warning: {w}\n"));
+    }
+    code
 }
 
 /// The command line that runs this batch again: the same, with absolute paths.

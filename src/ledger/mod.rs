@@ -108,6 +108,7 @@ pub fn for_profile(env: &Env, profile: &Profile, off: bool) -> Result<Option<Led
 }
 
 /// The ledger of this run.
+#[derive(Debug)]
 pub struct Ledger {
     pub dir: PathBuf,
     who: Who,
@@ -254,6 +255,16 @@ impl reuse::Lookups for Ledger {
     }
     fn say(&self, warnings: Vec<String>) {
         Ledger::say(self, warnings)
+    }
+}
+
+/// A batch records its rows here as well as in its journal.
+impl crate::batch::Recorder for Ledger {
+    fn sending(&self, line: u64, input: &crate::engine::ReturnInput) -> Result<()> {
+        Ledger::sending(self, line, &input.request)
+    }
+    fn outcome(&self, line: u64, report: &Report) -> Result<()> {
+        Ledger::outcome(self, line, report)
     }
 }
 

@@ -406,3 +406,52 @@ fn history_says_what_was_returned_when_with_which_number_and_filters() {
     let bad = history(&s, &["--since", "yesterday"]);
     assert_eq!(bad.code, 2);
 }
+
+/// A batch records its rows in the ledger as well as in its journal, with
+/// their input lines; a dry run records nothing.
+#[test]
+fn a_batch_records_its_rows_in_the_ledger_too() {
+    let (server, coupons) = Server::with_coupons(Coupons::with(&[
+        ("B1", STOCK, "USED"),
+        ("B2", STOCK, "SENDED"),
+    ]));
+    let s = setup(&server.base_url, "");
+    let input = s.home.path().join("rows.csv");
+    std::fs::write(
+        &input,
+        format!("coupon_code,stock_id\nB1,{STOCK}\nB2,{STOCK}\n"),
+    )
+    .unwrap();
+    let file = input.to_str().unwrap();
+    let dry = ret(&s, &["--batch", file, "--dry-run"]);
+    assert_eq!(dry.code, 0, "{}{}", dry.stdout, dry.stderr);
+    assert!(!state(s.home.path()).exists());
+    let out = ret(&s, &["--batch", file]);
+    assert_eq!(out.code, 3, "{}{}", out.stdout, out.stderr);
+    assert_eq!(coupons.lock().unwrap().returns, 1);
+    let r = records(&state(s.home.path()));
+    assert_eq!(r.len(), 4, "{r:?}");
+    let outcome = |code: &str| {
+        r.iter()
+            .find(|v| v["record"] == "outcome" && v["coupon_code"] == code)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        (
+            outcome("B1")["outcome"].clone(),
+            outcome("B1")["line"].clone()
+        ),
+        ("returned".into(), 2.into())
+    );
+    assert_eq!(
+        (
+            outcome("B2")["outcome"].clone(),
+            outcome("B2")["line"].clone()
+        ),
+        ("rejected".into(), 3.into())
+    );
+    let h = history(&s, &["--json", "--code", "B1"]);
+    let row: Value = serde_json::from_str(h.stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(row["batch_line"], 2);
+}
