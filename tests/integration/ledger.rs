@@ -455,3 +455,38 @@ fn a_batch_records_its_rows_in_the_ledger_too() {
     let row: Value = serde_json::from_str(h.stdout.lines().next().unwrap()).unwrap();
     assert_eq!(row["batch_line"], 2);
 }
+
+/// Damage in the middle of the ledger is said, with its file and line, and
+/// does not block a return; a half-written last line is cut off.
+#[test]
+fn damage_is_said_and_does_not_block_a_return() {
+    let (server, coupons) = Server::with_coupons(Coupons::with(&[
+        ("C1", STOCK, "USED"),
+        ("C2", STOCK, "USED"),
+    ]));
+    let s = setup(&server.base_url, "");
+    let out = ret(&s, &["--code", "C1", "--stock", STOCK]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let dir = state(s.home.path());
+    let file = std::fs::read_dir(&dir)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, format!("not a record\n{text}{{\"record\":\"send")).unwrap();
+    let out = ret(&s, &["--code", "C2", "--stock", STOCK]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("damaged at line 1"), "{}", out.stderr);
+    assert!(out.stderr.contains("half-written line"), "{}", out.stderr);
+    assert_eq!(coupons.lock().unwrap().returns, 2);
+    let after = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        after.ends_with('\n') && after.lines().count() == 5,
+        "{after}"
+    );
+    let h = history(&s, &["--json"]);
+    assert_eq!(h.stdout.lines().count(), 2, "{}", h.stdout);
+    assert!(h.stderr.contains("damaged at line 1"), "{}", h.stderr);
+}
