@@ -80,7 +80,12 @@ pub fn place(env: &Env, dir: Option<&Path>, on: bool) -> Result<Option<Place>> {
     if let Some(d) = dir {
         return named(d.to_path_buf());
     }
-    let base = match (&env.xdg_state_home, &env.home) {
+    // XDG: a relative XDG_STATE_HOME is ignored.
+    let xdg = env
+        .xdg_state_home
+        .as_ref()
+        .filter(|x| Path::new(x).is_absolute());
+    let base = match (xdg, &env.home) {
         (Some(x), _) => PathBuf::from(x),
         (None, Some(h)) => Path::new(h).join(".local/state"),
         (None, None) => bail!(
@@ -127,7 +132,10 @@ impl Ledger {
             who,
             warnings: Mutex::new(Vec::new()),
         };
-        append::open(&ledger.file(&now()))?;
+        append::open(&ledger.file(&now())).context(
+            "the ledger cannot be written (on a read-only machine, pass --no-ledger or set \
+             `ledger = false` in the profile; or set WXCOUPON_STATE_DIR to a folder you can write)",
+        )?;
         Ok(ledger)
     }
 

@@ -120,6 +120,8 @@ fn the_place_follows_the_environment_then_the_profile_then_xdg_then_home() {
     };
     let at = |env: &Env, dir: Option<&Path>| place(env, dir, true).unwrap().unwrap();
     assert_eq!(at(&env, None).dir, Path::new("/h/.local/state/wxcoupon"));
+    env.xdg_state_home = Some("relative".into());
+    assert_eq!(at(&env, None).dir, Path::new("/h/.local/state/wxcoupon"));
     env.xdg_state_home = Some("/x".into());
     assert_eq!(at(&env, None).dir, Path::new("/x/wxcoupon"));
     assert_eq!(at(&env, Some(Path::new("/p"))).dir, Path::new("/p"));
