@@ -90,14 +90,14 @@ pub fn plan(ledger: &impl Lookups, input: ReturnInput) -> Result<(ReturnInput, O
 }
 
 /// A last record that leaves the return open: sent without an answer, or
-/// with an outcome that is not definitive.
+/// with an outcome that is not definitive (`unknown`, `unverified`).
 fn open(e: &Entry) -> bool {
     match (e.record.as_str(), e.outcome.as_deref()) {
         ("sending", _) => true,
-        (_, Some(kind)) => matches!(
-            Kind::from_name(kind),
-            Some(Kind::Unknown | Kind::Unverified) | None
-        ),
+        // Only `returned` and `rejected` are definitive; resuming is always
+        // safe, so anything else (an internal error, a word of a later
+        // version) is resumed.
+        (_, Some(kind)) => !matches!(Kind::from_name(kind), Some(Kind::Returned | Kind::Rejected)),
         _ => false,
     }
 }
@@ -145,4 +145,31 @@ fn unread(e: &anyhow::Error) -> String {
         "{e:#}; the ledger could not be read for this coupon, so this return goes on as if it had \
          no record of it"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(record: &str, outcome: Option<&str>) -> Entry {
+        Entry {
+            record: record.into(),
+            outcome: outcome.map(String::from),
+            ..Entry::default()
+        }
+    }
+
+    #[test]
+    fn a_return_is_open_when_sent_without_an_answer_or_without_a_definitive_one() {
+        assert!(open(&entry("sending", None)));
+        assert!(open(&entry("outcome", Some("unknown"))));
+        assert!(open(&entry("outcome", Some("unverified"))));
+        assert!(
+            open(&entry("outcome", Some("something new"))),
+            "unknown words: resumed (safe)"
+        );
+        assert!(!open(&entry("outcome", Some("returned"))));
+        assert!(!open(&entry("outcome", Some("rejected"))));
+        assert!(open(&entry("outcome", Some("internal"))));
+    }
 }

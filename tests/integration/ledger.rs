@@ -490,3 +490,31 @@ fn damage_is_said_and_does_not_block_a_return() {
     assert_eq!(h.stdout.lines().count(), 2, "{}", h.stdout);
     assert!(h.stderr.contains("damaged at line 1"), "{}", h.stderr);
 }
+
+/// An answer that fails verification (`unverified`): the plain command
+/// again repeats that number, and WeChat Pay's verified answer settles it.
+#[test]
+fn an_unverified_return_is_repeated_with_its_number_by_the_plain_command() {
+    let mut coupons = Coupons::with(&[("C1", STOCK, "USED")]);
+    let mut first = true;
+    let server = Server::start(move |seen| {
+        let reply = coupons.answer(seen);
+        match std::mem::take(&mut first) {
+            true => reply.sig(Sig::WrongKey),
+            false => reply,
+        }
+    });
+    let s = setup(&server.base_url, "");
+    let plain = ["--code", "C1", "--stock", STOCK];
+    let out = ret(&s, &plain);
+    assert_eq!(out.json()["outcome"], "unverified", "{}", out.stdout);
+    let number = out.json()["return_request_no"].clone();
+    let again = ret(&s, &plain);
+    assert_eq!(again.code, 0, "{}{}", again.stdout, again.stderr);
+    let v = again.json();
+    assert_eq!(
+        (v["from_ledger"].clone(), v["return_request_no"].clone()),
+        (Value::Bool(true), number)
+    );
+    assert_eq!(numbers(&server).len(), 1);
+}
