@@ -1,8 +1,9 @@
 //! `wxcoupon history`: the ledger's rows, as JSON Lines (`--json`, the field
 //! names of `return --json`) or a table for people. The ledger is the one
 //! `return` writes: `WXCOUPON_STATE_DIR`, else the profile's `ledger_dir`
-//! (when `--config` or `--profile` names a profile, or a config is found),
-//! else the XDG state folder.
+//! (a profile named with `--config`/`--profile` or their variables must be
+//! read; otherwise the default one is used if a config is found), else the
+//! XDG state folder. Every profile's rows in that folder are listed.
 
 use anyhow::Result;
 
@@ -22,7 +23,8 @@ pub fn run(g: &GlobalOpts, a: &HistoryArgs, env: &Env, out: &mut Out) -> Result<
         outcome: a.outcome.clone(),
     };
     filter.check()?;
-    let named = g.config.is_some() || g.profile.is_some();
+    let named =
+        g.config.is_some() || g.profile.is_some() || env.config.is_some() || env.profile.is_some();
     let dir = match profile::select(g.config.as_deref(), g.profile.as_deref(), env) {
         Ok(p) => p.ledger_dir,
         // A profile named must be read; without one, the default folder.

@@ -19,12 +19,27 @@
 //!   several processes append at once, no line torn. A half-written last
 //!   line is cut off by the next append, as the journal's is; damage before
 //!   it is said with its file and line, and left out (`scan`).
-//! - Decisions where issue 17 is silent: a ledger that cannot be read for a
-//!   lookup is said on stderr and the return goes on as without a ledger
-//!   entry; an outcome that cannot be recorded after the send is a warning
-//!   (the return happened; the ledger then shows it as sent without an
-//!   answer, so the plain command resumes it with its number, which is
-//!   safe); a dry run neither reads nor writes the ledger.
+//! - Decisions where issue 17 is silent:
+//!   - The folder: `--no-ledger`, then `ledger = false`, then
+//!     `WXCOUPON_STATE_DIR`, then `ledger_dir`, then an absolute
+//!     `XDG_STATE_HOME`, then `HOME`. Times are RFC 3339 at +08:00 to the
+//!     second; the order of records is the order of lines.
+//!   - A ledger that cannot be read for a lookup is said on stderr and the
+//!     return goes on as without a ledger entry; an outcome that cannot be
+//!     recorded after the send is a warning (the return happened; the
+//!     ledger then shows it as sent without an answer, so the plain command
+//!     resumes it with its number, which is safe). A dry run neither reads
+//!     nor writes the ledger.
+//!   - A coupon is its code and stock, whatever the profile. Only
+//!     `returned` and `rejected` close its return; anything else is resumed.
+//!   - The usable-coupon rule (`reuse`) is the plain command's only, and
+//!     looks for the coupon's last `returned` outcome anywhere (not only its
+//!     last record), so a third run stays green too; the ledger records
+//!     WeChat Pay's real answer (`rejected`, `RULE_LIMIT`, the new number).
+//!   - A batch's row: the ledger's `sending` before the journal's (so the
+//!     journal's still means "sent"); the journal, not the ledger, decides
+//!     what a re-run resumes.
+//!   - `"from_ledger"` is in the JSON only when true.
 
 mod append;
 pub mod history;
