@@ -32,6 +32,7 @@ Register-ArgumentCompleter -Native -CommandName 'wxcoupon' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('return', 'return', [CompletionResultType]::ParameterValue, 'Return a used coupon to the user''s wallet (POST /v3/marketing/busifavor/coupons/return)')
             [CompletionResult]::new('certificates', 'certificates', [CompletionResultType]::ParameterValue, 'Download or list the WeChat Pay platform certificates (平台证书) of the profile')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'What was returned, when, with which request number, by which profile (the ledger)')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain a WeChat Pay error code offline, in Chinese and English')
             [CompletionResult]::new('sign', 'sign', [CompletionResultType]::ParameterValue, 'Sign a request by hand and print its Authorization header (for debugging SIGN_ERROR)')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check a WeChat Pay answer''s or callback''s signature by hand')
@@ -59,6 +60,7 @@ Register-ArgumentCompleter -Native -CommandName 'wxcoupon' -ScriptBlock {
             [CompletionResult]::new('--retry-unverified', '--retry-unverified', [CompletionResultType]::ParameterName, 'Send again, in --resume mode, the rows a batch''s journal records as unverified')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Build and sign the request, print it, and send nothing')
             [CompletionResult]::new('--resume', '--resume', [CompletionResultType]::ParameterName, 'An earlier run may already have sent this return: RESOURCE_ALREADY_EXISTS then confirms it')
+            [CompletionResult]::new('--no-ledger', '--no-ledger', [CompletionResultType]::ParameterName, 'Record nothing in the ledger (a read-only machine, a CI smoke check); see `wxcoupon history`')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)')
@@ -118,6 +120,21 @@ Register-ArgumentCompleter -Native -CommandName 'wxcoupon' -ScriptBlock {
             break
         }
         'wxcoupon;certificates;help;help' {
+            break
+        }
+        'wxcoupon;history' {
+            [CompletionResult]::new('--code', '--code', [CompletionResultType]::ParameterName, 'Only this coupon code')
+            [CompletionResult]::new('--stock', '--stock', [CompletionResultType]::ParameterName, 'Only this stock (批次号)')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'From this day on, YYYY-MM-DD (China Standard Time)')
+            [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Up to this day, included, YYYY-MM-DD (China Standard Time)')
+            [CompletionResult]::new('--outcome', '--outcome', [CompletionResultType]::ParameterName, 'Only this outcome: returned, rejected, unknown, unverified, sending (sent, no answer recorded)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
         'wxcoupon;explain' {
@@ -239,6 +256,7 @@ Register-ArgumentCompleter -Native -CommandName 'wxcoupon' -ScriptBlock {
         'wxcoupon;help' {
             [CompletionResult]::new('return', 'return', [CompletionResultType]::ParameterValue, 'Return a used coupon to the user''s wallet (POST /v3/marketing/busifavor/coupons/return)')
             [CompletionResult]::new('certificates', 'certificates', [CompletionResultType]::ParameterValue, 'Download or list the WeChat Pay platform certificates (平台证书) of the profile')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'What was returned, when, with which request number, by which profile (the ledger)')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain a WeChat Pay error code offline, in Chinese and English')
             [CompletionResult]::new('sign', 'sign', [CompletionResultType]::ParameterValue, 'Sign a request by hand and print its Authorization header (for debugging SIGN_ERROR)')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check a WeChat Pay answer''s or callback''s signature by hand')
@@ -262,6 +280,9 @@ Register-ArgumentCompleter -Native -CommandName 'wxcoupon' -ScriptBlock {
             break
         }
         'wxcoupon;help;certificates;list' {
+            break
+        }
+        'wxcoupon;help;history' {
             break
         }
         'wxcoupon;help;explain' {

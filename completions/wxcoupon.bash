@@ -65,6 +65,9 @@ _wxcoupon() {
             wxcoupon,help)
                 cmd="wxcoupon__subcmd__help"
                 ;;
+            wxcoupon,history)
+                cmd="wxcoupon__subcmd__history"
+                ;;
             wxcoupon,return)
                 cmd="wxcoupon__subcmd__return"
                 ;;
@@ -128,6 +131,9 @@ _wxcoupon() {
             wxcoupon__subcmd__help,help)
                 cmd="wxcoupon__subcmd__help__subcmd__help"
                 ;;
+            wxcoupon__subcmd__help,history)
+                cmd="wxcoupon__subcmd__help__subcmd__history"
+                ;;
             wxcoupon__subcmd__help,return)
                 cmd="wxcoupon__subcmd__help__subcmd__return"
                 ;;
@@ -153,7 +159,7 @@ _wxcoupon() {
 
     case "${cmd}" in
         wxcoupon)
-            opts="-v -h -V --config --profile --json --verbose --help --version return certificates explain sign verify completions emulator demo doctor config help"
+            opts="-v -h -V --config --profile --json --verbose --help --version return certificates history explain sign verify completions emulator demo doctor config help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -489,7 +495,7 @@ _wxcoupon() {
             return 0
             ;;
         wxcoupon__subcmd__help)
-            opts="return certificates explain sign verify completions emulator demo doctor config help"
+            opts="return certificates history explain sign verify completions emulator demo doctor config help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -656,6 +662,20 @@ _wxcoupon() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        wxcoupon__subcmd__help__subcmd__history)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         wxcoupon__subcmd__help__subcmd__return)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -698,8 +718,50 @@ _wxcoupon() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        wxcoupon__subcmd__history)
+            opts="-h -V --code --stock --since --until --outcome --config --profile --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --code)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stock)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --outcome)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    _wxcoupon_profiles "${cur}"
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         wxcoupon__subcmd__return)
-            opts="-v -h -V --code --stock --request-no --batch --journal --concurrency --rate --retry-rejected --retry-unverified --dry-run --timeout --retries --resume --config --profile --json --verbose --help --version"
+            opts="-v -h -V --code --stock --request-no --batch --journal --concurrency --rate --retry-rejected --retry-unverified --dry-run --timeout --retries --resume --no-ledger --config --profile --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

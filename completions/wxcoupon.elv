@@ -29,6 +29,7 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
             cand --version 'Print version'
             cand return 'Return a used coupon to the user''s wallet (POST /v3/marketing/busifavor/coupons/return)'
             cand certificates 'Download or list the WeChat Pay platform certificates (平台证书) of the profile'
+            cand history 'What was returned, when, with which request number, by which profile (the ledger)'
             cand explain 'Explain a WeChat Pay error code offline, in Chinese and English'
             cand sign 'Sign a request by hand and print its Authorization header (for debugging SIGN_ERROR)'
             cand verify 'Check a WeChat Pay answer''s or callback''s signature by hand'
@@ -55,6 +56,7 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
             cand --retry-unverified 'Send again, in --resume mode, the rows a batch''s journal records as unverified'
             cand --dry-run 'Build and sign the request, print it, and send nothing'
             cand --resume 'An earlier run may already have sent this return: RESOURCE_ALREADY_EXISTS then confirms it'
+            cand --no-ledger 'Record nothing in the ledger (a read-only machine, a CI smoke check); see `wxcoupon history`'
             cand --json 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
             cand -v 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
             cand --verbose 'Trace each attempt on stderr (host, status, Request-ID, time, why it retried or stopped)'
@@ -107,6 +109,20 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
         &'wxcoupon;certificates;help;list'= {
         }
         &'wxcoupon;certificates;help;help'= {
+        }
+        &'wxcoupon;history'= {
+            cand --code 'Only this coupon code'
+            cand --stock 'Only this stock (批次号)'
+            cand --since 'From this day on, YYYY-MM-DD (China Standard Time)'
+            cand --until 'Up to this day, included, YYYY-MM-DD (China Standard Time)'
+            cand --outcome 'Only this outcome: returned, rejected, unknown, unverified, sending (sent, no answer recorded)'
+            cand --config 'Config file to read (overrides $WXCOUPON_CONFIG and the default location)'
+            cand --profile 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)'
+            cand --json 'Print exactly one JSON object on stdout, whatever the outcome (`return --batch`: one per row, JSON Lines)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
         }
         &'wxcoupon;explain'= {
             cand --message 'WeChat Pay''s message, to tell apart codes that have several meanings'
@@ -215,6 +231,7 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
         &'wxcoupon;help'= {
             cand return 'Return a used coupon to the user''s wallet (POST /v3/marketing/busifavor/coupons/return)'
             cand certificates 'Download or list the WeChat Pay platform certificates (平台证书) of the profile'
+            cand history 'What was returned, when, with which request number, by which profile (the ledger)'
             cand explain 'Explain a WeChat Pay error code offline, in Chinese and English'
             cand sign 'Sign a request by hand and print its Authorization header (for debugging SIGN_ERROR)'
             cand verify 'Check a WeChat Pay answer''s or callback''s signature by hand'
@@ -234,6 +251,8 @@ set edit:completion:arg-completer[wxcoupon] = {|@words|
         &'wxcoupon;help;certificates;download'= {
         }
         &'wxcoupon;help;certificates;list'= {
+        }
+        &'wxcoupon;help;history'= {
         }
         &'wxcoupon;help;explain'= {
         }

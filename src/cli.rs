@@ -124,6 +124,10 @@ pub enum Command {
     #[command(subcommand)]
     Certificates(CertificatesAction),
 
+    /// What was returned, when, with which request number, by which profile (the ledger)
+    #[command(args = refused(&["verbose"]))]
+    History(HistoryArgs),
+
     /// Explain a WeChat Pay error code offline, in Chinese and English
     #[command(args = refused(&["config", "profile", "verbose"]))]
     Explain(ExplainArgs),
@@ -289,6 +293,33 @@ pub struct ReturnArgs {
     /// An earlier run may already have sent this return: RESOURCE_ALREADY_EXISTS then confirms it
     #[arg(long, requires = "request_no")]
     pub resume: bool,
+
+    /// Record nothing in the ledger (a read-only machine, a CI smoke check); see `wxcoupon history`
+    #[arg(long)]
+    pub no_ledger: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Only this coupon code
+    #[arg(long, value_name = "CODE")]
+    pub code: Option<String>,
+
+    /// Only this stock (批次号)
+    #[arg(long, value_name = "STOCK_ID")]
+    pub stock: Option<String>,
+
+    /// From this day on, YYYY-MM-DD (China Standard Time)
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+
+    /// Up to this day, included, YYYY-MM-DD (China Standard Time)
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+
+    /// Only this outcome: returned, rejected, unknown, unverified, sending (sent, no answer recorded)
+    #[arg(long, value_name = "KIND")]
+    pub outcome: Option<String>,
 }
 
 #[derive(Debug, Args)]

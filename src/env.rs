@@ -37,6 +37,16 @@ pub const VARIABLES: &[(&[&str], &str)] = &[
         "The default config file is $XDG_CONFIG_HOME/wxcoupon/config.toml.",
     ),
     (
+        &["WXCOUPON_STATE_DIR"],
+        "The ledger's folder (every return sent, for history), instead of the profile's \
+         ledger_dir and the default $XDG_STATE_HOME/wxcoupon.",
+    ),
+    (
+        &["XDG_STATE_HOME"],
+        "The default ledger folder is $XDG_STATE_HOME/wxcoupon (an absolute path; else \
+         ~/.local/state/wxcoupon).",
+    ),
+    (
         &["HOME"],
         "Without XDG_CONFIG_HOME, the default config file is ~/.config/wxcoupon/config.toml.",
     ),
@@ -73,6 +83,10 @@ pub struct Env {
     pub apiv3_key: Option<String>,
     pub xdg_config_home: Option<OsString>,
     pub home: Option<OsString>,
+    /// `WXCOUPON_STATE_DIR`: the ledger's folder.
+    pub state_dir: Option<OsString>,
+    /// `XDG_STATE_HOME`: the ledger's folder is `wxcoupon/` in it.
+    pub xdg_state_home: Option<OsString>,
     pub proxies: ProxyEnv,
 }
 
@@ -91,6 +105,8 @@ impl Env {
             apiv3_key: std::env::var_os(APIV3_KEY_ENV).map(|v| v.to_string_lossy().into_owned()),
             xdg_config_home: os("XDG_CONFIG_HOME"),
             home: os("HOME"),
+            state_dir: os("WXCOUPON_STATE_DIR"),
+            xdg_state_home: os("XDG_STATE_HOME"),
             proxies: ProxyEnv::from_process(),
         }
     }

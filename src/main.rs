@@ -17,6 +17,7 @@ mod files;
 mod http_date;
 mod judge;
 mod keys;
+mod ledger;
 mod limits;
 mod output;
 mod pace;

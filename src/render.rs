@@ -211,6 +211,9 @@ struct Json<'a> {
     host: &'a Option<String>,
     confirmed_by_retry: bool,
     retry_command: &'a Option<String>,
+    /// Only when true (issue 17): the number, or the outcome, is the ledger's.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    from_ledger: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     request: Option<JsonDryRun<'a>>,
 }
@@ -242,6 +245,7 @@ fn json_view(r: &Report) -> Json<'_> {
         host: &d.host,
         confirmed_by_retry: j.confirmed_by_retry,
         retry_command: &r.retry_command,
+        from_ledger: r.from_ledger,
         request: r.dry_run.as_ref().map(|q| JsonDryRun {
             method: &q.method,
             url: &q.url,

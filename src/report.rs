@@ -233,6 +233,8 @@ pub struct Report {
     pub dry_run: Option<DryRun>,
     /// Warnings about the set-up, on stderr in text and JSON mode alike.
     pub warnings: Vec<String>,
+    /// The request number, or the outcome, came from the ledger (issue 17).
+    pub from_ledger: bool,
 }
 
 impl Report {
@@ -247,6 +249,22 @@ impl Report {
             generated_request_no: false,
             dry_run: None,
             warnings: Vec::new(),
+            from_ledger: false,
+        }
+    }
+
+    /// A platform-certificate download that failed.
+    pub fn download_failed(judgement: Judgement, delivery: Delivery) -> Self {
+        Report {
+            action: Action::Download,
+            subject: Subject::default(),
+            judgement,
+            delivery,
+            retry_command: None,
+            generated_request_no: false,
+            dry_run: None,
+            warnings: Vec::new(),
+            from_ledger: false,
         }
     }
 
@@ -261,6 +279,38 @@ impl Report {
             generated_request_no: false,
             dry_run: None,
             warnings: Vec::new(),
+            from_ledger: false,
+        }
+    }
+
+    /// A return made with the number the ledger holds for its coupon: the
+    /// same, saying so.
+    pub fn with_number_from_ledger(self, note: String) -> Self {
+        Report {
+            judgement: self.judgement.with_notes([note]),
+            from_ledger: true,
+            ..self
+        }
+    }
+
+    /// WeChat Pay says the coupon is usable, and the ledger has it returned
+    /// (with `subject`'s number): returned, as the ledger has it. The code
+    /// and message of this answer are kept as the evidence; its Request-ID
+    /// too.
+    pub fn returned_per_ledger(self, subject: Subject, time: String, note: String) -> Self {
+        let j = self.judgement;
+        Report {
+            subject,
+            judgement: Judgement {
+                code: j.code,
+                message: j.message,
+                notes: vec![note],
+                ..Judgement::returned(time)
+            },
+            retry_command: None,
+            generated_request_no: false,
+            from_ledger: true,
+            ..self
         }
     }
 

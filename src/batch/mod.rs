@@ -29,7 +29,7 @@ use time::format_description::well_known::Rfc3339;
 use crate::engine::{ReturnInput, Session};
 use crate::output::Out;
 use journal::{Journal, Record, Recorded};
-pub use options::Batch;
+pub use options::{Batch, Recorder};
 use plan::Plan;
 use progress::Progress;
 use row::{Done, How};
@@ -164,6 +164,7 @@ fn send(
         syncer: &syncer,
         stop: &stop,
         verbose: b.verbose,
+        recorder: b.recorder.as_deref(),
     };
     // Bounded: rows settled from the journal wait for their line to be
     // printed, rather than pile up in memory.

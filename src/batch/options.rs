@@ -2,6 +2,19 @@
 //! every part of the batch.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::engine::ReturnInput;
+use crate::report::Report;
+
+/// Another record of each row sent, beside the journal (the ledger, which
+/// `cmd::return` hands in): told before the request leaves, and after.
+pub trait Recorder: Send + Sync + std::fmt::Debug {
+    /// On disk when this returns, or the row is not sent.
+    fn sending(&self, line: u64, input: &ReturnInput) -> anyhow::Result<()>;
+    /// The row's outcome; an error is said, and the batch goes on.
+    fn outcome(&self, line: u64, report: &Report) -> anyhow::Result<()>;
+}
 
 /// How a batch runs: domain values, built by `cmd::return` from the flags.
 #[derive(Debug, Clone)]
@@ -22,4 +35,6 @@ pub struct Batch {
     pub invocation: String,
     /// The command line that runs this batch again (and so resumes it).
     pub again: String,
+    /// The ledger, when it is on.
+    pub recorder: Option<Arc<dyn Recorder>>,
 }

@@ -282,6 +282,7 @@ mod tests {
             verbose: false,
             invocation: "wxcoupon".into(),
             again: "wxcoupon return --batch in.csv".into(),
+            recorder: None,
         }
     }
 

@@ -8,6 +8,7 @@ use std::sync::{Mutex, mpsc};
 use anyhow::Result;
 
 use super::journal::{Journal, Record, Syncer};
+use super::options::Recorder;
 use super::row::{Done, How};
 use super::stop::Stop;
 use crate::engine::{self, ReturnInput, Session};
@@ -31,6 +32,8 @@ pub struct Workers<'a> {
     pub stop: &'a Stop,
     /// `-v`: each attempt traced, with its row's line.
     pub verbose: bool,
+    /// The ledger: told of each row as the journal is.
+    pub recorder: Option<&'a dyn Recorder>,
 }
 
 impl Workers<'_> {
@@ -74,6 +77,11 @@ impl Workers<'_> {
             self.stop.sent();
             let report = engine::run(self.session, &input, &mut trace);
             self.stop.landed();
+            if let Some(Err(e)) = self.recorder.map(|r| r.outcome(line, &report)) {
+                let _ = events.send(Event::Say(format!(
+                    "wxcoupon: warning: line {line}: {e:#}\n"
+                )));
+            }
             let done = Done {
                 line,
                 report,
@@ -89,6 +97,10 @@ impl Workers<'_> {
     /// lock is released while it is synced, so that the workers' records
     /// share one sync.
     fn write_sending(&self, line: u64, input: &ReturnInput) -> Result<()> {
+        // The ledger first: a row the journal says was sent always was.
+        if let Some(r) = self.recorder {
+            r.sending(line, input)?;
+        }
         let req = &input.request;
         let record = Record::Sending {
             line,

@@ -14,7 +14,7 @@ use crate::escape;
 use crate::output::Out;
 use crate::profile;
 use crate::render;
-use crate::report::{Action, Report, Subject};
+use crate::report::Report;
 
 /// A certificate that expires within this many days is warned about.
 const EXPIRY_WARNING_DAYS: i64 = 30;
@@ -82,16 +82,7 @@ pub fn download(g: &GlobalOpts, env: &Env, out: &mut Out) -> Result<u8> {
             saved
         }
         Download::Failed(judgement, delivery) => {
-            let report = Report {
-                action: Action::Download,
-                subject: Subject::default(),
-                judgement,
-                delivery,
-                retry_command: None,
-                generated_request_no: false,
-                dry_run: None,
-                warnings: Vec::new(),
-            };
+            let report = Report::download_failed(judgement, delivery);
             render::print(&report, g.json, out);
             return Ok(report.exit_code());
         }

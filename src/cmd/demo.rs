@@ -54,6 +54,9 @@ fn sample_profile(base_url: &str) -> Result<Profile> {
         retries: 0,
         proxy: None,
         ca_file: None,
+        // The demo touches nothing real.
+        ledger: false,
+        ledger_dir: None,
     })
 }
 

@@ -9,6 +9,7 @@ mod docs;
 mod doctor;
 mod emulator;
 mod explain;
+mod history;
 mod r#return;
 mod sign;
 mod verify;
@@ -39,6 +40,7 @@ pub fn run(cli: &Cli, env: &Env, out: &mut Out) -> u8 {
         Command::Certificates(CertificatesAction::Download) => certificates::download(g, env, out),
         Command::Certificates(CertificatesAction::List) => certificates::list(g, env, out),
         Command::Explain(a) => explain::run(a, g.json, out),
+        Command::History(a) => history::run(g, a, env, out),
         Command::Sign(a) => sign::run(g, a, env, out),
         Command::Verify(a) => verify::run(g, a, env, out),
         Command::Completions(a) => docs::completions(a, out),
@@ -60,6 +62,7 @@ fn applies(cli: &Cli) -> Result<()> {
         Command::Certificates(CertificatesAction::Download) => "certificates download",
         Command::Certificates(CertificatesAction::List) => "certificates list",
         Command::Explain(_) => "explain",
+        Command::History(_) => "history",
         Command::Sign(_) => "sign",
         Command::Verify(_) => "verify",
         Command::Completions(_) => "completions",

@@ -2,6 +2,7 @@
 //! (checked before anything is read or sent), the engine makes the return,
 //! `render` says what happened.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Result, anyhow};
@@ -9,6 +10,7 @@ use anyhow::{Result, anyhow};
 use crate::cli::{GlobalOpts, ReturnArgs};
 use crate::engine::{self, Overrides, ReturnInput, Session};
 use crate::env::Env;
+use crate::ledger::{self, Ledger};
 use crate::limits;
 use crate::output::Out;
 use crate::profile;
@@ -34,19 +36,30 @@ pub fn run(g: &GlobalOpts, a: &ReturnArgs, env: &Env, out: &mut Out) -> u8 {
         let e = anyhow!("{flag} goes with --batch FILE only; nothing was sent");
         return out.invalid(&e, g.json);
     }
+    let mut said = Vec::new();
     let report = {
         let mut trace = |line: &str| {
             if g.verbose {
                 out.err(line);
             }
         };
-        make(g, a, env, &mut trace)
+        make(g, a, env, &mut trace, &mut said)
     };
+    for warning in said {
+        out.err(&format!("wxcoupon: warning: {warning}\n"));
+    }
     render::print(&report, g.json, out);
     report.exit_code()
 }
 
-fn make(g: &GlobalOpts, a: &ReturnArgs, env: &Env, trace: &mut dyn FnMut(&str)) -> Report {
+/// The return of these flags; what the ledger has to say goes to `said`.
+fn make(
+    g: &GlobalOpts,
+    a: &ReturnArgs,
+    env: &Env,
+    trace: &mut dyn FnMut(&str),
+    said: &mut Vec<String>,
+) -> Report {
     // Flags first: nothing else is read while they are wrong.
     let (code, stock) = (
         a.code.clone().unwrap_or_default(),
@@ -76,7 +89,53 @@ fn make(g: &GlobalOpts, a: &ReturnArgs, env: &Env, trace: &mut dyn FnMut(&str)) 
         dry_run: a.dry_run,
         invocation: invocation(g),
     };
-    engine::run(&session, &input, trace)
+    if input.dry_run {
+        return engine::run(&session, &input, trace);
+    }
+    let ledger = match ledger::for_profile(env, &session.profile, a.no_ledger) {
+        Ok(l) => l,
+        Err(e) => return Report::invalid(Subject::from(&input.request), &e),
+    };
+    let Some(ledger) = ledger else {
+        return engine::run(&session, &input, trace);
+    };
+    recorded(&ledger, &session, &input, trace, said)
+}
+
+/// The return, recorded: its `sending` record on disk before the request
+/// leaves (or nothing is sent), its outcome after.
+fn recorded(
+    ledger: &Ledger,
+    session: &Session,
+    input: &ReturnInput,
+    trace: &mut dyn FnMut(&str),
+    said: &mut Vec<String>,
+) -> Report {
+    let planned = ledger::reuse::plan(ledger, input.clone());
+    let (input, from_ledger) = match planned {
+        Ok(p) => p,
+        Err(e) => {
+            said.extend(ledger.take_warnings());
+            return Report::invalid(Subject::from(&input.request), &e);
+        }
+    };
+    if let Err(e) = ledger.sending(0, &input.request) {
+        said.extend(ledger.take_warnings());
+        return Report::invalid(Subject::from(&input.request), &e);
+    }
+    let report = engine::run(session, &input, trace);
+    if let Err(e) = ledger.outcome(0, &report) {
+        said.push(format!(
+            "{e:#}; the ledger shows this return as sent without an answer, so the same command \
+             resumes it with its number"
+        ));
+    }
+    let report = match from_ledger {
+        Some(note) => report.with_number_from_ledger(note),
+        None => ledger::reuse::judged(ledger, &input, report),
+    };
+    said.extend(ledger.take_warnings());
+    report
 }
 
 /// `--batch FILE`: the flags checked, one session for every row.
@@ -116,9 +175,24 @@ fn batch(g: &GlobalOpts, a: &ReturnArgs, env: &Env, out: &mut Out) -> Result<u8>
         invocation: invocation(g),
         again: again(g, a, &file),
         file,
+        recorder: None,
     };
     let session = open(g, a, env, Some(rate))?;
-    crate::batch::run(&session, &plan, out)
+    // The ledger is opened (or refused) before anything is sent; a dry run
+    // writes none.
+    let ledger = match a.dry_run {
+        true => None,
+        false => ledger::for_profile(env, &session.profile, a.no_ledger)?.map(Arc::new),
+    };
+    let plan = crate::batch::Batch {
+        recorder: ledger.clone().map(|l| l as Arc<dyn crate::batch::Recorder>),
+        ..plan
+    };
+    let code = crate::batch::run(&session, &plan, out);
+    for w in ledger.iter().flat_map(|l| l.take_warnings()) {
+        out.err(&format!("wxcoupon: warning: {w}\n"));
+    }
+    code
 }
 
 /// The command line that runs this batch again: the same, with absolute paths.

@@ -90,6 +90,7 @@ pub fn run(s: &Session, input: &ReturnInput, trace: &mut dyn FnMut(&str)) -> Rep
         delivery,
         dry_run,
         warnings: s.warnings.clone(),
+        from_ledger: false,
     }
 }
 

@@ -94,6 +94,10 @@ pub struct Profile {
     pub proxy: Option<String>,
     /// A PEM bundle that replaces the Mozilla roots.
     pub ca_file: Option<PathBuf>,
+    /// Returns are recorded in the ledger (`ledger = false`: not).
+    pub ledger: bool,
+    /// The ledger's folder (`ledger_dir`, relative to the config's folder).
+    pub ledger_dir: Option<PathBuf>,
 }
 
 impl Profile {

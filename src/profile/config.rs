@@ -35,6 +35,8 @@ pub(super) struct RawProfile {
     pub(super) retries: Option<Spanned<u32>>,
     pub(super) proxy: Option<Spanned<String>>,
     pub(super) ca_file: Option<Spanned<String>>,
+    pub(super) ledger: Option<Spanned<bool>>,
+    pub(super) ledger_dir: Option<Spanned<String>>,
 }
 
 /// The config text, with key material refused before the TOML parser could

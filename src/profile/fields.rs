@@ -87,6 +87,13 @@ pub(super) fn validate(
             .transpose(),
         &mut problems,
     );
+    let ledger_dir = keep(
+        p.ledger_dir
+            .as_ref()
+            .map(|f| place.file(f, "ledger_dir"))
+            .transpose(),
+        &mut problems,
+    );
     let (
         Some((mchid, merchant_serial_no)),
         Some(private_key),
@@ -95,7 +102,17 @@ pub(super) fn validate(
         Some((timeout, retries)),
         Some(proxy),
         Some(ca_file),
-    ) = (identity, private_key, trust, urls, numbers, proxy, ca_file)
+        Some(ledger_dir),
+    ) = (
+        identity,
+        private_key,
+        trust,
+        urls,
+        numbers,
+        proxy,
+        ca_file,
+        ledger_dir,
+    )
     else {
         return Err(problems);
     };
@@ -114,6 +131,8 @@ pub(super) fn validate(
         retries,
         proxy,
         ca_file,
+        ledger: p.ledger.as_ref().is_none_or(|l| *l.get_ref()),
+        ledger_dir,
     })
 }
 

@@ -10,6 +10,8 @@ use toml::de::{DeTable, DeValue};
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Text,
+    /// true or false.
+    Bool,
     /// A whole number of at most this.
     Number(u64),
 }
@@ -29,6 +31,8 @@ pub const PROFILE_KEYS: &[&str] = &[
     "retries",
     "proxy",
     "ca_file",
+    "ledger",
+    "ledger_dir",
 ];
 
 /// What a key of `PROFILE_KEYS` holds, and what it is (for messages).
@@ -40,7 +44,8 @@ fn kind_of(key: &str) -> Option<(Kind, &'static str)> {
         "private_key_file" | "wechatpay_public_key_file" | "apiv3_key_file" | "ca_file" => {
             (Kind::Text, "a file name")
         }
-        "platform_certificates_dir" => (Kind::Text, "a folder name"),
+        "platform_certificates_dir" | "ledger_dir" => (Kind::Text, "a folder name"),
+        "ledger" => (Kind::Bool, "whether returns are recorded in the ledger"),
         "base_url" | "backup_base_url" | "proxy" => (Kind::Text, "a URL"),
         "timeout_secs" => (Kind::Number(u64::MAX), "a whole number of seconds"),
         "retries" => (Kind::Number(u64::from(u32::MAX)), "a whole number"),
@@ -152,6 +157,11 @@ fn profile(
             Some((Kind::Text, what)) => {
                 if !matches!(v.get_ref(), DeValue::String(_)) {
                     found.push(wrong(at, &field, what, "text in quotes", v.get_ref()));
+                }
+            }
+            Some((Kind::Bool, what)) => {
+                if !matches!(v.get_ref(), DeValue::Boolean(_)) {
+                    found.push(wrong(at, &field, what, "true or false", v.get_ref()));
                 }
             }
             Some((Kind::Number(max), what)) => match v.get_ref() {

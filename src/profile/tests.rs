@@ -306,6 +306,8 @@ fn profile_keys_match_what_the_parser_accepts() {
         "ca_file = \"ca.pem\"",
         "platform_certificates_dir = \"certs\"",
         "apiv3_key_file = \"apiv3.txt\"",
+        "ledger = false",
+        "ledger_dir = \"state\"",
     ] {
         text.push_str(k);
         text.push('\n');

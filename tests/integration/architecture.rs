@@ -30,6 +30,7 @@ const MAX_FN_LINES: usize = 80;
 const LAYERS: &[(&str, &[&str])] = &[
     ("entry", &["main"]),
     ("commands", &["cli", "cmd"]),
+    ("the ledger", &["ledger"]),
     ("a batch", &["batch"]),
     ("a return", &["engine"]),
     ("the test double", &["emulator"]),

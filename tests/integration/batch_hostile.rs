@@ -364,7 +364,15 @@ fn a_file_size_limit_stops_the_batch_with_a_whole_journal_and_the_re_run_resumes
     let first = ret_in_shell(
         &emu,
         "trap '' XFSZ; exec prlimit --fsize=1200 \"$@\"",
-        &["--batch", input.to_str().unwrap(), "--rate", "0"],
+        // The limit is the journal's: the ledger (issue 17), limited too,
+        // would add its own errors to the output this test reads.
+        &[
+            "--batch",
+            input.to_str().unwrap(),
+            "--rate",
+            "0",
+            "--no-ledger",
+        ],
     );
     check_stopped_by_the_disk(
         dir.path(),

@@ -223,11 +223,12 @@ fn return_coupon_sh_returns_confirms_and_sorts_what_needs_a_person() {
     assert!(usage.stderr.contains("usage: "));
 }
 
-/// What the README's cron advice warns of, so that the advice is changed
-/// when wxcoupon learns to refuse it: `--resume` with a number used for
-/// another coupon reports that coupon returned, and it was not.
+/// What the README's cron advice warns of: `--resume` with a number used
+/// for another coupon. The ledger refuses it when it recorded the number for
+/// the other coupon; without the ledger (another machine, --no-ledger) it
+/// reports that coupon returned, and it was not.
 #[test]
-fn resume_with_a_number_used_for_another_coupon_reports_the_wrong_coupon_returned() {
+fn resume_with_a_number_used_for_another_coupon_is_refused_by_the_ledger_only() {
     let emu = emulator(None, &[]);
     let first = emu.ret(&[
         "--code",
@@ -238,18 +239,25 @@ fn resume_with_a_number_used_for_another_coupon_reports_the_wrong_coupon_returne
         "R-1",
     ]);
     assert_eq!(first.code, 0, "{}", first.stderr);
-    let other = emu.ret(&[
-        "--code",
-        "COUPON-USED-2",
-        "--stock",
-        "9856000",
-        "--request-no",
-        "R-1",
-        "--resume",
-        "--json",
-    ]);
-    assert_eq!(other.code, 0, "{}", other.stderr);
-    let json = other.json();
+    let other = |extra: &[&str]| {
+        let mut args = vec![
+            "--code",
+            "COUPON-USED-2",
+            "--stock",
+            "9856000",
+            "--request-no",
+            "R-1",
+            "--resume",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        emu.ret(&args)
+    };
+    let refused = other(&[]);
+    assert_eq!(refused.code, 2, "{}", refused.stdout);
+    let without_ledger = other(&["--no-ledger"]);
+    assert_eq!(without_ledger.code, 0, "{}", without_ledger.stderr);
+    let json = without_ledger.json();
     assert_eq!(json["outcome"], "returned");
     assert_eq!(json["confirmed_by_retry"], true);
     let log = std::fs::read_to_string(&emu.stderr).unwrap();

@@ -13,6 +13,7 @@ mod emulator;
 mod examples;
 mod fidelity;
 mod hostile;
+mod ledger;
 mod published;
 mod retries;
 mod return_cmd;

@@ -301,6 +301,7 @@ fn committed_man_pages_are_fresh_and_complete() {
         "wxcoupon.1",
         "wxcoupon-return.1",
         "wxcoupon-explain.1",
+        "wxcoupon-history.1",
         "wxcoupon-sign.1",
         "wxcoupon-verify.1",
         "wxcoupon-completions.1",

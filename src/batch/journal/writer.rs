@@ -63,8 +63,9 @@ impl Journal {
         }
     }
 
-    /// Appends one record and waits until it is on disk: the header.
-    pub fn append(&mut self, record: &Record) -> Result<()> {
+    /// Appends one record and waits until it is on disk: the header (and
+    /// each record of the ledger, which adds fields to the journal's).
+    pub fn append(&mut self, record: &impl serde::Serialize) -> Result<()> {
         self.write(record)?;
         self.file
             .sync_data()
@@ -130,7 +131,7 @@ impl Journal {
     }
 
     /// Writes one record whole, or leaves the journal as it was.
-    fn write(&mut self, record: &Record) -> Result<()> {
+    fn write(&mut self, record: &impl serde::Serialize) -> Result<()> {
         let path = self.path.display().to_string();
         if let Some(why) = &self.broken {
             bail!("{why}");

@@ -107,6 +107,17 @@ const CONFIG_EXAMPLE: &[Example] = &[(
     "mkdir -p ~/.config/wxcoupon\nwxcoupon config example > ~/.config/wxcoupon/config.toml",
 )];
 
+const HISTORY: &[Example] = &[
+    (
+        "Who returned this coupon, and when:",
+        "wxcoupon history --code COUPON-USED-1",
+    ),
+    (
+        "This month's returns that are still open, as JSON Lines:",
+        "wxcoupon history --since 2026-12-01 --outcome unknown --json",
+    ),
+];
+
 /// The examples of the page of `path`.
 pub fn examples(path: &str) -> Vec<Example> {
     let some: &[&[Example]] = match path {
@@ -169,6 +180,7 @@ pub fn examples(path: &str) -> Vec<Example> {
             ),
         ]],
         "demo" => &[&[("See the whole flow, nothing real:", "wxcoupon demo")]],
+        "history" => &[HISTORY],
         "doctor" => &[&[
             ("Check the default profile:", "wxcoupon doctor"),
             (
