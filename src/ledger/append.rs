@@ -29,7 +29,8 @@ pub fn append(path: &Path, record: &impl Serialize) -> Result<Option<String>> {
         file.try_clone()
             .with_context(|| format!("opening the ledger {}", path.display()))?,
         path,
-    );
+    )
+    .called("the ledger");
     writer.append(record)?;
     file.unlock()
         .with_context(|| format!("unlocking the ledger {}", path.display()))?;

@@ -30,6 +30,8 @@ use super::record::Record;
 pub struct Journal {
     file: File,
     pub path: PathBuf,
+    /// What it is called in messages: "the journal", or "the ledger".
+    name: &'static str,
     /// Records written so far (for `Syncer`).
     written: Arc<AtomicU64>,
     /// Outcome records not written yet (their rows were sent), in order.
@@ -47,11 +49,18 @@ pub struct Journal {
 }
 
 impl Journal {
+    /// The same writer, called `name` in its messages (the ledger's).
+    pub fn called(mut self, name: &'static str) -> Journal {
+        self.name = name;
+        self
+    }
+
     /// The journal in `file` (open for appending, locked), at `path`.
     pub fn new(file: File, path: &Path) -> Journal {
         Journal {
             file,
             path: path.to_path_buf(),
+            name: "the journal",
             written: Arc::new(AtomicU64::new(0)),
             kept: VecDeque::new(),
             late: Vec::new(),
@@ -69,7 +78,7 @@ impl Journal {
         self.write(record)?;
         self.file
             .sync_data()
-            .with_context(|| format!("writing the journal {}", self.path.display()))
+            .with_context(|| format!("writing {} {}", self.name, self.path.display()))
     }
 
     /// Writes one record (a `sending` record) without waiting for the disk;
@@ -141,7 +150,7 @@ impl Journal {
         let end = self
             .file
             .metadata()
-            .with_context(|| format!("writing the journal {path}"))?
+            .with_context(|| format!("writing {} {path}", self.name))?
             .len();
         let Err(e) = self.put(line.as_bytes()) else {
             self.written.fetch_add(1, Ordering::SeqCst);
@@ -149,11 +158,12 @@ impl Journal {
         };
         if let Err(cut) = self.cut(end) {
             self.broken = Some(format!(
-                "the journal {path} could not be written ({e}), nor its half-written last record \
-                 cut off ({cut}): nothing more is written to it (a re-run cuts that record off)"
+                "{} {path} could not be written ({e}), nor its half-written last record \
+                 cut off ({cut}): nothing more is written to it (a re-run cuts that record off)",
+                self.name
             ));
         }
-        Err(e).with_context(|| format!("writing the journal {path}"))
+        Err(e).with_context(|| format!("writing {} {path}", self.name))
     }
 
     fn put(&mut self, bytes: &[u8]) -> std::io::Result<()> {
