@@ -10,6 +10,9 @@ use crate::report::Report;
 /// Another record of each row sent, beside the journal (the ledger, which
 /// `cmd::return` hands in): told before the request leaves, and after.
 pub trait Recorder: Send + Sync + std::fmt::Debug {
+    /// Why this row must not be sent (its request number is the ledger's
+    /// for another coupon), before anything is written.
+    fn refuses(&self, input: &ReturnInput) -> Option<String>;
     /// On disk when this returns, or the row is not sent.
     fn sending(&self, line: u64, input: &ReturnInput) -> anyhow::Result<()>;
     /// The row's outcome; an error is said, and the batch goes on.

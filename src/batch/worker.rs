@@ -12,6 +12,7 @@ use super::options::Recorder;
 use super::row::{Done, How};
 use super::stop::Stop;
 use crate::engine::{self, ReturnInput, Session};
+use crate::report::{Report, Subject};
 
 /// What the workers and the producer tell the printing thread.
 pub enum Event {
@@ -50,6 +51,20 @@ impl Workers<'_> {
             let pace = self.session.pace();
             if self.stop.stopping() || pace.is_some_and(|p| !p.reserve()) {
                 if events.send(not_started(line, &input)).is_err() {
+                    return;
+                }
+                continue;
+            }
+            // A number the ledger holds for another coupon: WeChat Pay's
+            // RESOURCE_ALREADY_EXISTS would "confirm" that coupon's return as
+            // this row's. The row is invalid, nothing is sent.
+            if let Some(why) = self.recorder.and_then(|r| r.refuses(&input)) {
+                let done = Done {
+                    line,
+                    report: Report::invalid(Subject::from(&input.request), &anyhow::anyhow!(why)),
+                    how: How::Invalid,
+                };
+                if events.send(Event::Done(Box::new(done))).is_err() {
                     return;
                 }
                 continue;

@@ -130,9 +130,12 @@ fn recorded(
              resumes it with its number"
         ));
     }
+    // A plain command: no --request-no given (made up, or the ledger's).
+    let plain = from_ledger.is_some() || input.generated;
+    let report = ledger::reuse::judged(ledger, &input, report, plain);
     let report = match from_ledger {
-        Some(note) => report.with_number_from_ledger(note),
-        None => ledger::reuse::judged(ledger, &input, report),
+        Some(note) if !report.from_ledger => report.with_number_from_ledger(note),
+        _ => report,
     };
     said.extend(ledger.take_warnings());
     report

@@ -282,6 +282,9 @@ impl reuse::Lookups for Ledger {
 
 /// A batch records its rows here as well as in its journal.
 impl crate::batch::Recorder for Ledger {
+    fn refuses(&self, input: &crate::engine::ReturnInput) -> Option<String> {
+        reuse::held_elsewhere(self, &input.request)
+    }
     fn sending(&self, line: u64, input: &crate::engine::ReturnInput) -> Result<()> {
         Ledger::sending(self, line, &input.request)
     }

@@ -39,21 +39,8 @@ pub trait Lookups {
 pub fn plan(ledger: &impl Lookups, input: ReturnInput) -> Result<(ReturnInput, Option<String>)> {
     let req = &input.request;
     if !input.generated {
-        let held = ledger.holder_of(&req.return_request_no);
-        match held {
-            Ok(Some(e)) if e.coupon_code != req.coupon_code || e.stock_id != req.stock_id => bail!(
-                "request number {} is the ledger's for another coupon: {} (stock {}), sent {} by \
-                 profile {}; a request number belongs to one coupon, and WeChat Pay's \
-                 RESOURCE_ALREADY_EXISTS would \"confirm\" that coupon's return as this one's. Pass \
-                 another --request-no, or none (wxcoupon then makes one up)",
-                req.return_request_no,
-                e.coupon_code,
-                e.stock_id,
-                e.time,
-                e.profile
-            ),
-            Ok(_) => {}
-            Err(e) => ledger.say(vec![unread(&e)]),
+        if let Some(why) = held_elsewhere(ledger, req) {
+            bail!("{why}. Pass another --request-no, or none (wxcoupon then makes one up)");
         }
         return Ok((input, None));
     }
@@ -67,6 +54,17 @@ pub fn plan(ledger: &impl Lookups, input: ReturnInput) -> Result<(ReturnInput, O
     let Some(last) = last.filter(open) else {
         return Ok((input, None));
     };
+    // The number handed over must be this coupon's own: a record planted, or
+    // written by a batch row that reused another coupon's number, must not
+    // make a resume "confirm" that coupon's return as this one's.
+    let mut handed = req.clone();
+    handed.return_request_no = last.return_request_no.clone();
+    if let Some(why) = held_elsewhere(ledger, &handed) {
+        bail!(
+            "{why}; the ledger's last record of this coupon names that number, so it is not \
+             repeated. Pass --request-no with a number of this coupon's own"
+        );
+    }
     let said = format!(
         "the ledger has this coupon's return with request number {} (sent {} by profile {}) {}: \
          it is repeated with that number, in --resume mode, which cannot return the coupon twice",
@@ -89,6 +87,30 @@ pub fn plan(ledger: &impl Lookups, input: ReturnInput) -> Result<(ReturnInput, O
     Ok((input, Some(said)))
 }
 
+/// Why `req`'s number must not be sent for it: the ledger holds it for
+/// another coupon (WeChat Pay's RESOURCE_ALREADY_EXISTS would "confirm" that
+/// coupon's return as this one's). A ledger that cannot be read is said.
+pub fn held_elsewhere(
+    ledger: &impl Lookups,
+    req: &crate::request::ReturnRequest,
+) -> Option<String> {
+    match ledger.holder_of(&req.return_request_no) {
+        Ok(Some(e)) if e.coupon_code != req.coupon_code || e.stock_id != req.stock_id => {
+            Some(format!(
+                "request number {} is the ledger's for another coupon: {} (stock {}), sent {} by \
+             profile {}; a request number belongs to one coupon, and WeChat Pay's \
+             RESOURCE_ALREADY_EXISTS would \"confirm\" that coupon's return as this one's",
+                req.return_request_no, e.coupon_code, e.stock_id, e.time, e.profile
+            ))
+        }
+        Ok(_) => None,
+        Err(e) => {
+            ledger.say(vec![unread(&e)]);
+            None
+        }
+    }
+}
+
 /// A last record that leaves the return open: sent without an answer, or
 /// with an outcome that is not definitive (`unknown`, `unverified`).
 fn open(e: &Entry) -> bool {
@@ -105,14 +127,18 @@ fn open(e: &Entry) -> bool {
 /// The report to give for a plain command's answer: WeChat Pay's usable
 /// coupon, when the ledger has it returned, is `returned` as the ledger
 /// has it; every other answer as it is.
-pub fn judged(ledger: &impl Lookups, input: &ReturnInput, report: Report) -> Report {
+/// `plain`: the user gave no request number (the one sent was made up, or
+/// the ledger's open one, resumed: then the same answer says `unknown`,
+/// since a RULE_LIMIT after a possible send is not a rejection — but a
+/// coupon the ledger has returned is where the user wants it all the same).
+pub fn judged(ledger: &impl Lookups, input: &ReturnInput, report: Report, plain: bool) -> Report {
     let j = &report.judgement;
-    let usable = j.outcome == Kind::Rejected
+    let usable = matches!(j.outcome, Kind::Rejected | Kind::Unknown)
         && j.code.as_deref() == Some("RULE_LIMIT")
         && j.message
             .as_deref()
             .is_some_and(|m| m.contains("券当前是可用的"));
-    if !usable || !input.generated {
+    if !usable || !plain {
         return report;
     }
     let req = &input.request;

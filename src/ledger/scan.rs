@@ -5,7 +5,7 @@
 //! said, with its file and line, so that nothing depends on it silently.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -45,7 +45,11 @@ pub fn months(dir: &Path) -> Result<Vec<PathBuf>> {
     for entry in listing {
         let entry = entry.with_context(|| format!("reading the ledger {}", dir.display()))?;
         let name = entry.file_name();
-        if name.to_str().is_some_and(is_month_file) {
+        // Only regular files: a FIFO, a folder or a link named like a month
+        // is no month of the ledger (writing refuses it too), and reading a
+        // FIFO would hang.
+        let regular = entry.file_type().is_ok_and(|t| t.is_file());
+        if regular && name.to_str().is_some_and(is_month_file) {
             found.push(entry.path());
         }
     }
@@ -80,13 +84,25 @@ pub fn each(
     let mut number: u64 = 0;
     loop {
         raw.clear();
-        let n = reader
+        let n = (&mut reader)
+            .take(LINE_MAX as u64 + 1)
             .read_until(b'\n', &mut raw)
             .with_context(|| format!("reading the ledger {}", path.display()))?;
         if n == 0 {
             return Ok(());
         }
         number += 1;
+        if raw.len() > LINE_MAX && !raw.ends_with(b"\n") {
+            // Far longer than any record: not kept in memory, passed over
+            // to its end, and said.
+            let ended = skip_line(&mut reader)
+                .with_context(|| format!("reading the ledger {}", path.display()))?;
+            warnings.push(damaged(path, number));
+            if !ended {
+                return Ok(());
+            }
+            continue;
+        }
         if !raw.ends_with(b"\n") {
             // A half-written last line: the next append cuts it off.
             return Ok(());
@@ -101,6 +117,25 @@ pub fn each(
         match parsed {
             Some(entry) => each(entry),
             None => warnings.push(damaged(path, number)),
+        }
+    }
+}
+
+/// No record is longer than this: a longer line is damage, never read whole.
+const LINE_MAX: usize = 64 << 10;
+
+/// Reads past the rest of a line, a bounded piece at a time; whether it
+/// ended (false: the file did).
+fn skip_line(reader: &mut impl BufRead) -> std::io::Result<bool> {
+    let mut piece = Vec::new();
+    loop {
+        piece.clear();
+        let n = reader.take(LINE_MAX as u64).read_until(b'\n', &mut piece)?;
+        if n == 0 {
+            return Ok(false);
+        }
+        if piece.ends_with(b"\n") {
+            return Ok(true);
         }
     }
 }

@@ -518,3 +518,119 @@ fn an_unverified_return_is_repeated_with_its_number_by_the_plain_command() {
     );
     assert_eq!(numbers(&server).len(), 1);
 }
+
+/// The hostile pass's false successes, closed: a batch row whose number the
+/// ledger holds for another coupon is refused (nothing sent), and the plain
+/// command never resumes a number the ledger holds for another coupon (a
+/// planted or a batch-written record).
+#[test]
+fn a_number_of_another_coupon_is_never_sent_by_a_batch_nor_resumed() {
+    let (server, coupons) = Server::with_coupons(Coupons::with(&[
+        ("C6", STOCK, "USED"),
+        ("C7", STOCK, "USED"),
+        ("C14", STOCK, "USED"),
+    ]));
+    let s = setup(&server.base_url, "");
+    let out = ret(
+        &s,
+        &["--code", "C6", "--stock", STOCK, "--request-no", "R-2"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let rows = s.home.path().join("b.csv");
+    std::fs::write(
+        &rows,
+        format!("coupon_code,stock_id,return_request_no\nC7,{STOCK},R-2\n"),
+    )
+    .unwrap();
+    let sent = server.seen().len();
+    let out = ret(&s, &["--batch", rows.to_str().unwrap()]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    let v: Value = serde_json::from_str(out.stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(v["outcome"], "invalid");
+    assert!(
+        v["message"].as_str().unwrap().starts_with(
+            "request number R-2 is the ledger's for another coupon: C6 (stock 9856000)"
+        ),
+        "{v}"
+    );
+    assert_eq!(server.seen().len(), sent, "nothing sent");
+
+    // A `sending` record of C14 planted with C6's number: not resumed.
+    let dir = state(s.home.path());
+    let month = std::fs::read_dir(&dir)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let mut text = std::fs::read_to_string(&month).unwrap();
+    text.push_str(&format!(
+        "{{\"record\":\"sending\",\"line\":0,\"coupon_code\":\"C14\",\"stock_id\":\"{STOCK}\",\
+         \"return_request_no\":\"R-2\",\"time\":\"2026-12-03T07:21:00+08:00\",\"profile\":\"test\",\
+         \"mchid\":\"1900000109\"}}\n"
+    ));
+    std::fs::write(&month, text).unwrap();
+    let out = ret(&s, &["--code", "C14", "--stock", STOCK]);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert_eq!(server.seen().len(), sent, "nothing sent");
+    assert_eq!(
+        coupons.lock().unwrap().returns,
+        1,
+        "only C6 was ever returned"
+    );
+}
+
+/// A coupon the ledger has returned, whose last record is an open resume
+/// (a --resume run that met RULE_LIMIT): the plain command's RULE_LIMIT
+/// 券当前是可用的 is `returned` as the ledger has it, not `unknown` for ever.
+#[test]
+fn an_open_record_after_a_return_does_not_keep_the_plain_command_at_exit_4() {
+    let (server, _) = Server::with_coupons(Coupons::with(&[("C59", STOCK, "USED")]));
+    let s = setup(&server.base_url, "");
+    assert_eq!(ret(&s, &["--code", "C59", "--stock", STOCK]).code, 0);
+    let out = ret(
+        &s,
+        &[
+            "--code",
+            "C59",
+            "--stock",
+            STOCK,
+            "--request-no",
+            "W-59",
+            "--resume",
+        ],
+    );
+    assert_eq!(out.code, 4, "{}", out.stderr);
+    let out = ret(&s, &["--code", "C59", "--stock", STOCK]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v = out.json();
+    assert_eq!(
+        (v["outcome"].as_str(), v["from_ledger"].as_bool()),
+        (Some("returned"), Some(true))
+    );
+}
+
+/// A FIFO named like a month in the state folder: `history` and `return`
+/// end, never hang on it.
+#[test]
+fn a_fifo_in_the_state_folder_hangs_nothing() {
+    let (server, _) = Server::with_coupons(Coupons::with(&[("C11", STOCK, "USED")]));
+    let s = setup(&server.base_url, "");
+    let dir = state(s.home.path());
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    rustix_free_mkfifo(&dir.join("2026-10.jsonl"));
+    let out = history(&s, &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = ret(&s, &["--code", "C11", "--stock", STOCK]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+/// `mkfifo`, run before the test's own wxcoupon runs.
+fn rustix_free_mkfifo(path: &Path) {
+    let made = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(made.success());
+}
