@@ -7,7 +7,12 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 mkfifo "$work/emulator.out"
-wxcoupon emulator --fault drop-after > "$work/emulator.out" 2> "$work/emulator.log" &
+# The sample merchant whatever config this machine has (an empty config folder), and a ledger
+# of its own in the temporary folder: nothing here touches the machine's config or ledger.
+mkdir "$work/no-config"
+export WXCOUPON_STATE_DIR="$work/state"
+env -u WXCOUPON_CONFIG XDG_CONFIG_HOME="$work/no-config" \
+  wxcoupon emulator --fault drop-after > "$work/emulator.out" 2> "$work/emulator.log" &
 emu=$!
 trap 'kill -INT $emu 2>/dev/null; wait $emu; cat "$work/emulator.log"; rm -rf "$work"' EXIT
 # The emulator prints its profile on stdout once it listens: read it up to base_url.

@@ -3,13 +3,15 @@
 # commands, with the emulator (the README's second terminal) in the background. Each command
 # is printed after "$ ", then its output (stdout and stderr, as a terminal shows them), then
 # "exit N". Needs only wxcoupon on PATH; works in a temporary folder, removed at the end.
-# With a config file in ~/.config/wxcoupon, the emulator plays that profile's merchant
-# instead of its sample one.
 set -u
 work=$(mktemp -d)
 cd "$work" || exit 1
 emu=
 trap 'stop_emulator; rm -rf "$work"' EXIT
+# The sample merchant whatever config this machine has (an empty config folder), and a ledger
+# of its own here: the walk-through touches neither the machine's config nor its ledger.
+mkdir "$work/no-config"
+export WXCOUPON_STATE_DIR="$work/state"
 
 step() { printf '\n$ %s\n' "$*"; "$@" 2>&1; echo "exit $?"; }
 
@@ -19,7 +21,8 @@ start_emulator() {
   file=$1; shift
   printf '\n$ wxcoupon emulator %s > %s    # terminal 2\n' "$*" "$file"
   rm -f emulator.out; mkfifo emulator.out
-  env -u WXCOUPON_CONFIG wxcoupon emulator "$@" > emulator.out 2>> emulator.log &
+  env -u WXCOUPON_CONFIG XDG_CONFIG_HOME="$work/no-config" \
+    wxcoupon emulator "$@" > emulator.out 2>> emulator.log &
   emu=$!
   exec 3< emulator.out
   : > "$file"

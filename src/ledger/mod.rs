@@ -233,7 +233,14 @@ impl Ledger {
         let mut last = None;
         for path in scan::months(&self.dir)?.iter().rev() {
             scan::each(path, &needle, &mut warnings, |e| {
-                if e.coupon_code == code && e.stock_id == stock && pick(&e) {
+                // A merchant's own records: request numbers and coupons are
+                // WeChat Pay's per merchant (the emulator's sample merchant
+                // shares the ledger with the real one).
+                if e.mchid == self.who.mchid
+                    && e.coupon_code == code
+                    && e.stock_id == stock
+                    && pick(&e)
+                {
                     last = Some(e);
                 }
             })?;
@@ -252,7 +259,8 @@ impl Ledger {
         let mut first = None;
         for path in scan::months(&self.dir)? {
             scan::each(&path, &needle, &mut warnings, |e| {
-                if first.is_none() && e.return_request_no == request_no {
+                if first.is_none() && e.mchid == self.who.mchid && e.return_request_no == request_no
+                {
                     first = Some(e);
                 }
             })?;
