@@ -130,3 +130,29 @@ fn the_place_follows_the_environment_then_the_profile_then_xdg_then_home() {
     assert_eq!(place(&env, None, false).unwrap(), None);
     assert!(place(&Env::default(), None, true).is_err());
 }
+
+/// Request numbers and coupons are WeChat Pay's per merchant: the lookups
+/// see only the ledger's records of this merchant (the emulator's sample
+/// merchant and a real one share a machine's ledger).
+#[test]
+fn the_lookups_are_a_merchants_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let shop = ledger(dir.path());
+    shop.sending(0, &request("C1", "R-1")).unwrap();
+    let place = Place {
+        dir: dir.path().join("state/wxcoupon"),
+        named: false,
+    };
+    let other = Ledger::open(
+        &place,
+        Who {
+            profile: "emulator".into(),
+            mchid: "1230000109".into(),
+        },
+    )
+    .unwrap();
+    assert!(shop.holder_of("R-1").unwrap().is_some());
+    assert!(other.holder_of("R-1").unwrap().is_none());
+    assert!(shop.last_of("C1", "9856000").unwrap().is_some());
+    assert!(other.last_of("C1", "9856000").unwrap().is_none());
+}
