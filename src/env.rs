@@ -39,7 +39,8 @@ pub const VARIABLES: &[(&[&str], &str)] = &[
     (
         &["WXCOUPON_STATE_DIR"],
         "The ledger's folder (every return sent, for history), instead of the profile's \
-         ledger_dir and the default $XDG_STATE_HOME/wxcoupon.",
+         ledger_dir and the default $XDG_STATE_HOME/wxcoupon. An absolute path; set but empty \
+         is an error.",
     ),
     (
         &["XDG_STATE_HOME"],
@@ -105,7 +106,8 @@ impl Env {
             apiv3_key: std::env::var_os(APIV3_KEY_ENV).map(|v| v.to_string_lossy().into_owned()),
             xdg_config_home: os("XDG_CONFIG_HOME"),
             home: os("HOME"),
-            state_dir: os("WXCOUPON_STATE_DIR"),
+            // An empty WXCOUPON_STATE_DIR is kept: it is an error, not "unset".
+            state_dir: std::env::var_os("WXCOUPON_STATE_DIR"),
             xdg_state_home: os("XDG_STATE_HOME"),
             proxies: ProxyEnv::from_process(),
         }

@@ -40,6 +40,11 @@ impl Filter {
                 bail!("{flag} {d:?}: a date is YYYY-MM-DD (China Standard Time, as the ledger's)");
             }
         }
+        if let (Some(since), Some(until)) = (&self.since, &self.until)
+            && since > until
+        {
+            bail!("--since {since} is after --until {until}: no day is in between");
+        }
         if let Some(o) = &self.outcome
             && !OUTCOMES.contains(&o.as_str())
         {
@@ -74,16 +79,10 @@ impl Filter {
     }
 }
 
+/// A real calendar date written YYYY-MM-DD (2026-02-30 is none).
 fn is_date(d: &str) -> bool {
-    let b = d.as_bytes();
-    b.len() == 10
-        && b.iter().enumerate().all(|(i, c)| {
-            if i == 4 || i == 7 {
-                *c == b'-'
-            } else {
-                c.is_ascii_digit()
-            }
-        })
+    let shape = time::macros::format_description!("[year]-[month]-[day]");
+    d.len() == 10 && time::Date::parse(d, shape).is_ok()
 }
 
 /// One row: the field names of `return --json`, and when and by whom.
@@ -236,6 +235,19 @@ mod tests {
             ..Filter::default()
         };
         assert_eq!(all(&f), ["C2 sending 2026-11-30T11:00:00+08:00"]);
+        for (since, until) in [
+            ("2026-02-30", "2026-12-01"),
+            ("2026-12-00", "2026-12-01"),
+            ("2026-13-01", "2026-12-01"),
+            ("2026-12-02", "2026-12-01"),
+        ] {
+            let f = Filter {
+                since: Some(since.into()),
+                until: Some(until.into()),
+                ..Filter::default()
+            };
+            assert!(f.check().is_err(), "{since} {until}");
+        }
         assert!(
             Filter {
                 since: Some("2026-1-1".into()),

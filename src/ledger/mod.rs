@@ -90,7 +90,24 @@ pub fn place(env: &Env, dir: Option<&Path>, on: bool) -> Result<Option<Place>> {
         }))
     };
     if let Some(d) = &env.state_dir {
-        return named(PathBuf::from(d));
+        // As for WXCOUPON_CONFIG: set but empty is a mistake, not "unset"; and
+        // a relative folder would be another ledger in every current folder
+        // (a cron job's lookups would miss the person's).
+        let d = PathBuf::from(d);
+        if d.as_os_str().is_empty() {
+            bail!(
+                "WXCOUPON_STATE_DIR is set but empty; set it to the ledger's folder, or unset it \
+                 (the default is ~/.local/state/wxcoupon); nothing was sent"
+            );
+        }
+        if !d.is_absolute() {
+            bail!(
+                "WXCOUPON_STATE_DIR {}: the ledger's folder must be an absolute path (a relative \
+                 one would be another ledger in every current folder); nothing was sent",
+                d.display()
+            );
+        }
+        return named(d);
     }
     if let Some(d) = dir {
         return named(d.to_path_buf());

@@ -156,3 +156,23 @@ fn the_lookups_are_a_merchants_own() {
     assert!(shop.last_of("C1", "9856000").unwrap().is_some());
     assert!(other.last_of("C1", "9856000").unwrap().is_none());
 }
+
+#[test]
+fn an_empty_or_relative_state_dir_is_refused() {
+    let mut env = Env {
+        state_dir: Some("".into()),
+        ..Env::default()
+    };
+    assert!(place(&env, None, true).is_err());
+    env.state_dir = Some("rel".into());
+    let e = format!("{:#}", place(&env, None, true).err().unwrap());
+    assert!(
+        e.starts_with("WXCOUPON_STATE_DIR rel: the ledger's folder must be an absolute path"),
+        "{e}"
+    );
+    env.state_dir = Some("/abs".into());
+    assert_eq!(
+        place(&env, None, true).unwrap().unwrap().dir,
+        PathBuf::from("/abs")
+    );
+}
