@@ -109,9 +109,7 @@ impl Trust {
                 .retain(|c| !same_serial(&c.cert.serial, &s.cert.serial));
             self.certificates.push(s);
         }
-        self.certificates.sort_by(|a, b| {
-            (a.cert.not_before, &a.cert.serial).cmp(&(b.cert.not_before, &b.cert.serial))
-        });
+        store::sort(&mut self.certificates);
     }
 }
 

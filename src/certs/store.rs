@@ -28,11 +28,16 @@ pub fn load(dir: &Path) -> Result<Vec<Stored>> {
         .into_iter()
         .map(|(_, read)| read)
         .collect::<Result<Vec<_>>>()?;
-    // Serial breaks a tie: the order never follows the folder's listing.
-    stored.sort_by(|a, b| {
+    sort(&mut stored);
+    Ok(stored)
+}
+
+/// Oldest first; the serial breaks a tie, so the order never follows the
+/// folder's listing.
+pub fn sort(certs: &mut [Stored]) {
+    certs.sort_by(|a, b| {
         (a.cert.not_before, &a.cert.serial).cmp(&(b.cert.not_before, &b.cert.serial))
     });
-    Ok(stored)
 }
 
 /// Every `*.pem` file of the folder, in name order, each with what reading

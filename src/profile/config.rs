@@ -47,11 +47,7 @@ pub(super) fn read(at: &Locator<'_>) -> Result<RawConfig> {
     let table = toml::de::DeTable::parse(at.text).map_err(|e| syntax(at, &e))?;
     let problems = schema::problems(at.text, table.get_ref());
     if !problems.is_empty() {
-        let lines: Vec<String> = problems
-            .iter()
-            .map(|p| format!("{}:{}: {}", at.path.display(), p.line, p.what))
-            .collect();
-        bail!("{}", lines.join("\n"));
+        bail!("{}", said(at, &problems).join("\n"));
     }
     toml::from_str(at.text).map_err(|e: toml::de::Error| syntax(at, &e))
 }
@@ -67,10 +63,7 @@ pub(super) fn read_all(at: &Locator<'_>) -> (Vec<String>, Option<RawConfig>) {
         Err(e) => return (vec![format!("{:#}", syntax(at, &e))], None),
     };
     let problems = schema::problems(at.text, table.get_ref());
-    let lines = problems
-        .iter()
-        .map(|p| format!("{}:{}: {}", at.path.display(), p.line, p.what))
-        .collect();
+    let lines = said(at, &problems);
     if problems.iter().any(|p| p.blocks && !p.on_its_line) {
         return (lines, None);
     }
@@ -92,6 +85,14 @@ pub(super) fn read_all(at: &Locator<'_>) -> (Vec<String>, Option<RawConfig>) {
         .collect::<Vec<_>>()
         .join("\n");
     (lines, toml::from_str(&rest).ok())
+}
+
+/// Problems as `FILE:LINE: what` lines.
+fn said(at: &Locator<'_>, problems: &[schema::Problem]) -> Vec<String> {
+    problems
+        .iter()
+        .map(|p| format!("{}:{}: {}", at.path.display(), p.line, p.what))
+        .collect()
 }
 
 /// A TOML syntax (or type) error, with the line the parser quotes unless
