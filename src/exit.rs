@@ -164,15 +164,7 @@ mod tests {
 
     #[test]
     fn names_are_the_json_ones() {
-        for kind in [
-            Kind::Returned,
-            Kind::DryRun,
-            Kind::Invalid,
-            Kind::Rejected,
-            Kind::Unknown,
-            Kind::Unverified,
-            Kind::Internal,
-        ] {
+        for kind in Kind::ALL {
             assert_eq!(serde_json::to_value(kind).unwrap(), kind.name());
         }
     }

@@ -154,7 +154,7 @@ fn wait_for(file: &Path, ready: impl Fn(&str) -> bool, what: &str) {
 }
 
 /// The emulator's log: how many times each coupon was returned.
-fn returns_in_log(emu: &Emu) -> std::collections::BTreeMap<String, usize> {
+pub(crate) fn returns_in_log(emu: &Emu) -> std::collections::BTreeMap<String, usize> {
     let log = std::fs::read_to_string(&emu.stderr).unwrap();
     let mut seen = std::collections::BTreeMap::new();
     for line in log.lines().filter(|l| l.contains("USED -> SENDED")) {
@@ -165,7 +165,7 @@ fn returns_in_log(emu: &Emu) -> std::collections::BTreeMap<String, usize> {
     seen
 }
 
-fn requests_in_log(emu: &Emu) -> usize {
+pub(crate) fn requests_in_log(emu: &Emu) -> usize {
     std::fs::read_to_string(&emu.stderr)
         .unwrap()
         .lines()

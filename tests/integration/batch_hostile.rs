@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
+use crate::batch::{requests_in_log, returns_in_log};
 use crate::common::*;
 use crate::emulator::{Emu, emulator};
 
@@ -29,26 +30,6 @@ fn coupons_and_input(n: usize) -> (tempfile::TempDir, Emu, PathBuf) {
     }
     std::fs::write(&input, csv).unwrap();
     (dir, emu, input)
-}
-
-/// The emulator's log: how many times each coupon was returned.
-fn returns_in_log(emu: &Emu) -> BTreeMap<String, usize> {
-    let log = std::fs::read_to_string(&emu.stderr).unwrap();
-    let mut seen = BTreeMap::new();
-    for line in log.lines().filter(|l| l.contains("USED -> SENDED")) {
-        let code = line.split("returned ").nth(1).unwrap();
-        let code = code.split_whitespace().next().unwrap().to_string();
-        *seen.entry(code).or_default() += 1;
-    }
-    seen
-}
-
-fn requests_in_log(emu: &Emu) -> usize {
-    std::fs::read_to_string(&emu.stderr)
-        .unwrap()
-        .lines()
-        .filter(|l| l.starts_with("emulator: POST "))
-        .count()
 }
 
 /// `wxcoupon --config EMU return ARGS` started by `sh -c SHELL` (which
