@@ -14,7 +14,7 @@ use clap::{Arg, Args, CommandFactory, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(
     name = "wxcoupon",
-    version,
+    version = crate::build_info::LINE,
     about = "Return WeChat Pay merchant coupons (商家券 申请退券) and say exactly what happened",
     after_help = after_help(),
     propagate_version = true

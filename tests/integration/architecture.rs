@@ -51,6 +51,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "redact",
             "http_date",
             "cst",
+            "build_info",
         ],
     ),
 ];

@@ -20,3 +20,4 @@ mod return_cmd;
 mod snapshots;
 mod terminal;
 mod tools;
+mod version;

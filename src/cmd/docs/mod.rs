@@ -41,7 +41,11 @@ pub fn complete_profiles(g: &GlobalOpts, env: &Env, out: &mut Out) -> u8 {
 }
 
 pub fn man(a: &ManArgs, out: &mut Out) -> Result<u8> {
-    let mut root = Cli::command().disable_help_subcommand(true);
+    // The pages name the release, not the commit: they are committed, and
+    // a build's commit is in `--version`.
+    let mut root = Cli::command()
+        .version(env!("CARGO_PKG_VERSION"))
+        .disable_help_subcommand(true);
     root.build();
     if let Some(dir) = &a.dir {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
