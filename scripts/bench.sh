@@ -49,6 +49,7 @@ measure() { # measure NAME CMD... : wall user sys maxrss_kib into $work/NAME.tim
 }
 
 export BIN work
+# shellcheck disable=SC2016 # the inner bash expands its own loop
 measure one bash -c 'for i in $(seq -f %08g 1 '"$ONE"'); do
     "$BIN" --config "$work/emulator.toml" return --code "B$i" --stock 9856000 > /dev/null 2>&1 || exit 1
 done' 
