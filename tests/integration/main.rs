@@ -15,6 +15,7 @@ mod fidelity;
 mod hostile;
 mod ledger;
 mod published;
+mod recipes;
 mod retries;
 mod return_cmd;
 mod snapshots;
