@@ -38,11 +38,14 @@
 //!     WeChat Pay's real answer (`rejected`, `RULE_LIMIT`, the new number).
 //!   - A batch's row: the ledger's `sending` before the journal's (so the
 //!     journal's still means "sent"); the journal, not the ledger, decides
-//!     what a re-run resumes.
+//!     what a re-run resumes. Its number is checked against `known` (each
+//!     month file read once, then only what was appended), and scanned for
+//!     exactly only when it may be held: a batch stays linear in its rows.
 //!   - `"from_ledger"` is in the JSON only when true.
 
 mod append;
 pub mod history;
+mod known;
 pub mod reuse;
 pub mod scan;
 
@@ -150,6 +153,8 @@ pub struct Ledger {
     pub dir: PathBuf,
     who: Who,
     warnings: Mutex<Vec<String>>,
+    /// The numbers a batch's rows are checked against (`known`).
+    known: Mutex<known::Known>,
 }
 
 impl Ledger {
@@ -163,6 +168,7 @@ impl Ledger {
             dir: dir.clone(),
             who,
             warnings: Mutex::new(Vec::new()),
+            known: Mutex::new(known::Known::default()),
         };
         append::open(&ledger.file(&now())).context(
             "the ledger cannot be written (on a read-only machine, pass --no-ledger or set \
@@ -308,7 +314,19 @@ impl reuse::Lookups for Ledger {
 /// A batch records its rows here as well as in its journal.
 impl crate::batch::Recorder for Ledger {
     fn refuses(&self, input: &crate::engine::ReturnInput) -> Option<String> {
-        reuse::held_elsewhere(self, &input.request)
+        let mut warnings = Vec::new();
+        let no = &input.request.return_request_no;
+        let may = match self.known.lock() {
+            Ok(mut known) => known.may_hold(&self.dir, no, &mut warnings),
+            Err(_) => Ok(true),
+        };
+        self.say(warnings);
+        match may {
+            // Certain: no record of the ledger has this number.
+            Ok(false) => None,
+            // Held, or cannot tell: the exact scan, which says what it cannot read.
+            Ok(true) | Err(_) => reuse::held_elsewhere(self, &input.request),
+        }
     }
     fn sending(&self, line: u64, input: &crate::engine::ReturnInput) -> Result<()> {
         Ledger::sending(self, line, &input.request)

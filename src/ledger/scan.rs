@@ -5,7 +5,7 @@
 //! said, with its file and line, so that nothing depends on it silently.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -75,38 +75,67 @@ pub fn each(
     path: &Path,
     needle: &str,
     warnings: &mut Vec<String>,
-    mut each: impl FnMut(Entry),
+    each: impl FnMut(Entry),
 ) -> Result<()> {
-    let file =
-        File::open(path).with_context(|| format!("reading the ledger {}", path.display()))?;
+    each_from(path, Position::default(), needle, warnings, each).map(|_| ())
+}
+
+/// Where a reading of a month file stopped: after its last whole line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Position {
+    pub offset: u64,
+    /// Lines read so far, to name a damaged one.
+    pub line: u64,
+}
+
+/// `each`, from `from` on (the lines appended since an earlier reading);
+/// where this reading stopped. A file now shorter than `from` was rewritten:
+/// it is read again from its start.
+pub fn each_from(
+    path: &Path,
+    from: Position,
+    needle: &str,
+    warnings: &mut Vec<String>,
+    mut each: impl FnMut(Entry),
+) -> Result<Position> {
+    let reading = || format!("reading the ledger {}", path.display());
+    let mut file = File::open(path).with_context(reading)?;
+    let mut at = from;
+    if file.metadata().with_context(reading)?.len() < at.offset {
+        at = Position::default();
+    }
+    file.seek(SeekFrom::Start(at.offset))
+        .with_context(reading)?;
     let mut reader = BufReader::with_capacity(256 << 10, file);
     let mut raw = Vec::new();
-    let mut number: u64 = 0;
     loop {
         raw.clear();
         let n = (&mut reader)
             .take(LINE_MAX as u64 + 1)
             .read_until(b'\n', &mut raw)
-            .with_context(|| format!("reading the ledger {}", path.display()))?;
+            .with_context(reading)?;
         if n == 0 {
-            return Ok(());
+            return Ok(at);
         }
-        number += 1;
         if raw.len() > LINE_MAX && !raw.ends_with(b"\n") {
             // Far longer than any record: not kept in memory, passed over
             // to its end, and said.
-            let ended = skip_line(&mut reader)
-                .with_context(|| format!("reading the ledger {}", path.display()))?;
-            warnings.push(damaged(path, number));
+            let (ended, rest) = skip_line(&mut reader).with_context(reading)?;
             if !ended {
-                return Ok(());
+                warnings.push(damaged(path, at.line + 1));
+                return Ok(at);
             }
+            at.line += 1;
+            at.offset += (n + rest) as u64;
+            warnings.push(damaged(path, at.line));
             continue;
         }
         if !raw.ends_with(b"\n") {
             // A half-written last line: the next append cuts it off.
-            return Ok(());
+            return Ok(at);
         }
+        at.line += 1;
+        at.offset += n as u64;
         let text = std::str::from_utf8(&raw).ok().map(str::trim_end);
         let parsed = match text {
             Some(t) if !t.starts_with('{') || !t.ends_with('}') => None,
@@ -116,7 +145,7 @@ pub fn each(
         };
         match parsed {
             Some(entry) => each(entry),
-            None => warnings.push(damaged(path, number)),
+            None => warnings.push(damaged(path, at.line)),
         }
     }
 }
@@ -124,18 +153,20 @@ pub fn each(
 /// No record is longer than this: a longer line is damage, never read whole.
 const LINE_MAX: usize = 64 << 10;
 
-/// Reads past the rest of a line, a bounded piece at a time; whether it
-/// ended (false: the file did).
-fn skip_line(reader: &mut impl BufRead) -> std::io::Result<bool> {
+/// Reads past the rest of a line, a bounded piece at a time: whether it
+/// ended (false: the file did), and the bytes read.
+fn skip_line(reader: &mut impl BufRead) -> std::io::Result<(bool, usize)> {
     let mut piece = Vec::new();
+    let mut read = 0;
     loop {
         piece.clear();
         let n = reader.take(LINE_MAX as u64).read_until(b'\n', &mut piece)?;
+        read += n;
         if n == 0 {
-            return Ok(false);
+            return Ok((false, read));
         }
         if piece.ends_with(b"\n") {
-            return Ok(true);
+            return Ok((true, read));
         }
     }
 }
