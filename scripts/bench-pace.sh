@@ -11,6 +11,8 @@ cd "$(dirname "$0")/.."
 cargo build --release --locked --quiet
 BIN=$PWD/target/release/wxcoupon
 work=$(mktemp -d)
+# The client's ledger is the run's own, removed with it: never the user's.
+export WXCOUPON_STATE_DIR="$work/state"
 emu=
 cleanup() {
     if [ -n "$emu" ]; then kill "$emu" 2>/dev/null || true; wait "$emu" 2>/dev/null || true; fi
