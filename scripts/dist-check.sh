@@ -10,7 +10,9 @@
 #      lintian where it is installed, then dpkg -r and nothing of it left;
 #   4. the container image, when dist.sh built one: --version, demo and the same HTTPS return,
 #      with podman.
-# Needs root for dpkg (uses sudo otherwise), openssl and socat (the TLS front), man-db.
+# Needs root for dpkg (uses sudo otherwise), openssl and socat (the TLS front), man-db,
+# python3, util-linux (unshare), and podman for the image. DIST_REQUIRE_IMAGE=1 (the release
+# workflow): fail when dist/ has no image.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -39,7 +41,8 @@ cleanup() {
   if [ "$installed" = 1 ]; then "${sudo[@]}" dpkg -r wxcoupon > /dev/null 2>&1 || true; fi
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  rm -rf "$work"
+  # Rootless podman's storage holds files of the user namespace's ids.
+  rm -rf "$work" 2>/dev/null || podman unshare rm -rf "$work"
 }
 trap cleanup EXIT
 
@@ -76,10 +79,12 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 socat "OPENSSL-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork,cert=$work/leaf.pem,key=$work/leaf.key,verify=0" \
   "TCP:$backend" 2> "$work/socat.log" &
 pids+=($!)
-for _ in $(seq 50); do
-  (exec 4<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+up=0
+for _ in $(seq 100); do
+  if (exec 4<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then up=1; break; fi
   sleep 0.1
 done
+[ "$up" = 1 ] || fail "socat did not listen on 127.0.0.1:$port: $(cat "$work/socat.log")"
 
 # A profile for a host name over HTTPS, the key files readable by whoever runs it.
 mkdir -m 0755 "$work/run"
@@ -143,9 +148,11 @@ else
 fi
 
 # --- 3. the Debian package ---------------------------------------------------------------
-if dpkg-query -W -f '${Status}' wxcoupon 2>/dev/null | grep -q 'installed'; then
-  fail "deb: wxcoupon is already installed here; dpkg -r wxcoupon first (the check needs a clean state)"
-fi
+status() { dpkg-query -W -f '${Status}' wxcoupon 2>/dev/null || true; }
+case $(status) in
+  "" | "unknown ok not-installed" | *" not-installed") ;;
+  *) fail "deb: dpkg knows wxcoupon here ($(status)); dpkg --purge wxcoupon first (the check needs a clean state)" ;;
+esac
 for path in /usr/bin/wxcoupon /usr/share/doc/wxcoupon; do
   [ ! -e "$path" ] || fail "deb: $path exists before the install (not a clean state)"
 done
@@ -161,11 +168,20 @@ for path in /usr/bin/wxcoupon /usr/share/man/man1/wxcoupon.1.gz /usr/share/man/m
   /usr/share/doc/wxcoupon/examples/config.example.toml; do
   if ! grep -qx "$path" "$work/files" || [ ! -f "$path" ]; then fail "deb: $path is not installed"; fi
 done
-[ "$(command -v wxcoupon)" = /usr/bin/wxcoupon ] || fail "deb: wxcoupon on PATH is $(command -v wxcoupon)"
-(cd "$empty" && HOME="$work" wxcoupon demo > "$work/out" 2>&1) || fail "deb: wxcoupon demo: $(tail -5 "$work/out")"
-env MANPAGER=cat MANWIDTH=80 man wxcoupon > "$work/man" 2> "$work/man.err" || fail "deb: man wxcoupon: $(cat "$work/man.err")"
+# As a user fresh on this machine: a system PATH and an empty HOME, so that nothing of a
+# developer's own (~/.cargo/bin, ~/.cargo/share/man, ~/.local/share/bash-completion) answers
+# in the package's place.
+mkdir "$work/home"
+as_new_user() { env -i HOME="$work/home" PATH=/usr/local/bin:/usr/bin:/bin TERM=dumb "$@"; }
+found=$(as_new_user sh -c 'command -v wxcoupon')
+[ "$found" = /usr/bin/wxcoupon ] || fail "deb: wxcoupon on a system PATH is $found"
+(cd "$empty" && as_new_user wxcoupon demo > "$work/out" 2>&1) || fail "deb: wxcoupon demo: $(tail -5 "$work/out")"
+as_new_user MANPAGER=cat MANWIDTH=80 man wxcoupon > "$work/man" 2> "$work/man.err" ||
+  fail "deb: man wxcoupon: $(cat "$work/man.err")"
 grep -q 'EXIT STATUS' "$work/man" || fail "deb: man wxcoupon has no EXIT STATUS section"
-env MANPAGER=cat man wxcoupon-return > /dev/null 2>&1 || fail "deb: man wxcoupon-return"
+as_new_user MANPAGER=cat man -w wxcoupon-return > "$work/man.path" 2>&1 || fail "deb: man wxcoupon-return"
+[ "$(cat "$work/man.path")" = /usr/share/man/man1/wxcoupon-return.1.gz ] ||
+  fail "deb: man wxcoupon-return reads $(cat "$work/man.path")"
 # Completion as bash finds it: bash-completion's loader, from the package's own path.
 cat > "$work/complete.bash" <<'EOF'
 if [ -f /usr/share/bash-completion/bash_completion ]; then
@@ -181,16 +197,17 @@ COMP_POINT=${#COMP_LINE}
 _wxcoupon wxcoupon ret wxcoupon
 printf '%s\n' "${COMPREPLY[@]}"
 EOF
-completion=$(bash "$work/complete.bash" 2>&1) || fail "deb: bash completion: $completion"
+completion=$(as_new_user bash --norc "$work/complete.bash" 2>&1) || fail "deb: bash completion: $completion"
 [ "$completion" = return ] || fail "deb: bash completion of 'wxcoupon ret' gave: $completion"
 if command -v lintian >/dev/null 2>&1; then
   lintian --fail-on error,warning "$deb" > "$work/lintian" 2>&1 || fail "deb: lintian: $(cat "$work/lintian")"
 fi
 "${sudo[@]}" dpkg -r wxcoupon > "$work/dpkg.log" 2>&1 || fail "deb: dpkg -r: $(cat "$work/dpkg.log")"
 installed=0
-if dpkg-query -W -f '${Status}' wxcoupon 2>/dev/null | grep -qv 'not-installed'; then
-  fail "deb: after dpkg -r, dpkg says: $(dpkg-query -W -f '${Status}' wxcoupon)"
-fi
+case $(status) in
+  "" | *" not-installed") ;;
+  *) fail "deb: after dpkg -r, dpkg says: $(status)" ;;
+esac
 while IFS= read -r path; do
   case $path in
     /. | /usr | /usr/bin | /usr/share | /usr/share/man | /usr/share/man/man1 | /usr/share/doc | \
@@ -204,26 +221,42 @@ say "deb: installed, demo, man, bash completion$(command -v lintian >/dev/null &
 
 # --- 4. the container image --------------------------------------------------------------
 if [ ! -f "$image" ]; then
+  if [ "${DIST_REQUIRE_IMAGE:-}" = 1 ]; then fail "container: no image in dist/ (DIST_REQUIRE_IMAGE=1)"; fi
   say "container: no image in dist/ (dist.sh could not build one); not run"
+  say "all checks passed"
   exit 0
 fi
 need podman "runs the image"
 layers=$(tar -xOf "$image" index.json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["manifests"]))')
 [ "$layers" = 1 ] || fail "container: $image holds $layers manifests, expected 1"
+# A storage of its own, removed with $work: the user's images and volumes are not touched.
+podman=(podman --root "$work/containers" --runroot "$work/containers-run" --storage-driver vfs)
+"${podman[@]}" load -i "$image" > "$work/load" 2>&1 || fail "container: podman load: $(cat "$work/load")"
+ref=localhost/wxcoupon:$version
+grep -qx "Loaded image: $ref" "$work/load" || fail "container: podman load said: $(cat "$work/load")"
 # Plain podman first; a sandbox without cgroup v2 or rlimit rights needs runc, cgroupfs, this
 # shell's own file limit and a process limit it may set (the image runs one process).
-podman_run=(podman --storage-driver vfs run --rm --network host)
-if ! "${podman_run[@]}" "oci-archive:$image" --version > "$work/out" 2> "$work/err"; then
-  podman_run=(podman --storage-driver vfs --runtime runc --cgroup-manager cgroupfs run --rm
-    --network host --ulimit "nofile=$(ulimit -n):$(ulimit -Hn)" --ulimit nproc=1024:1024)
-  "${podman_run[@]}" "oci-archive:$image" --version > "$work/out" 2> "$work/err" ||
-    fail "container: podman run: $(tail -3 "$work/err")"
+run=("${podman[@]}" run --rm --network host)
+if ! "${run[@]}" "$ref" --version > "$work/out" 2> "$work/err"; then
+  run=("${podman[@]}" --runtime runc --cgroup-manager cgroupfs run --rm --network host
+    --ulimit "nofile=$(ulimit -n):$(ulimit -Hn)" --ulimit nproc=1024:1024)
+  "${run[@]}" "$ref" --version > "$work/out" 2> "$work/err" || fail "container: podman run: $(tail -3 "$work/err")"
 fi
 grep -q "^wxcoupon $version (" "$work/out" || fail "container: --version said $(cat "$work/out")"
-"${podman_run[@]}" "oci-archive:$image" demo > "$work/out" 2> "$work/err" || fail "container: demo: $(tail -5 "$work/out" "$work/err")"
-# The image runs as 65534; the mounted key files are 0600 and this user's: the return runs as
-# the owner (in rootless podman, container root is the user who runs podman).
-returned "container, https://localhost" "${podman_run[@]}" --user 0:0 -v "$work/run:$work/run:ro" \
-  "oci-archive:$image" --config "$work/run/localhost.toml" "${return_args[@]}" COUPON-USED-3
-say "container: --version, demo, a return over HTTPS"
+"${run[@]}" "$ref" demo > "$work/out" 2> "$work/err" || fail "container: demo: $(tail -5 "$work/out" "$work/err")"
+# As the README says: run as yourself (--user your ids; rootless podman also --userns keep-id),
+# so that your 0600 keys, mounted read-only, are readable; and a folder of yours at /state
+# for the ledger.
+as_you=(--user "$(id -u):$(id -g)")
+if [ "$("${podman[@]}" info --format '{{.Host.Security.Rootless}}')" = true ]; then
+  as_you+=(--userns keep-id)
+fi
+mkdir "$work/state"
+returned "container, https://localhost" "${run[@]}" "${as_you[@]}" -v "$work/run:$work/run:ro" \
+  -e "WXCOUPON_CONFIG=$work/run/localhost.toml" -v "$work/state:/state" \
+  "$ref" return --json --stock 9856000 --code COUPON-USED-3
+"${run[@]}" "${as_you[@]}" -v "$work/state:/state" "$ref" history --code COUPON-USED-3 > "$work/out" 2>&1 ||
+  fail "container: history: $(cat "$work/out")"
+grep -q COUPON-USED-3 "$work/out" || fail "container: the ledger in /state has no COUPON-USED-3: $(cat "$work/out")"
+say "container: podman load, --version, demo, a return over HTTPS with its ledger in /state"
 say "all checks passed"

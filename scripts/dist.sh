@@ -7,8 +7,10 @@
 #   each with a .sha256 file, and SHA256SUMS over them all.
 # Fails, naming the check, when the binary is not static, is over 4 MiB, or does not run.
 # Then: scripts/dist-check.sh installs and runs each one.
+# DIST_REQUIRE_IMAGE=1 (the release workflow): fail when the image cannot be built, rather
+# than ship two artifacts of three.
 #
-# Needs: cargo, dpkg-deb, gzip, sha256sum; buildah for the image (optional).
+# Needs: cargo, git, dpkg-deb, gzip, sha256sum, readelf (binutils); buildah for the image.
 # Reproducible for one commit and toolchain: times come from the commit (SOURCE_DATE_EPOCH).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,8 +38,15 @@ mkdir dist
 # files+dns, pinned in main.rs (see README, "Install").
 say "building the static binary ($triple, release profile)"
 target_dir=${CARGO_TARGET_DIR:-target}
-export CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static --remap-path-prefix=$root=wxcoupon --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=cargo"
-cargo build --release --locked --target "$triple"
+# CARGO_ENCODED_RUSTFLAGS (one flag per 0x1f-separated field): paths with spaces stay whole,
+# and a RUSTFLAGS of the caller's (CI's -D warnings) is kept rather than silently replacing ours.
+flags=(-C target-feature=+crt-static -C relocation-model=static
+  "--remap-path-prefix=$root=wxcoupon" "--remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=cargo")
+read -r -a theirs <<< "${RUSTFLAGS:-}"
+sep=$'\x1f'
+encoded=
+for f in "${theirs[@]}" "${flags[@]}"; do encoded+="${encoded:+$sep}$f"; done
+CARGO_ENCODED_RUSTFLAGS=$encoded cargo build --release --locked --target "$triple"
 built="$target_dir/$triple/release/wxcoupon"
 bin="dist/wxcoupon-$version-linux-x86_64"
 cp "$built" "$bin"
@@ -60,7 +69,8 @@ say "$bin: $size bytes, static, stripped; $("$bin" --version)"
 deb_version="$version-1"
 deb="dist/wxcoupon_${deb_version}_amd64.deb"
 pkg=$(mktemp -d)
-trap 'rm -rf "$pkg"' EXIT
+ctx=$(mktemp -d)
+trap 'rm -rf "$pkg" "$ctx"' EXIT
 put() { # put MODE SOURCE DEST: one file into the package tree
   install -D -m "$1" "$2" "$pkg/$3"
 }
@@ -89,8 +99,13 @@ chmod 0644 "$pkg/usr/share/doc/wxcoupon/changelog.Debian.gz"
 find "$pkg" -type d -exec chmod 0755 {} +
 install -d -m 0755 "$pkg/DEBIAN"
 installed_size=$(du -k -s --apparent-size "$pkg" | cut -f1)
-sed -e "s/@VERSION@/$deb_version/" -e "s/@INSTALLED_SIZE@/$installed_size/" \
-  -e "s/@MAINTAINER@/$maintainer/" packaging/deb/control.in > "$pkg/DEBIAN/control"
+# Bash's own replacement, not sed: a maintainer's name may hold / or &.
+shopt -u patsub_replacement 2>/dev/null || true
+control=$(< packaging/deb/control.in)
+control=${control//@VERSION@/$deb_version}
+control=${control//@INSTALLED_SIZE@/$installed_size}
+control=${control//@MAINTAINER@/$maintainer}
+printf '%s\n' "$control" > "$pkg/DEBIAN/control"
 (cd "$pkg" && find usr -type f | LC_ALL=C sort | xargs md5sum) > "$pkg/DEBIAN/md5sums"
 chmod 0644 "$pkg/DEBIAN/control" "$pkg/DEBIAN/md5sums"
 find "$pkg" -newermt "@$SOURCE_DATE_EPOCH" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
@@ -113,8 +128,12 @@ check_containerfile() {
   return 0
 }
 check_containerfile
+no_image() {
+  rm -f "$image"
+  if [ "${DIST_REQUIRE_IMAGE:-}" = 1 ]; then fail "$1 (DIST_REQUIRE_IMAGE=1)"; fi
+  say "$1; packaging/Containerfile checked instead"
+}
 if command -v buildah >/dev/null 2>&1; then
-  ctx=$(mktemp -d)
   cp "$bin" "$ctx/wxcoupon"
   storage=(--storage-driver vfs)
   if buildah "${storage[@]}" build --quiet --isolation chroot --timestamp "$SOURCE_DATE_EPOCH" \
@@ -125,12 +144,12 @@ if command -v buildah >/dev/null 2>&1; then
     buildah "${storage[@]}" push --quiet "localhost/wxcoupon:$version" "oci-archive:$image:wxcoupon:$version"; then
     say "$image: $(stat -c %s "$image") bytes"
   else
-    rm -f "$image"
-    say "buildah could not build the image here; packaging/Containerfile checked instead"
+    no_image "buildah could not build the image here"
   fi
-  rm -rf "$ctx"
+  # The archive is the artifact: nothing is left in the container storage.
+  buildah "${storage[@]}" rmi --force "localhost/wxcoupon:$version" >/dev/null 2>&1 || true
 else
-  say "no buildah: the image is not built; packaging/Containerfile checked instead"
+  no_image "no buildah: the image is not built"
 fi
 
 # --- checksums ---------------------------------------------------------------------------
