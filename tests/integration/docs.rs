@@ -477,29 +477,33 @@ fn zsh_and_fish_complete_profiles_with_wxcoupon_and_no_hidden_commands() {
     let h = tempfile::tempdir().unwrap();
     let cfg = profiles_config(h.path());
     let bin = assert_cmd::cargo::cargo_bin("wxcoupon");
-    let out = std::process::Command::new("fish")
-        .arg("--no-config")
-        .arg("-c")
-        .arg(format!(
-            "source {}; complete -C '{} --config ~/profiles.toml return --profile '",
-            dir.join("wxcoupon.fish").display(),
-            bin.display()
-        ))
-        .arg(&cfg)
-        .env_clear()
-        .env("HOME", h.path())
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .output()
-        .unwrap();
-    let offered: Vec<&str> = std::str::from_utf8(&out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| l.split('\t').next().unwrap())
-        .collect();
-    assert_eq!(
-        offered,
-        ["prod", "staging-2"],
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    // After the command, and before it (a global option still waiting for
+    // its value, which clap_complete's fish script took for a command).
+    for line in ["return --profile ", "--profile "] {
+        let out = std::process::Command::new("fish")
+            .arg("--no-config")
+            .arg("-c")
+            .arg(format!(
+                "source {}; complete -C '{} --config ~/profiles.toml {line}'",
+                dir.join("wxcoupon.fish").display(),
+                bin.display()
+            ))
+            .arg(&cfg)
+            .env_clear()
+            .env("HOME", h.path())
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .output()
+            .unwrap();
+        let offered: Vec<&str> = std::str::from_utf8(&out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| l.split('\t').next().unwrap())
+            .collect();
+        assert_eq!(
+            offered,
+            ["prod", "staging-2"],
+            "{line:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }

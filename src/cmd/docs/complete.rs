@@ -162,5 +162,14 @@ fn fish(script: &str) -> Result<String> {
         "-l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r\n",
         "-l profile -d 'Profile to use (overrides $WXCOUPON_PROFILE and `default_profile`)' -r -f -a '(__fish_wxcoupon_profiles)'\n",
     )?;
+    // `wxcoupon --profile <TAB>`: argparse fails on an option still waiting
+    // for its value, which clap_complete took as "a command was given", so
+    // no global option's value was completed before the command. argparse
+    // stops at the first command (-s), so it fails only before one.
+    let script = replaced(
+        &script,
+        "    argparse -s (__fish_wxcoupon_global_optspecs) -- $cmd 2>/dev/null\n    or return\n",
+        "    argparse -s (__fish_wxcoupon_global_optspecs) -- $cmd 2>/dev/null\n    or return 0\n",
+    )?;
     Ok(format!("{FISH}{script}"))
 }
