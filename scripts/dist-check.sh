@@ -156,11 +156,11 @@ esac
 for path in /usr/bin/wxcoupon /usr/share/doc/wxcoupon; do
   [ ! -e "$path" ] || fail "deb: $path exists before the install (not a clean state)"
 done
-if grep -rqs 'path-exclude.*/usr/share/man' /etc/dpkg/dpkg.cfg.d/; then
-  fail "deb: this system's dpkg excludes /usr/share/man (a minimal container image): man pages cannot be checked"
-fi
 installed=1
-"${sudo[@]}" dpkg -i "$deb" > "$work/dpkg.log" 2>&1 || fail "deb: dpkg -i: $(cat "$work/dpkg.log")"
+# Minimal images (Docker's Debian and Ubuntu, some CI runners) tell dpkg to leave out
+# /usr/share/man; the check installs the man pages whatever this system's dpkg.cfg says.
+"${sudo[@]}" dpkg --path-include='/usr/share/man/*' -i "$deb" > "$work/dpkg.log" 2>&1 ||
+  fail "deb: dpkg -i: $(cat "$work/dpkg.log")"
 dpkg-query -L wxcoupon > "$work/files"
 for path in /usr/bin/wxcoupon /usr/share/man/man1/wxcoupon.1.gz /usr/share/man/man1/wxcoupon-return.1.gz \
   /usr/share/bash-completion/completions/wxcoupon /usr/share/zsh/vendor-completions/_wxcoupon \
