@@ -291,6 +291,8 @@ fn gitlab_ci(release: &Release) -> (Ran, Ran) {
     };
     let project = tempfile::tempdir().unwrap();
     let home = tempfile::tempdir().unwrap();
+    // The job's own /tmp: each test's, as each GitLab job has its own.
+    let tmp = tempfile::tempdir().unwrap();
     let sh = |script: String, exit_on_error: bool| {
         let mut cmd = assert_cmd::Command::new("sh");
         if exit_on_error {
@@ -302,6 +304,7 @@ fn gitlab_ci(release: &Release) -> (Ran, Ran) {
             .current_dir(project.path())
             .env("PATH", "/usr/bin:/bin")
             .env("HOME", home.path())
+            .env("TMPDIR", tmp.path())
             .envs(&vars);
         let out = run(&mut cmd);
         (out.code, out.stdout, out.stderr)
@@ -311,6 +314,9 @@ fn gitlab_ci(release: &Release) -> (Ran, Ran) {
         true,
     );
     let after = sh(lines("after_script"), false);
+    // Nothing in the project folder, which the image's user may not own.
+    let written: Vec<_> = std::fs::read_dir(project.path()).unwrap().collect();
+    assert!(written.is_empty(), "{written:?}");
     (main, after)
 }
 
