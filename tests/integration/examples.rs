@@ -10,17 +10,22 @@ use std::path::{Path, PathBuf};
 use crate::common::{Out, run};
 use crate::emulator::emulator;
 
-fn examples() -> PathBuf {
+pub fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")
+}
+
+/// The files under examples/ whose names end with one of `suffixes`.
+pub fn named(suffixes: &[&str]) -> BTreeSet<String> {
+    std::fs::read_dir(examples())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| suffixes.iter().any(|s| n.ends_with(s)))
+        .collect()
 }
 
 /// The shell scripts under examples/ (`rsa_speed.rs` is a cargo example).
 fn scripts() -> BTreeSet<String> {
-    std::fs::read_dir(examples())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".sh"))
-        .collect()
+    named(&[".sh"])
 }
 
 /// Runs `examples/NAME ARGS…` in `dir`, with wxcoupon's folder first on PATH,

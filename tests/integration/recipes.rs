@@ -19,9 +19,7 @@ fn binary_name() -> String {
 }
 
 fn recipe(name: &str) -> Yaml {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("examples")
-        .join(name);
+    let path = crate::examples::examples().join(name);
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(
         !text.contains("${{"),
@@ -368,12 +366,8 @@ fn the_recipes_name_the_binary_dist_sh_builds() {
 
 #[test]
 fn every_recipe_under_examples_has_a_test_here() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    let mut recipes: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".yml") || n.ends_with(".yaml"))
+    let recipes: Vec<String> = crate::examples::named(&[".yml", ".yaml"])
+        .into_iter()
         .collect();
-    recipes.sort();
     assert_eq!(recipes, ["github-actions-smoke.yml", "gitlab-ci-smoke.yml"]);
 }
